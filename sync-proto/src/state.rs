@@ -1,0 +1,196 @@
+//! The CRDT merge model of DESIGN §2, in memory.
+//!
+//! [`ReplicaState`] is what any replica — a till or the hub — knows after
+//! applying a set of ops:
+//!
+//! | data | CRDT |
+//! |---|---|
+//! | stock per `(location, sku)` | PN-counter, one entry per actor (`crdts::PNCounter`) |
+//! | sales, returns | grow-only sets keyed by UUIDv7 |
+//! | catalog fields | LWW register per `(sku, field)`, marker = HLC (`crdts::LWWReg`) |
+//!
+//! Applying an op and merging two states are commutative, associative and
+//! idempotent (property-tested in `tests/merge_laws.rs`). The SQL stores of
+//! the till and the hub implement the same rules relationally
+//! (`MAX()` on counter rows, `ON CONFLICT DO NOTHING` on records, "newer HLC
+//! wins" on catalog fields); this model is their specification.
+
+use std::collections::BTreeMap;
+
+use crdts::pncounter::{Dir, Op as PnOp};
+use crdts::{CmRDT, CvRDT, Dot, LWWReg, PNCounter};
+use num_traits::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+use crate::ids::{ActorId, LocationId, Sku};
+use crate::op::{CatalogField, CatalogFieldKind, Op, OpBody, ReturnRecord, SaleRecord, StockMove};
+
+/// One actor's entry of the stock PN-counter at one `(location, sku)`: the
+/// unit of stock state that tills and the hub store and exchange in snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StockCounterRow {
+    /// Where.
+    pub location: LocationId,
+    /// What.
+    pub sku: Sku,
+    /// Whose entry.
+    pub actor: ActorId,
+    /// Σ increments by that actor.
+    pub inc_total: u64,
+    /// Σ decrements by that actor.
+    pub dec_total: u64,
+}
+
+/// One catalog field with the HLC of its winning write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// Which product variant.
+    pub sku: Sku,
+    /// The value.
+    pub field: CatalogField,
+    /// When it was written.
+    pub hlc: Hlc,
+}
+
+/// Everything a replica knows, as CRDTs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplicaState {
+    stock: BTreeMap<(LocationId, Sku), PNCounter<ActorId>>,
+    sales: BTreeMap<Uuid, SaleRecord>,
+    returns: BTreeMap<Uuid, ReturnRecord>,
+    catalog: BTreeMap<(Sku, CatalogFieldKind), LWWReg<CatalogField, Hlc>>,
+}
+
+impl ReplicaState {
+    /// An empty replica.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fold one op in. Applying the same op twice changes nothing.
+    pub fn apply(&mut self, op: &Op) {
+        match &op.body {
+            OpBody::StockMove(m) => self.apply_stock_row(&StockCounterRow {
+                location: m.location.clone(),
+                sku: m.sku.clone(),
+                actor: op.actor,
+                inc_total: m.inc_total,
+                dec_total: m.dec_total,
+            }),
+            OpBody::Sale(s) => {
+                self.sales.entry(s.id).or_insert_with(|| s.clone());
+            }
+            OpBody::Return(r) => {
+                self.returns.entry(r.id).or_insert_with(|| r.clone());
+            }
+            OpBody::CatalogSet(c) => self.apply_catalog(&CatalogEntry {
+                sku: c.sku.clone(),
+                field: c.field.clone(),
+                hlc: op.hlc,
+            }),
+        }
+    }
+
+    /// Fold one actor's counter entry in (as from a snapshot).
+    pub fn apply_stock_row(&mut self, row: &StockCounterRow) {
+        let counter = self
+            .stock
+            .entry((row.location.clone(), row.sku.clone()))
+            .or_default();
+        counter.apply(PnOp {
+            dot: Dot::new(row.actor, row.inc_total),
+            dir: Dir::Pos,
+        });
+        counter.apply(PnOp {
+            dot: Dot::new(row.actor, row.dec_total),
+            dir: Dir::Neg,
+        });
+    }
+
+    /// Fold one catalog field in (as from a snapshot): the later HLC wins.
+    pub fn apply_catalog(&mut self, entry: &CatalogEntry) {
+        let key = (entry.sku.clone(), entry.field.kind());
+        match self.catalog.get_mut(&key) {
+            Some(reg) => reg.update(entry.field.clone(), entry.hlc),
+            None => {
+                self.catalog.insert(
+                    key,
+                    LWWReg {
+                        val: entry.field.clone(),
+                        marker: entry.hlc,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Merge another replica's whole state in.
+    pub fn merge(&mut self, other: &ReplicaState) {
+        for (key, counter) in &other.stock {
+            self.stock.entry(key.clone()).or_default().merge(counter.clone());
+        }
+        for (id, sale) in &other.sales {
+            self.sales.entry(*id).or_insert_with(|| sale.clone());
+        }
+        for (id, ret) in &other.returns {
+            self.returns.entry(*id).or_insert_with(|| ret.clone());
+        }
+        for (key, reg) in &other.catalog {
+            match self.catalog.get_mut(key) {
+                Some(mine) => mine.merge(reg.clone()),
+                None => {
+                    self.catalog.insert(key.clone(), reg.clone());
+                }
+            }
+        }
+    }
+
+    /// Stock of `sku` at `location`: Σ increments − Σ decrements over all actors.
+    pub fn stock(&self, location: &LocationId, sku: &Sku) -> i64 {
+        self.stock
+            .get(&(location.clone(), sku.clone()))
+            .and_then(|c| c.read().to_i64())
+            .unwrap_or(0)
+    }
+
+    /// Stock of every `(location, sku)` seen.
+    pub fn stock_levels(&self) -> BTreeMap<(LocationId, Sku), i64> {
+        self.stock
+            .iter()
+            .map(|(k, c)| (k.clone(), c.read().to_i64().unwrap_or(0)))
+            .collect()
+    }
+
+    /// Every sale seen.
+    pub fn sales(&self) -> impl Iterator<Item = &SaleRecord> {
+        self.sales.values()
+    }
+
+    /// Every return seen.
+    pub fn returns(&self) -> impl Iterator<Item = &ReturnRecord> {
+        self.returns.values()
+    }
+
+    /// The current value of one catalog field.
+    pub fn catalog_field(&self, sku: &Sku, kind: CatalogFieldKind) -> Option<&CatalogField> {
+        self.catalog.get(&(sku.clone(), kind)).map(|r| &r.val)
+    }
+}
+
+/// Make the running totals of the next stock move of one actor at one
+/// `(location, sku)`, given its previous totals. Used by every writer so
+/// that the counter entry always continues where it was.
+pub fn next_stock_totals(prev_inc: u64, prev_dec: u64, delta: i64) -> (u64, u64) {
+    if delta >= 0 {
+        (prev_inc + delta.unsigned_abs(), prev_dec)
+    } else {
+        (prev_inc, prev_dec + delta.unsigned_abs())
+    }
+}
+
+/// Does `m` continue an actor's entry whose totals were `(prev_inc, prev_dec)`?
+pub fn continues_totals(m: &StockMove, prev_inc: u64, prev_dec: u64) -> bool {
+    next_stock_totals(prev_inc, prev_dec, m.delta) == (m.inc_total, m.dec_total)
+}

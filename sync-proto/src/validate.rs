@@ -1,0 +1,280 @@
+//! What the hub checks on every op a till pushes, before anything is stored.
+//!
+//! A till may write only ops of its own actor, only into its own store's
+//! scope, only about its own store's stock, with quantities and amounts in
+//! range and sums that add up. Anything else is an [`OpRejection`] — the hub
+//! refuses the batch with an error frame and logs it; nothing is stored.
+//!
+//! The stateful check (a stock move's running totals continue the actor's
+//! previous totals) needs the hub's storage and lives there.
+
+use crate::ids::{ActorId, StoreId};
+use crate::op::{Op, OpBody, ReturnRecord, SaleRecord, Scope, StockMove, StockReason};
+
+/// Largest quantity on one sale or return line.
+pub const MAX_LINE_QTY: u32 = 10_000;
+/// Most lines on one sale or return.
+pub const MAX_LINES: usize = 500;
+/// Largest amount of money in one field (minor units).
+pub const MAX_AMOUNT: i64 = 10_000_000_000_000;
+/// Largest stock change in one move.
+pub const MAX_STOCK_DELTA: i64 = 1_000_000;
+/// Longest free text (names, references).
+pub const MAX_TEXT: usize = 200;
+
+/// Why an op pushed by a till was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpRejection {
+    /// The op claims another actor than the authenticated till.
+    #[error("op {seq} claims actor {claimed} but this connection is till {actual}")]
+    ForgedActor {
+        /// Seq of the op.
+        seq: u64,
+        /// The actor written in the op.
+        claimed: ActorId,
+        /// The authenticated actor.
+        actual: ActorId,
+    },
+    /// The op writes into another store (scope, location or record).
+    #[error("op {seq} writes {what} of store {target} but this till belongs to {own}")]
+    WrongStore {
+        /// Seq of the op.
+        seq: u64,
+        /// What was addressed (scope, stock, sale…).
+        what: &'static str,
+        /// The store written to.
+        target: String,
+        /// The till's store.
+        own: StoreId,
+    },
+    /// A till may not write this kind of op (e.g. catalog changes).
+    #[error("op {seq}: a till may not write {kind} ops")]
+    NotAllowed {
+        /// Seq of the op.
+        seq: u64,
+        /// Op kind.
+        kind: &'static str,
+    },
+    /// The op is well-formed but its content is out of range or inconsistent.
+    #[error("op {seq} is invalid: {reason}")]
+    Invalid {
+        /// Seq of the op.
+        seq: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Check one op pushed by till `actor` of `store`.
+pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpRejection> {
+    let seq = op.seq;
+    if op.actor != actor || op.hlc.actor != actor {
+        return Err(OpRejection::ForgedActor {
+            seq,
+            claimed: if op.actor != actor {
+                op.actor
+            } else {
+                op.hlc.actor
+            },
+            actual: actor,
+        });
+    }
+    if seq == 0 {
+        return Err(invalid(seq, "seq starts at 1"));
+    }
+    match &op.scope {
+        Scope::Store(s) if s == store => {}
+        Scope::Store(s) => {
+            return Err(OpRejection::WrongStore {
+                seq,
+                what: "scope",
+                target: s.to_string(),
+                own: store.clone(),
+            });
+        }
+        other => {
+            return Err(OpRejection::WrongStore {
+                seq,
+                what: "scope",
+                target: other.to_string(),
+                own: store.clone(),
+            });
+        }
+    }
+    match &op.body {
+        OpBody::StockMove(m) => check_stock_move(seq, m, store),
+        OpBody::Sale(s) => check_sale(seq, s, actor, store),
+        OpBody::Return(r) => check_return(seq, r, actor, store),
+        OpBody::CatalogSet(_) => Err(OpRejection::NotAllowed {
+            seq,
+            kind: op.body.kind(),
+        }),
+    }
+}
+
+fn invalid(seq: u64, reason: impl Into<String>) -> OpRejection {
+    OpRejection::Invalid {
+        seq,
+        reason: reason.into(),
+    }
+}
+
+/// Structural checks of a stock move (any writer).
+pub fn check_stock_move(seq: u64, m: &StockMove, store: &StoreId) -> Result<(), OpRejection> {
+    if &m.location != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "stock",
+            target: m.location.to_string(),
+            own: store.clone(),
+        });
+    }
+    check_stock_move_shape(seq, m)
+}
+
+/// Range checks of a stock move, wherever it happens.
+pub fn check_stock_move_shape(seq: u64, m: &StockMove) -> Result<(), OpRejection> {
+    if m.delta == 0 || m.delta.abs() > MAX_STOCK_DELTA {
+        return Err(invalid(
+            seq,
+            format!(
+                "stock delta {} out of range (non-zero, at most ±{MAX_STOCK_DELTA})",
+                m.delta
+            ),
+        ));
+    }
+    if m.inc_total > i64::MAX as u64 || m.dec_total > i64::MAX as u64 {
+        return Err(invalid(seq, "stock counter totals out of range"));
+    }
+    let direction_ok = match m.reason {
+        StockReason::Sale | StockReason::TransferOut => m.delta < 0,
+        StockReason::Return | StockReason::Receipt | StockReason::TransferIn => m.delta > 0,
+        StockReason::Adjustment | StockReason::Stocktake => true,
+    };
+    if !direction_ok {
+        return Err(invalid(
+            seq,
+            format!("a {} cannot move stock by {}", m.reason.as_str(), m.delta),
+        ));
+    }
+    if m.reference.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
+        return Err(invalid(seq, "stock move reference too long"));
+    }
+    Ok(())
+}
+
+fn check_amount(seq: u64, what: &str, amount: i64) -> Result<(), OpRejection> {
+    if !(0..=MAX_AMOUNT).contains(&amount) {
+        return Err(invalid(seq, format!("{what} {amount} out of range")));
+    }
+    Ok(())
+}
+
+/// Checks of a sale record written by till `actor` of `store`.
+pub fn check_sale(
+    seq: u64,
+    s: &SaleRecord,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    if &s.store != store || &s.receipt.store() != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "sale",
+            target: s.store.to_string(),
+            own: store.clone(),
+        });
+    }
+    if s.till != actor {
+        return Err(OpRejection::ForgedActor {
+            seq,
+            claimed: s.till,
+            actual: actor,
+        });
+    }
+    if s.lines.is_empty() || s.lines.len() > MAX_LINES {
+        return Err(invalid(seq, format!("a sale has 1 to {MAX_LINES} lines")));
+    }
+    let mut sum: i64 = 0;
+    for line in &s.lines {
+        if line.qty == 0 || line.qty > MAX_LINE_QTY {
+            return Err(invalid(
+                seq,
+                format!("line {} quantity {} out of range 1..={MAX_LINE_QTY}", line.sku, line.qty),
+            ));
+        }
+        check_amount(seq, "unit price", line.unit_price)?;
+        check_amount(seq, "discount", line.discount)?;
+        let gross = i64::from(line.qty)
+            .checked_mul(line.unit_price)
+            .ok_or_else(|| invalid(seq, "line amount overflows"))?;
+        if line.line_total != gross - line.discount || line.line_total < 0 {
+            return Err(invalid(seq, format!("line {} total does not add up", line.sku)));
+        }
+        if line.name.len() > MAX_TEXT {
+            return Err(invalid(seq, "product name too long"));
+        }
+        sum = sum
+            .checked_add(line.line_total)
+            .ok_or_else(|| invalid(seq, "sale total overflows"))?;
+    }
+    if sum != s.total {
+        return Err(invalid(seq, format!("sale total {} is not the sum of its lines {sum}", s.total)));
+    }
+    check_tenders(seq, &s.tenders, s.total)?;
+    check_amount(seq, "change", s.change_given)
+}
+
+fn check_tenders(seq: u64, tenders: &[crate::op::Tender], total: i64) -> Result<(), OpRejection> {
+    if tenders.is_empty() || tenders.len() > 16 {
+        return Err(invalid(seq, "1 to 16 tenders"));
+    }
+    let mut paid: i64 = 0;
+    for t in tenders {
+        check_amount(seq, "tender", t.amount)?;
+        paid += t.amount;
+    }
+    if paid != total {
+        return Err(invalid(seq, format!("tenders add up to {paid}, not {total}")));
+    }
+    Ok(())
+}
+
+/// Checks of a return record written by till `actor` of `store`.
+pub fn check_return(
+    seq: u64,
+    r: &ReturnRecord,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    if &r.store != store || &r.receipt.store() != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "return",
+            target: r.store.to_string(),
+            own: store.clone(),
+        });
+    }
+    if r.till != actor {
+        return Err(OpRejection::ForgedActor {
+            seq,
+            claimed: r.till,
+            actual: actor,
+        });
+    }
+    if r.lines.is_empty() || r.lines.len() > MAX_LINES {
+        return Err(invalid(seq, format!("a return has 1 to {MAX_LINES} lines")));
+    }
+    let mut sum: i64 = 0;
+    for line in &r.lines {
+        if line.qty == 0 || line.qty > MAX_LINE_QTY {
+            return Err(invalid(seq, format!("return quantity {} out of range", line.qty)));
+        }
+        check_amount(seq, "refund", line.refund)?;
+        sum += line.refund;
+    }
+    if sum != r.total_refund {
+        return Err(invalid(seq, "return total does not add up"));
+    }
+    check_tenders(seq, &r.refunds, r.total_refund)
+}
