@@ -129,7 +129,10 @@ impl ReplicaState {
     /// Merge another replica's whole state in.
     pub fn merge(&mut self, other: &ReplicaState) {
         for (key, counter) in &other.stock {
-            self.stock.entry(key.clone()).or_default().merge(counter.clone());
+            self.stock
+                .entry(key.clone())
+                .or_default()
+                .merge(counter.clone());
         }
         for (id, sale) in &other.sales {
             self.sales.entry(*id).or_insert_with(|| sale.clone());

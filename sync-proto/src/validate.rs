@@ -200,7 +200,10 @@ pub fn check_sale(
         if line.qty == 0 || line.qty > MAX_LINE_QTY {
             return Err(invalid(
                 seq,
-                format!("line {} quantity {} out of range 1..={MAX_LINE_QTY}", line.sku, line.qty),
+                format!(
+                    "line {} quantity {} out of range 1..={MAX_LINE_QTY}",
+                    line.sku, line.qty
+                ),
             ));
         }
         check_amount(seq, "unit price", line.unit_price)?;
@@ -209,7 +212,10 @@ pub fn check_sale(
             .checked_mul(line.unit_price)
             .ok_or_else(|| invalid(seq, "line amount overflows"))?;
         if line.line_total != gross - line.discount || line.line_total < 0 {
-            return Err(invalid(seq, format!("line {} total does not add up", line.sku)));
+            return Err(invalid(
+                seq,
+                format!("line {} total does not add up", line.sku),
+            ));
         }
         if line.name.len() > MAX_TEXT {
             return Err(invalid(seq, "product name too long"));
@@ -219,7 +225,10 @@ pub fn check_sale(
             .ok_or_else(|| invalid(seq, "sale total overflows"))?;
     }
     if sum != s.total {
-        return Err(invalid(seq, format!("sale total {} is not the sum of its lines {sum}", s.total)));
+        return Err(invalid(
+            seq,
+            format!("sale total {} is not the sum of its lines {sum}", s.total),
+        ));
     }
     check_tenders(seq, &s.tenders, s.total)?;
     check_amount(seq, "change", s.change_given)
@@ -235,7 +244,10 @@ fn check_tenders(seq: u64, tenders: &[crate::op::Tender], total: i64) -> Result<
         paid += t.amount;
     }
     if paid != total {
-        return Err(invalid(seq, format!("tenders add up to {paid}, not {total}")));
+        return Err(invalid(
+            seq,
+            format!("tenders add up to {paid}, not {total}"),
+        ));
     }
     Ok(())
 }
@@ -268,7 +280,10 @@ pub fn check_return(
     let mut sum: i64 = 0;
     for line in &r.lines {
         if line.qty == 0 || line.qty > MAX_LINE_QTY {
-            return Err(invalid(seq, format!("return quantity {} out of range", line.qty)));
+            return Err(invalid(
+                seq,
+                format!("return quantity {} out of range", line.qty),
+            ));
         }
         check_amount(seq, "refund", line.refund)?;
         sum += line.refund;

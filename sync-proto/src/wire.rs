@@ -371,16 +371,25 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed() {
-        assert!(matches!(decode(b"\xff\x00garbage"), Err(CodecError::Malformed(_))));
+        assert!(matches!(
+            decode(b"\xff\x00garbage"),
+            Err(CodecError::Malformed(_))
+        ));
         assert!(matches!(decode(b""), Err(CodecError::Malformed(_))));
     }
 
     #[test]
     fn unknown_versions_are_refused_with_their_number() {
         let bytes = encode_with_version(&hello(), 99).expect("encode");
-        assert_eq!(decode(&bytes), Err(CodecError::UnsupportedVersion { got: 99 }));
+        assert_eq!(
+            decode(&bytes),
+            Err(CodecError::UnsupportedVersion { got: 99 })
+        );
         let bytes = encode_with_version(&hello(), 0).expect("encode");
-        assert_eq!(decode(&bytes), Err(CodecError::UnsupportedVersion { got: 0 }));
+        assert_eq!(
+            decode(&bytes),
+            Err(CodecError::UnsupportedVersion { got: 0 })
+        );
     }
 
     #[test]
