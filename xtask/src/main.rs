@@ -1,1 +1,92 @@
-fn main() {}
+//! `cargo xtask …`: the project's commands.
+//!
+//! - `cargo xtask test`  — what CI runs: fmt, clippy `-D warnings`, every
+//!   unit, property and end-to-end test, and a short smoke run of the demo.
+//! - `cargo xtask demo`  — the product on its embedded default (SQLite): a hub,
+//!   a seeded chain of Seoul stores, and headless tills that sell, go offline
+//!   and come back.
+//! - `cargo xtask bench` — the load and speed figures, written to `BENCHMARKS.md`.
+
+mod demo;
+mod process;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Storelink project commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run every check CI runs.
+    Test {
+        /// Skip fmt and clippy (tests only).
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Start the hub with a seeded demo chain and simulated tills.
+    Demo(demo::DemoArgs),
+    /// Run the benchmarks and write BENCHMARKS.md.
+    Bench {
+        /// Run only benchmarks whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+        /// Smaller workloads (for a quick look, not for BENCHMARKS.md).
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Task::Test { quick } => test(quick),
+        Task::Demo(args) => demo::run(args),
+        Task::Bench { only, quick } => bench(only, quick),
+    }
+}
+
+fn test(quick: bool) -> Result<()> {
+    if !quick {
+        process::cargo(&["fmt", "--all", "--", "--check"])?;
+        process::cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])?;
+    }
+    process::cargo(&["build", "--workspace", "--bins"])?;
+    process::cargo(&["test", "--workspace", "--no-fail-fast"])?;
+    // The demo must keep working from a fresh clone: run it briefly.
+    demo::run(demo::DemoArgs::smoke())?;
+    println!("xtask test: all checks passed");
+    Ok(())
+}
+
+fn bench(only: Option<String>, quick: bool) -> Result<()> {
+    process::cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "hub-server",
+        "-p",
+        "pos-agent",
+        "-p",
+        "storelink-bench",
+    ])?;
+    let mut args: Vec<String> = vec!["--write".into(), "BENCHMARKS.md".into()];
+    if let Some(only) = only {
+        args.push("--only".into());
+        args.push(only);
+    }
+    if quick {
+        args.push("--quick".into());
+    }
+    process::run_target_bin("release", "storelink-bench", &args)
+}
