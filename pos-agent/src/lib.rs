@@ -1,1 +1,63 @@
-//! placeholder
+//! # pos-agent — the Storelink till core
+//!
+//! Everything a till does, without a GUI: the headless `pos-agent` CLI and
+//! the Tauri desktop app both sit on this library unchanged.
+//!
+//! - [`Till`]: open a data directory and sell, take returns, look up stock,
+//!   receipts and status. Every change commits the domain rows, the stock
+//!   moves and the outbox ops in ONE SQLite transaction.
+//! - [`enrol()`]: enrol with the hub (and re-enrol as a new actor after the
+//!   hub refused a restored till, carrying unacknowledged records over).
+//! - [`sync::sync_once`] / [`sync::run`]: the sync client (push the outbox,
+//!   apply the hub's ops, reconnect with jittered backoff).
+//!
+//! Layout: [`db`] (SQLite, schema, settings), [`outbox`] (ops written with
+//! the change), [`records`] (sales/returns rows), [`sell`] and [`returns`]
+//! (pure pricing, tender and refund logic), [`apply`] (idempotent downstream
+//! apply), [`receipt`] (printable text, Code 128), [`sync`], [`enrol`](mod@enrol),
+//! [`error`].
+//!
+//! ```no_run
+//! use pos_agent::{SaleItem, SaleRequest, Till};
+//! # fn main() -> pos_agent::Result<()> {
+//! let mut till = Till::open("/var/lib/storelink/till")?;
+//! let sold = till.sell(&SaleRequest {
+//!     items: vec![SaleItem::new("TSH-0001-BLK-M", 2)],
+//!     ..SaleRequest::default()
+//! })?;
+//! println!("{}", sold.sale.receipt);
+//! # Ok(()) }
+//! ```
+
+pub mod apply;
+pub mod db;
+pub mod enrol;
+pub mod error;
+pub mod outbox;
+pub mod receipt;
+pub mod records;
+pub mod returns;
+pub mod sell;
+pub mod sync;
+mod till;
+
+pub use enrol::{EnrolOutcome, enrol};
+pub use error::{Result, TillError};
+pub use sell::{SaleItem, TenderRequest};
+pub use sync::{SyncOptions, SyncReport};
+pub use till::{
+    CatalogItem, OfflineEnrolment, ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest,
+    StockLevel, StoredReceipt, Till, TillStatus,
+};
+
+/// The software version reported to the hub.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Install the process-wide rustls crypto provider (ring) once; harmless if
+/// one is already installed.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,340 @@
-fn main() {}
+//! `pos-agent`: the headless Storelink till (CLI and sync daemon) over the
+//! `pos_agent` core library. The commands and their output are the contract
+//! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
+//! status, receipt).
+//!
+//! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
+//! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use pos_agent::{
+    ReturnRequest, SaleItem, SaleRequest, StoredReceipt, SyncOptions, TenderRequest, Till,
+    TillError, receipt,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pos-agent",
+    version,
+    about = "Storelink till: sell offline, sync with the hub"
+)]
+struct Cli {
+    /// The till's data directory (holds till.db).
+    #[arg(long, global = true, env = "STORELINK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Enrol this till with the hub using a one-time code from HQ.
+    Enrol {
+        /// Hub URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        hub: String,
+        /// One-time enrolment code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Ring up a sale: SKU_OR_BARCODE[:QTY]...
+    Sell {
+        /// Items: SKU or barcode, optionally with :QTY.
+        #[arg(required = true, value_name = "SKU_OR_BARCODE[:QTY]")]
+        items: Vec<String>,
+        /// Payment: cash[:AMOUNT], card[:AMOUNT] or other[:AMOUNT] (repeatable;
+        /// default card for the whole total; the one without amount takes the rest).
+        #[arg(long = "tender", value_name = "KIND[:AMOUNT]")]
+        tenders: Vec<String>,
+        /// Cashier name.
+        #[arg(long)]
+        cashier: Option<String>,
+        /// Ring up the same sale N times (one transaction each).
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
+        /// Print the sale as JSON (one line per sale).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a return against a receipt (no items = everything still returnable).
+    Return {
+        /// The sale's receipt number.
+        receipt: String,
+        /// Items: SKU[:QTY].
+        #[arg(value_name = "SKU[:QTY]")]
+        items: Vec<String>,
+        /// Print the return as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// This store's stock.
+    Stock {
+        /// One SKU (or barcode) only.
+        sku: Option<String>,
+        /// JSON: [{sku, name, qty}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync with the hub.
+    Sync {
+        /// Push everything, pull until caught up, exit.
+        #[arg(long)]
+        once: bool,
+        /// Hub URL instead of the enrolled one.
+        #[arg(long)]
+        hub: Option<String>,
+    },
+    /// Stay connected and sync continuously until SIGTERM/SIGINT.
+    Run {
+        /// Hub URL instead of the enrolled one.
+        #[arg(long)]
+        hub: Option<String>,
+    },
+    /// Show the till's identity and sync state.
+    Status {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a stored receipt (sale or return).
+    Receipt {
+        /// Receipt number, e.g. GN01-01-000042.
+        receipt: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = match cli.command {
+        Command::Run { .. } | Command::Sync { .. } | Command::Enrol { .. } => "info",
+        _ => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .init();
+    match real_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let code = e
+                .downcast_ref::<TillError>()
+                .map(TillError::exit_code)
+                .unwrap_or(1);
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(v)?);
+    Ok(())
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = cli
+        .data_dir
+        .context("no data directory: pass --data-dir DIR or set STORELINK_DATA_DIR")?;
+    match cli.command {
+        Command::Enrol { hub, code } => {
+            let out = runtime()?.block_on(pos_agent::enrol(&data_dir, &hub, &code))?;
+            println!(
+                "enrolled as till {:02} of {} (actor {})",
+                out.till_no, out.store, out.actor
+            );
+            if out.re_enrolled {
+                eprintln!(
+                    "re-enrolled as a new actor; {} unacknowledged record(s) carried over{}",
+                    out.carried_over,
+                    if out.carry_over_pending {
+                        " (the rest will be carried over on the next sync)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        Command::Sell {
+            items,
+            tenders,
+            cashier,
+            repeat,
+            json,
+        } => {
+            let items = items
+                .iter()
+                .map(|s| s.parse::<SaleItem>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let tenders = tenders
+                .iter()
+                .map(|s| s.parse::<TenderRequest>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let req = SaleRequest {
+                items,
+                tenders,
+                cashier,
+            };
+            let mut till = Till::open(&data_dir)?;
+            for _ in 0..repeat.max(1) {
+                let sold = till.sell(&req)?;
+                if json {
+                    print_json(&sold.sale)?;
+                } else {
+                    println!("{}", sold.sale.receipt);
+                }
+                if sold.sale.change_given > 0 {
+                    eprintln!(
+                        "change: {}",
+                        receipt::format_money(sold.sale.change_given, &sold.sale.currency)
+                    );
+                }
+            }
+        }
+        Command::Return {
+            receipt,
+            items,
+            json,
+        } => {
+            let items = items
+                .iter()
+                .map(|s| s.parse::<SaleItem>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut till = Till::open(&data_dir)?;
+            let ret = till.return_sale(&ReturnRequest { receipt, items })?;
+            if json {
+                print_json(&ret.record)?;
+            } else {
+                println!("{}", ret.record.receipt);
+            }
+        }
+        Command::Stock { sku, json } => {
+            let till = Till::open(&data_dir)?;
+            let levels = till.stock(sku.as_deref())?;
+            if json {
+                print_json(&levels)?;
+            } else {
+                for l in levels {
+                    println!("{:<24} {:>8}  {}", l.sku, l.qty, l.name.unwrap_or_default());
+                }
+            }
+        }
+        Command::Sync { once, hub } => {
+            if !once {
+                tracing::info!("`sync` without --once syncs once; use `run` to stay connected");
+            }
+            let opts = SyncOptions {
+                hub_url: hub,
+                ..SyncOptions::default()
+            };
+            let report = runtime()?.block_on(pos_agent::sync::sync_once_with(&data_dir, &opts))?;
+            println!(
+                "synced: pushed {} ops (acked up to seq {}), received {} ops{}, cursor {}, unsent {}",
+                report.pushed_ops,
+                report.acked_seq,
+                report.received_ops,
+                if report.snapshot { " + snapshot" } else { "" },
+                report.cursor,
+                report.unsent_ops
+            );
+        }
+        Command::Run { hub } => {
+            let opts = SyncOptions {
+                hub_url: hub,
+                ..SyncOptions::default()
+            };
+            let rt = runtime()?;
+            rt.block_on(async {
+                // Fail fast on a till that cannot sync at all.
+                let till = Till::open(&data_dir)?;
+                if till.enrolment()?.is_none() {
+                    return Err(TillError::NotEnrolled);
+                }
+                drop(till);
+                pos_agent::sync::run_with(&data_dir, &opts, shutdown_signal()).await
+            })?;
+            tracing::info!("stopped");
+        }
+        Command::Status { json } => {
+            let status = Till::open(&data_dir)?.status()?;
+            if json {
+                print_json(&status)?;
+            } else {
+                let v = serde_json::to_value(&status)?;
+                if let Some(map) = v.as_object() {
+                    for (k, v) in map {
+                        println!(
+                            "{k}: {}",
+                            if v.is_string() {
+                                v.as_str().unwrap_or_default().to_owned()
+                            } else {
+                                v.to_string()
+                            }
+                        );
+                    }
+                }
+            }
+        }
+        Command::Receipt {
+            receipt: number,
+            json,
+        } => {
+            let till = Till::open(&data_dir)?;
+            let stored = till.receipt(&number)?;
+            if json {
+                print_json(&stored)?;
+            } else {
+                let store_name = till.enrolment()?.map(|e| e.store_name).unwrap_or_default();
+                match &stored {
+                    StoredReceipt::Sale { sale, returns } => {
+                        print!("{}", receipt::render_sale(sale, returns, &store_name));
+                    }
+                    StoredReceipt::Return { record } => {
+                        print!("{}", receipt::render_return(record, &store_name));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

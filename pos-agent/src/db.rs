@@ -1,0 +1,483 @@
+//! The till's SQLite database: opening, pragmas, schema migrations and the
+//! small typed helpers every module shares (settings in `meta`, HLC text form,
+//! op encoding, the outbox).
+//!
+//! One file `till.db` in the data directory, opened in WAL mode with
+//! `synchronous=FULL` (money: a committed sale survives a power cut), a 5 s
+//! busy timeout (several processes — the CLI, the sync daemon, the desktop
+//! app — share it) and foreign keys on. The schema version is
+//! `PRAGMA user_version`; [`MIGRATIONS`] are applied in order, each in its own
+//! immediate transaction, so two processes opening a fresh file race safely.
+//!
+//! Tables:
+//! - `meta(key, value)`: enrolment and sync settings ([`keys`]).
+//! - `catalog`: one row per SKU, each field with the HLC of its winning write.
+//! - `stock_counters(location, sku, actor, inc_total, dec_total)`: PN-counter
+//!   entries, merged with `MAX()`.
+//! - `ops(actor, seq, hlc, scope, kind, body)`: the till's own ops — the outbox.
+//!   `body` is the whole [`Op`] encoded with rmp-serde.
+//! - `sales`, `sale_lines`, `tenders`, `returns`, `return_lines`: records,
+//!   local and received from the store's other tills.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use sync_proto::{ActorId, Hlc, HlcClock, Op};
+
+use crate::error::{Result, TillError};
+
+/// File name of the till database inside the data directory.
+pub const DB_FILE: &str = "till.db";
+
+/// Keys of the `meta` table.
+pub mod keys {
+    /// This install's actor id (changes on re-enrolment).
+    pub const ACTOR: &str = "actor";
+    /// Store code.
+    pub const STORE: &str = "store";
+    /// Store display name.
+    pub const STORE_NAME: &str = "store_name";
+    /// Till number within the store.
+    pub const TILL_NO: &str = "till_no";
+    /// Hub base URL (`http://host:port`).
+    pub const HUB_URL: &str = "hub_url";
+    /// Device credential (bearer secret).
+    pub const CREDENTIAL: &str = "credential";
+    /// Store currency.
+    pub const CURRENCY: &str = "currency";
+    /// When the till enrolled (ms since epoch).
+    pub const ENROLLED_AT_MS: &str = "enrolled_at_ms";
+    /// Highest seq of the current actor the hub acknowledged.
+    pub const ACKED_SEQ: &str = "acked_seq";
+    /// Downstream log position committed locally.
+    pub const CURSOR: &str = "cursor";
+    /// Last successful exchange with the hub (ms since epoch).
+    pub const LAST_SYNC_MS: &str = "last_sync_ms";
+    /// Next receipt sequence number.
+    pub const NEXT_RECEIPT_SEQ: &str = "next_receipt_seq";
+    /// Last HLC issued or observed (`wall.counter`).
+    pub const HLC_LAST: &str = "hlc_last";
+    /// `1` when the hub refused the till as restored.
+    pub const NEEDS_ENROLMENT: &str = "needs_enrolment";
+    /// Last sync error, for status and the fleet view.
+    pub const LAST_ERROR: &str = "last_error";
+    /// Previous actor whose unacknowledged records must be carried over.
+    pub const CARRY_OVER_FROM: &str = "carry_over_from";
+    /// Seq of that actor after which records may be unknown to the hub.
+    pub const CARRY_OVER_AFTER_SEQ: &str = "carry_over_after_seq";
+}
+
+/// The schema, one entry per version (`user_version` = index + 1).
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE catalog (
+    sku          TEXT PRIMARY KEY,
+    name         TEXT,    name_hlc     TEXT,
+    price        INTEGER, price_hlc    TEXT,
+    barcode      TEXT,    barcode_hlc  TEXT,
+    style        TEXT,    style_hlc    TEXT,
+    colour       TEXT,    colour_hlc   TEXT,
+    size         TEXT,    size_hlc     TEXT,
+    category     TEXT,    category_hlc TEXT,
+    active       INTEGER NOT NULL DEFAULT 1, active_hlc TEXT
+);
+CREATE INDEX catalog_barcode ON catalog(barcode) WHERE barcode IS NOT NULL;
+
+CREATE TABLE stock_counters (
+    location  TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    inc_total INTEGER NOT NULL,
+    dec_total INTEGER NOT NULL,
+    PRIMARY KEY (location, sku, actor)
+) WITHOUT ROWID;
+
+CREATE TABLE ops (
+    actor      TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    hlc        TEXT NOT NULL,
+    scope      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    body       BLOB NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (actor, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE sales (
+    id           TEXT PRIMARY KEY,
+    receipt      TEXT NOT NULL UNIQUE,
+    store        TEXT NOT NULL,
+    till         TEXT NOT NULL,
+    cashier      TEXT,
+    total        INTEGER NOT NULL,
+    change_given INTEGER NOT NULL,
+    currency     TEXT NOT NULL,
+    sold_at_ms   INTEGER NOT NULL,
+    local        INTEGER NOT NULL
+);
+
+CREATE TABLE sale_lines (
+    sale_id    TEXT NOT NULL REFERENCES sales(id),
+    line_no    INTEGER NOT NULL,
+    sku        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    qty        INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    discount   INTEGER NOT NULL,
+    line_total INTEGER NOT NULL,
+    PRIMARY KEY (sale_id, line_no)
+) WITHOUT ROWID;
+
+-- Tenders of sales and refunds of returns (record_id is the sale or return id).
+CREATE TABLE tenders (
+    record_id TEXT NOT NULL,
+    idx       INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    amount    INTEGER NOT NULL,
+    PRIMARY KEY (record_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE returns (
+    id               TEXT PRIMARY KEY,
+    receipt          TEXT NOT NULL UNIQUE,
+    original_sale    TEXT NOT NULL,
+    original_receipt TEXT NOT NULL,
+    store            TEXT NOT NULL,
+    till             TEXT NOT NULL,
+    total_refund     INTEGER NOT NULL,
+    currency         TEXT NOT NULL,
+    returned_at_ms   INTEGER NOT NULL,
+    local            INTEGER NOT NULL
+);
+CREATE INDEX returns_original_sale ON returns(original_sale);
+
+CREATE TABLE return_lines (
+    return_id TEXT NOT NULL REFERENCES returns(id),
+    line_no   INTEGER NOT NULL,
+    sku       TEXT NOT NULL,
+    qty       INTEGER NOT NULL,
+    refund    INTEGER NOT NULL,
+    PRIMARY KEY (return_id, line_no)
+) WITHOUT ROWID;
+"#];
+
+/// Open (creating if needed) the till database in `data_dir` and bring its
+/// schema up to date.
+pub fn open(data_dir: &Path) -> Result<Connection> {
+    std::fs::create_dir_all(data_dir)?;
+    open_file(&data_dir.join(DB_FILE))
+}
+
+/// Open a database file with the till's pragmas and migrations.
+pub fn open_file(path: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "database is not in WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let target = MIGRATIONS.len() as i64;
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > target {
+        return Err(TillError::Corrupt(format!(
+            "database schema version {current} is newer than this software ({target}); update pos-agent"
+        )));
+    }
+    if current == target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Start a write transaction that takes the write lock at once (so it never
+/// fails half-way on a lock upgrade; waits up to the busy timeout).
+pub fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Read one `meta` value.
+pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Write one `meta` value.
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
+/// Delete one `meta` value.
+pub fn delete_meta(conn: &Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+/// Read a numeric `meta` value (0 when absent).
+pub fn get_meta_u64(conn: &Connection, key: &str) -> Result<u64> {
+    match get_meta(conn, key)? {
+        None => Ok(0),
+        Some(v) => v
+            .parse()
+            .map_err(|_| TillError::Corrupt(format!("setting {key} = {v:?} is not a number"))),
+    }
+}
+
+/// What enrolment stored: who this till is and where its hub is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Enrolment {
+    /// Current actor id.
+    pub actor: ActorId,
+    /// Store code.
+    pub store: sync_proto::StoreId,
+    /// Store display name.
+    pub store_name: String,
+    /// Till number within the store.
+    pub till_no: u32,
+    /// Hub base URL.
+    pub hub_url: String,
+    /// Store currency.
+    pub currency: String,
+    /// Device credential.
+    #[serde(skip)]
+    pub credential: String,
+}
+
+/// Read the enrolment, or `None` if the till was never enrolled.
+pub fn enrolment(conn: &Connection) -> Result<Option<Enrolment>> {
+    let Some(actor) = get_meta(conn, keys::ACTOR)? else {
+        return Ok(None);
+    };
+    let corrupt =
+        |what: &str| TillError::Corrupt(format!("enrolment setting {what} is missing or invalid"));
+    let actor: ActorId = actor.parse().map_err(|_| corrupt("actor"))?;
+    let store = get_meta(conn, keys::STORE)?
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| corrupt("store"))?;
+    let till_no = get_meta(conn, keys::TILL_NO)?
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| corrupt("till_no"))?;
+    Ok(Some(Enrolment {
+        actor,
+        store,
+        store_name: get_meta(conn, keys::STORE_NAME)?.unwrap_or_default(),
+        till_no,
+        hub_url: get_meta(conn, keys::HUB_URL)?.unwrap_or_default(),
+        currency: get_meta(conn, keys::CURRENCY)?.unwrap_or_else(|| "KRW".to_owned()),
+        credential: get_meta(conn, keys::CREDENTIAL)?.unwrap_or_default(),
+    }))
+}
+
+/// Read the enrolment, failing with [`TillError::NotEnrolled`] if absent.
+pub fn require_enrolment(conn: &Connection) -> Result<Enrolment> {
+    enrolment(conn)?.ok_or(TillError::NotEnrolled)
+}
+
+/// The text form of an HLC stored in SQLite: fixed-width, so that comparing
+/// the text (`<` in SQL) orders like [`Hlc`] itself.
+pub fn hlc_to_text(h: &Hlc) -> String {
+    format!("{:020}.{:010}.{}", h.wall_ms, h.counter, h.actor)
+}
+
+/// Parse [`hlc_to_text`]'s form.
+pub fn hlc_from_text(s: &str) -> Option<Hlc> {
+    let mut parts = s.splitn(3, '.');
+    let wall_ms = parts.next()?.parse().ok()?;
+    let counter = parts.next()?.parse().ok()?;
+    let actor = parts.next()?.parse().ok()?;
+    Some(Hlc {
+        wall_ms,
+        counter,
+        actor,
+    })
+}
+
+/// Load this till's clock (for `actor`) from the persisted last timestamp.
+pub fn load_clock(conn: &Connection, actor: ActorId) -> Result<HlcClock> {
+    let last = get_meta(conn, keys::HLC_LAST)?.and_then(|s| {
+        let (w, c) = s.split_once('.')?;
+        Some(Hlc {
+            wall_ms: w.parse().ok()?,
+            counter: c.parse().ok()?,
+            actor,
+        })
+    });
+    Ok(HlcClock::resume(actor, last))
+}
+
+/// Persist the clock's last timestamp (in the caller's transaction).
+pub fn save_clock(conn: &Connection, clock: &HlcClock) -> Result<()> {
+    let last = clock.last();
+    set_meta(
+        conn,
+        keys::HLC_LAST,
+        &format!("{}.{}", last.wall_ms, last.counter),
+    )
+}
+
+/// Encode an op for the outbox.
+pub fn encode_op(op: &Op) -> Result<Vec<u8>> {
+    rmp_serde::to_vec_named(op).map_err(|e| TillError::Internal(format!("cannot encode op: {e}")))
+}
+
+/// Decode an op from the outbox.
+pub fn decode_op(bytes: &[u8]) -> Result<Op> {
+    rmp_serde::from_slice(bytes).map_err(|e| TillError::Corrupt(format!("outbox op: {e}")))
+}
+
+/// Append one op to the outbox (in the caller's transaction).
+pub fn insert_op(conn: &Connection, op: &Op, now_ms: u64) -> Result<()> {
+    let body = encode_op(op)?;
+    conn.prepare_cached(
+        "INSERT INTO ops(actor, seq, hlc, scope, kind, body, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        op.actor.to_string(),
+        op.seq as i64,
+        hlc_to_text(&op.hlc),
+        op.scope.to_string(),
+        op.body.kind(),
+        body,
+        now_ms as i64
+    ])?;
+    Ok(())
+}
+
+/// Highest seq of `actor` in the outbox (0 when none).
+pub fn last_seq(conn: &Connection, actor: ActorId) -> Result<u64> {
+    let v: Option<i64> = conn
+        .prepare_cached("SELECT MAX(seq) FROM ops WHERE actor = ?1")?
+        .query_row([actor.to_string()], |r| r.get(0))?;
+    Ok(v.unwrap_or(0) as u64)
+}
+
+/// Ops of `actor` with `from <= seq <= to`, in order, at most `max_ops` and
+/// about `max_bytes` of encoded bodies (always at least one op).
+pub fn load_ops(
+    conn: &Connection,
+    actor: ActorId,
+    from: u64,
+    to: u64,
+    max_ops: usize,
+    max_bytes: usize,
+) -> Result<Vec<Op>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM ops WHERE actor = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4",
+    )?;
+    let mut rows = stmt.query(params![
+        actor.to_string(),
+        from as i64,
+        to.min(i64::MAX as u64) as i64,
+        max_ops as i64
+    ])?;
+    let mut ops = Vec::new();
+    let mut bytes = 0usize;
+    while let Some(row) = rows.next()? {
+        let body: Vec<u8> = row.get(0)?;
+        bytes += body.len();
+        if !ops.is_empty() && bytes > max_bytes {
+            break;
+        }
+        ops.push(decode_op(&body)?);
+    }
+    Ok(ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hlc_text_orders_like_hlc() {
+        let a = ActorId(uuid::Uuid::from_bytes([1; 16]));
+        let b = ActorId(uuid::Uuid::from_bytes([0xfe; 16]));
+        let hs = [
+            Hlc {
+                wall_ms: 5,
+                counter: 9,
+                actor: b,
+            },
+            Hlc {
+                wall_ms: 10,
+                counter: 0,
+                actor: a,
+            },
+            Hlc {
+                wall_ms: 10,
+                counter: 0,
+                actor: b,
+            },
+            Hlc {
+                wall_ms: 10,
+                counter: 2,
+                actor: a,
+            },
+            Hlc {
+                wall_ms: 1_700_000_000_000,
+                counter: 0,
+                actor: a,
+            },
+        ];
+        for w in hs.windows(2) {
+            assert!(w[0] < w[1]);
+            assert!(hlc_to_text(&w[0]) < hlc_to_text(&w[1]));
+        }
+        for h in hs {
+            assert_eq!(hlc_from_text(&hlc_to_text(&h)), Some(h));
+        }
+    }
+
+    #[test]
+    fn migrations_are_idempotent_and_pragmas_set() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(open(dir.path()).expect("first open"));
+        let conn = open(dir.path()).expect("second open");
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .expect("sync");
+        assert_eq!(sync, 2, "synchronous=FULL");
+    }
+}

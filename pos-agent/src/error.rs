@@ -1,0 +1,170 @@
+//! The errors of the till core, worded for the person at the till.
+//!
+//! Every fallible function of the library returns [`TillError`]. Domain
+//! refusals (unknown SKU, short payment, over-return…) carry what the cashier
+//! needs to fix the situation; infrastructure failures (database, hub) say
+//! what failed. The CLI maps [`TillError::exit_code`] to its process exit code.
+
+use sync_proto::op::Money;
+use sync_proto::wire::ErrorCode;
+
+/// Result alias of the till core.
+pub type Result<T, E = TillError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong at a till.
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    /// Neither a SKU nor a barcode of the till's catalog.
+    #[error("no product with SKU or barcode {0:?} in this till's catalog")]
+    UnknownSku(String),
+    /// The product exists but is switched off in the catalog.
+    #[error("{0} is not for sale (inactive in the catalog)")]
+    NotForSale(String),
+    /// The product has no price yet (catalog incomplete).
+    #[error("{0} has no price in this till's catalog yet; sync the till and try again")]
+    NoPrice(String),
+    /// A quantity outside 1..=10000.
+    #[error("quantity {qty} for {item} is out of range: use 1 to {max}", max = sync_proto::validate::MAX_LINE_QTY)]
+    InvalidQuantity {
+        /// The SKU or barcode.
+        item: String,
+        /// The quantity asked for.
+        qty: u64,
+    },
+    /// A sale without items.
+    #[error("nothing to sell: add at least one item")]
+    EmptySale,
+    /// A sale with more lines than the hub accepts.
+    #[error("too many lines on one sale ({0}); split it into several sales")]
+    TooManyLines(usize),
+    /// The tenders do not cover the total.
+    #[error("payment is short by {short}: total due {due}, tendered {paid}", short = due - paid)]
+    TenderShort {
+        /// Total due.
+        due: Money,
+        /// Total tendered.
+        paid: Money,
+    },
+    /// Card/other tenders exceed the total (only cash gives change).
+    #[error("card and other payments exceed the amount due by {0}; only cash can give change")]
+    TenderExcess(Money),
+    /// The tender list cannot be understood.
+    #[error("invalid payment: {0}")]
+    InvalidTender(String),
+    /// More returned than what is still returnable on the receipt.
+    #[error(
+        "cannot return {requested} x {sku}: only {returnable} still returnable on this receipt"
+    )]
+    OverReturn {
+        /// The SKU.
+        sku: String,
+        /// Quantity asked to return.
+        requested: u64,
+        /// Quantity still returnable.
+        returnable: u64,
+    },
+    /// The SKU is not on the receipt.
+    #[error("{sku} is not on receipt {receipt}")]
+    NotOnReceipt {
+        /// The SKU.
+        sku: String,
+        /// The receipt.
+        receipt: String,
+    },
+    /// Everything on the receipt has already been returned.
+    #[error("everything on receipt {0} has already been returned")]
+    NothingToReturn(String),
+    /// A return may only be made against a sale, not against another return.
+    #[error("receipt {0} is a return; returns are made against the original sale receipt")]
+    NotASale(String),
+    /// No sale or return with this receipt number at this till.
+    #[error("no receipt {0} at this till (a sale from another till shows up here after sync)")]
+    ReceiptNotFound(String),
+    /// Malformed input (SKU, receipt number, quantity syntax…).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The till has never been enrolled.
+    #[error("this till is not enrolled: run `pos-agent enrol --hub URL --code CODE` first")]
+    NotEnrolled,
+    /// The hub refused this till as restored from an old copy; it must enrol again.
+    #[error(
+        "this till must be enrolled again (the hub saw it restored from an old copy): run `pos-agent enrol --hub URL --code CODE`"
+    )]
+    NeedsEnrolment,
+    /// The hub just said this till was restored from an old copy.
+    #[error("the hub refused this till: {0}; enrol again with a new code")]
+    TillRestored(String),
+    /// The hub cannot be reached.
+    #[error("cannot reach the hub at {url}: {reason}")]
+    HubUnreachable {
+        /// The URL tried.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The hub answered an HTTP request with an error.
+    #[error("the hub refused the request ({status} {code}): {message}")]
+    Hub {
+        /// HTTP status.
+        status: u16,
+        /// The hub's error code.
+        code: String,
+        /// The hub's message.
+        message: String,
+    },
+    /// The hub refused something on the sync connection.
+    #[error("the hub refused sync ({code:?}): {message}")]
+    Rejected {
+        /// The error frame's code.
+        code: ErrorCode,
+        /// The error frame's message.
+        message: String,
+    },
+    /// The sync conversation went wrong (unexpected frame, closed, timeout).
+    #[error("sync failed: {0}")]
+    Protocol(String),
+    /// Stored data cannot be read back (corrupt or from a newer version).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// The local database failed.
+    #[error("till database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A file system error.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A bug or a failed background task.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl TillError {
+    /// The process exit code the CLI uses for this error: 2 when the hub is
+    /// unreachable, 3 when the till must enrol again, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            TillError::HubUnreachable { .. } => 2,
+            TillError::TillRestored(_) | TillError::NeedsEnrolment => 3,
+            _ => 1,
+        }
+    }
+
+    /// Whether the failure is the network's or the hub's, i.e. worth retrying.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            TillError::HubUnreachable { .. } | TillError::Protocol(_)
+        ) || matches!(
+            self,
+            TillError::Rejected {
+                code: ErrorCode::Internal,
+                ..
+            }
+        )
+    }
+}
+
+impl From<sync_proto::IdError> for TillError {
+    fn from(e: sync_proto::IdError) -> Self {
+        TillError::InvalidInput(e.to_string())
+    }
+}

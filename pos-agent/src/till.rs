@@ -1,0 +1,573 @@
+//! The [`Till`] handle: what a cashier does, each change in ONE transaction.
+//!
+//! A `Till` owns one SQLite connection to `<data_dir>/till.db`. Several
+//! handles and processes may use the same data directory at once (the CLI
+//! selling while `pos-agent run` syncs, the desktop app): every write is a
+//! short immediate transaction that
+//! 1. reads the catalog price, the till's actor, next seq and HLC,
+//! 2. writes the domain rows (sale + lines + tenders, or return + lines + refunds),
+//! 3. updates the till's own stock counter rows and emits the stock moves,
+//! 4. appends every op to the outbox,
+//!
+//! and commits all of it together, or nothing. Selling never waits for the
+//! network and never refuses because local stock says zero (DESIGN §2).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sync_proto::op::{CatalogField, Money, OpBody, ReturnRecord, SaleRecord, StockReason};
+use sync_proto::state::{CatalogEntry, StockCounterRow};
+use sync_proto::{ActorId, Hlc, Op, ReceiptNo, Sku, StoreId};
+use uuid::Uuid;
+
+use crate::apply::{self, ApplyStats};
+use crate::db::{self, Enrolment, keys};
+use crate::error::{Result, TillError};
+use crate::outbox::Writer;
+use crate::records;
+use crate::returns;
+use crate::sell::{self, PricedProduct, SaleItem, TenderRequest};
+
+/// A sale as the cashier rings it up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRequest {
+    /// Scanned items (SKU or barcode, quantity). Same SKU twice = one line.
+    pub items: Vec<SaleItem>,
+    /// Payments; empty = card for the whole total.
+    pub tenders: Vec<TenderRequest>,
+    /// Logged-in cashier, if any.
+    pub cashier: Option<String>,
+}
+
+/// A committed sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SaleReceipt {
+    /// The sale record (also in the outbox as an op).
+    pub sale: SaleRecord,
+    /// Every op the sale wrote to the outbox: the sale, then one stock move per line.
+    #[serde(skip)]
+    pub ops: Vec<Op>,
+}
+
+/// A return as the cashier takes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRequest {
+    /// The original sale's receipt number.
+    pub receipt: String,
+    /// What comes back (SKU or barcode, quantity); empty = everything still returnable.
+    pub items: Vec<SaleItem>,
+}
+
+/// A committed return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnReceipt {
+    /// The return record.
+    #[serde(rename = "return")]
+    pub record: ReturnRecord,
+    /// Every op the return wrote: the record, then one stock move per line.
+    #[serde(skip)]
+    pub ops: Vec<Op>,
+}
+
+/// Stock of one SKU at this till's store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLevel {
+    /// The SKU.
+    pub sku: String,
+    /// Product name, when in the catalog.
+    pub name: Option<String>,
+    /// Σ increments − Σ decrements over every actor (may be negative).
+    pub qty: i64,
+}
+
+/// A product of the till's catalog.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    /// SKU.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// Unit price in minor units (`None` until known).
+    pub price: Option<Money>,
+    /// Barcode.
+    pub barcode: Option<String>,
+    /// Style code.
+    pub style: Option<String>,
+    /// Colour.
+    pub colour: Option<String>,
+    /// Size.
+    pub size: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Sellable.
+    pub active: bool,
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TillStatus {
+    /// Current actor id (`None` before enrolment).
+    pub actor: Option<String>,
+    /// Store code.
+    pub store: Option<String>,
+    /// Store name.
+    pub store_name: Option<String>,
+    /// Till number.
+    pub till_no: Option<u32>,
+    /// Hub URL.
+    pub hub: Option<String>,
+    /// Highest seq committed locally (current actor).
+    pub last_seq: u64,
+    /// Highest seq the hub acknowledged.
+    pub acked_seq: u64,
+    /// Ops not yet acknowledged.
+    pub unsent_ops: u64,
+    /// Downstream log position committed.
+    pub cursor: u64,
+    /// Last successful exchange with the hub.
+    pub last_sync_ms: Option<u64>,
+    /// Sales rung up on this till.
+    pub sales_count: u64,
+    /// Returns taken on this till.
+    pub returns_count: u64,
+    /// The hub refused this till as restored; enrol again.
+    pub needs_enrolment: bool,
+    /// Last sync error.
+    pub last_error: Option<String>,
+}
+
+/// A stored receipt, as looked up by its number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StoredReceipt {
+    /// A sale, with the returns made against it so far.
+    Sale {
+        /// The sale.
+        sale: SaleRecord,
+        /// Returns against it.
+        returns: Vec<ReturnRecord>,
+    },
+    /// A return.
+    Return {
+        /// The return.
+        #[serde(rename = "return")]
+        record: ReturnRecord,
+    },
+}
+
+/// Enrolment data for a till that is set up without a hub (tests, benchmarks, demos).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineEnrolment {
+    /// Actor id (random when `None`).
+    pub actor: Option<ActorId>,
+    /// Store code.
+    pub store: StoreId,
+    /// Store name.
+    pub store_name: String,
+    /// Till number.
+    pub till_no: u32,
+    /// Currency.
+    pub currency: String,
+    /// Hub URL to sync with later (may be empty).
+    pub hub_url: String,
+    /// Device credential (may be empty).
+    pub credential: String,
+}
+
+/// A till: the local store and the cashier's operations on it.
+pub struct Till {
+    conn: Connection,
+    data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till")
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
+}
+
+impl Till {
+    /// Open (creating and migrating if needed) the till in `data_dir`.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Till> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        let conn = db::open(&data_dir)?;
+        Ok(Till { conn, data_dir })
+    }
+
+    /// Open a till and enrol it offline as till `till_no` of `store` with a
+    /// random actor (currency KRW, no hub): the quick way for tests and
+    /// benchmarks to get a till that can sell. Does nothing to the enrolment
+    /// if the data directory is already enrolled.
+    pub fn open_offline(data_dir: impl AsRef<Path>, store: &str, till_no: u32) -> Result<Till> {
+        let mut till = Till::open(data_dir)?;
+        if till.enrolment()?.is_none() {
+            till.enrol_offline(&OfflineEnrolment {
+                actor: None,
+                store: store.parse()?,
+                store_name: store.to_owned(),
+                till_no,
+                currency: "KRW".into(),
+                hub_url: String::new(),
+                credential: String::new(),
+            })?;
+        }
+        Ok(till)
+    }
+
+    /// Write an enrolment without talking to a hub (tests, benchmarks, demos).
+    pub fn enrol_offline(&mut self, e: &OfflineEnrolment) -> Result<ActorId> {
+        let actor = e.actor.unwrap_or_else(ActorId::new_random);
+        let tx = db::write_tx(&mut self.conn)?;
+        db::set_meta(&tx, keys::ACTOR, &actor.to_string())?;
+        db::set_meta(&tx, keys::STORE, e.store.as_str())?;
+        db::set_meta(&tx, keys::STORE_NAME, &e.store_name)?;
+        db::set_meta(&tx, keys::TILL_NO, &e.till_no.to_string())?;
+        db::set_meta(&tx, keys::CURRENCY, &e.currency)?;
+        db::set_meta(&tx, keys::HUB_URL, &e.hub_url)?;
+        db::set_meta(&tx, keys::CREDENTIAL, &e.credential)?;
+        db::set_meta(&tx, keys::ACKED_SEQ, "0")?;
+        db::set_meta(&tx, keys::ENROLLED_AT_MS, &db::now_ms().to_string())?;
+        tx.commit()?;
+        Ok(actor)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The underlying connection (read-only use by embedding apps and tests).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The enrolment, or `None` before the till is enrolled.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        db::enrolment(&self.conn)
+    }
+
+    /// Look a product up by SKU or barcode.
+    pub fn catalog_item(&self, code: &str) -> Result<Option<CatalogItem>> {
+        lookup_product(&self.conn, code)
+    }
+
+    /// Write catalog items as if they came from the hub with a very old
+    /// timestamp, so that any real catalog change wins (tests, benchmarks, demos).
+    pub fn seed_catalog(&mut self, items: &[CatalogItem]) -> Result<()> {
+        let hlc = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            actor: ActorId(Uuid::nil()),
+        };
+        let tx = db::write_tx(&mut self.conn)?;
+        for item in items {
+            let sku: Sku = item.sku.parse()?;
+            let mut fields = vec![
+                CatalogField::Name(item.name.clone()),
+                CatalogField::Barcode(item.barcode.clone()),
+                CatalogField::Active(item.active),
+            ];
+            if let Some(p) = item.price {
+                fields.push(CatalogField::Price(p));
+            }
+            for (v, f) in [
+                (
+                    &item.style,
+                    CatalogField::Style as fn(String) -> CatalogField,
+                ),
+                (&item.colour, CatalogField::Colour),
+                (&item.size, CatalogField::Size),
+                (&item.category, CatalogField::Category),
+            ] {
+                if let Some(v) = v {
+                    fields.push(f(v.clone()));
+                }
+            }
+            for field in fields {
+                apply::apply_catalog_field(&tx, &sku, &field, &hlc)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ring up a sale: prices from the local catalog, payment settled, and the
+    /// sale, its lines and tenders, the stock moves and the outbox ops
+    /// committed in one transaction. Returns the sale with its receipt number.
+    pub fn sell(&mut self, req: &SaleRequest) -> Result<SaleReceipt> {
+        if req.items.is_empty() {
+            return Err(TillError::EmptySale);
+        }
+        let mut priced = Vec::with_capacity(req.items.len());
+        for item in &req.items {
+            sell::check_qty(&item.code, u64::from(item.qty))?;
+            let product = lookup_product(&self.conn, &item.code)?
+                .ok_or_else(|| TillError::UnknownSku(item.code.clone()))?;
+            if !product.active {
+                return Err(TillError::NotForSale(product.sku));
+            }
+            let unit_price = product
+                .price
+                .ok_or_else(|| TillError::NoPrice(product.sku.clone()))?;
+            priced.push((
+                PricedProduct {
+                    sku: product.sku.parse()?,
+                    name: product.name,
+                    unit_price,
+                },
+                item.qty,
+            ));
+        }
+        let (lines, total) = sell::price_lines(&priced)?;
+        let settlement = sell::settle(total, &req.tenders)?;
+        let cashier = req
+            .cashier
+            .as_ref()
+            .map(|c| c.chars().take(sync_proto::validate::MAX_TEXT / 4).collect());
+
+        let tx = db::write_tx(&mut self.conn)?;
+        let mut w = Writer::begin(&tx)?;
+        let receipt = w.next_receipt()?;
+        let sale = SaleRecord {
+            id: Uuid::now_v7(),
+            receipt,
+            store: w.enrolment.store.clone(),
+            till: w.enrolment.actor,
+            cashier,
+            lines,
+            tenders: settlement.tenders,
+            total,
+            change_given: settlement.change,
+            currency: w.enrolment.currency.clone(),
+            sold_at_ms: w.now_ms(),
+        };
+        records::insert_sale(&tx, &sale, true)?;
+        w.emit(OpBody::Sale(sale.clone()))?;
+        let reference = Some(sale.id.to_string());
+        for line in &sale.lines {
+            w.stock_move(
+                &line.sku,
+                -i64::from(line.qty),
+                StockReason::Sale,
+                reference.clone(),
+            )?;
+        }
+        let ops = w.finish()?;
+        tx.commit()?;
+        Ok(SaleReceipt { sale, ops })
+    }
+
+    /// Take a return against a receipt (a sale of this store known to this
+    /// till). No items = everything still returnable. Refunds go back on the
+    /// sale's tenders; stock comes back; all in one transaction.
+    pub fn return_sale(&mut self, req: &ReturnRequest) -> Result<ReturnReceipt> {
+        let receipt_no: ReceiptNo = req.receipt.parse()?;
+        let mut wanted: Vec<(Sku, u32)> = Vec::with_capacity(req.items.len());
+        for item in &req.items {
+            let sku: Sku = match lookup_product(&self.conn, &item.code)? {
+                Some(p) => p.sku.parse()?,
+                None => item.code.parse()?,
+            };
+            wanted.push((sku, item.qty));
+        }
+        let tx = db::write_tx(&mut self.conn)?;
+        let sale_id = match records::sale_id_by_receipt(&tx, receipt_no.as_str())? {
+            Some(id) => id,
+            None if records::return_id_by_receipt(&tx, receipt_no.as_str())?.is_some() => {
+                return Err(TillError::NotASale(receipt_no.to_string()));
+            }
+            None => return Err(TillError::ReceiptNotFound(receipt_no.to_string())),
+        };
+        let sale = records::load_sale(&tx, &sale_id)?
+            .ok_or_else(|| TillError::ReceiptNotFound(receipt_no.to_string()))?;
+        let earlier = records::returns_for_sale(&tx, &sale.id)?;
+        let plan = returns::plan_return(&sale, &earlier, &wanted)?;
+        let mut w = Writer::begin(&tx)?;
+        let receipt = w.next_receipt()?;
+        let record = ReturnRecord {
+            id: Uuid::now_v7(),
+            receipt,
+            original_sale: sale.id,
+            original_receipt: sale.receipt.clone(),
+            store: w.enrolment.store.clone(),
+            till: w.enrolment.actor,
+            lines: plan.lines,
+            refunds: plan.refunds,
+            total_refund: plan.total_refund,
+            currency: sale.currency.clone(),
+            returned_at_ms: w.now_ms(),
+        };
+        records::insert_return(&tx, &record, true)?;
+        w.emit(OpBody::Return(record.clone()))?;
+        let reference = Some(record.id.to_string());
+        for line in &record.lines {
+            w.stock_move(
+                &line.sku,
+                i64::from(line.qty),
+                StockReason::Return,
+                reference.clone(),
+            )?;
+        }
+        let ops = w.finish()?;
+        tx.commit()?;
+        Ok(ReturnReceipt { record, ops })
+    }
+
+    /// This store's stock: every SKU of the catalog or with stock rows, or
+    /// just `sku` (SKU or barcode) when given.
+    pub fn stock(&self, sku: Option<&str>) -> Result<Vec<StockLevel>> {
+        let store = db::require_enrolment(&self.conn)?.store;
+        let filter: Option<String> = match sku {
+            None => None,
+            Some(code) => Some(match lookup_product(&self.conn, code)? {
+                Some(p) => p.sku,
+                None => code.trim().to_owned(),
+            }),
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "WITH skus AS (
+                 SELECT sku FROM catalog
+                 UNION SELECT sku FROM stock_counters WHERE location = ?1
+             )
+             SELECT skus.sku, c.name,
+                    (SELECT COALESCE(SUM(s.inc_total - s.dec_total), 0) FROM stock_counters s
+                      WHERE s.location = ?1 AND s.sku = skus.sku)
+             FROM skus LEFT JOIN catalog c ON c.sku = skus.sku
+             WHERE ?2 IS NULL OR skus.sku = ?2
+             ORDER BY skus.sku",
+        )?;
+        let rows = stmt.query_map(params![store.as_str(), filter], |r| {
+            Ok(StockLevel {
+                sku: r.get(0)?,
+                name: r.get(1)?,
+                qty: r.get(2)?,
+            })
+        })?;
+        let mut out: Vec<StockLevel> = rows.collect::<Result<_, _>>()?;
+        if let (Some(f), true) = (filter, out.is_empty()) {
+            out.push(StockLevel {
+                sku: f,
+                name: None,
+                qty: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The till's identity and sync state.
+    pub fn status(&self) -> Result<TillStatus> {
+        status(&self.conn)
+    }
+
+    /// Look up a stored sale or return by receipt number.
+    pub fn receipt(&self, receipt: &str) -> Result<StoredReceipt> {
+        let no: ReceiptNo = receipt.parse()?;
+        if let Some(id) = records::sale_id_by_receipt(&self.conn, no.as_str())? {
+            let sale = records::load_sale(&self.conn, &id)?
+                .ok_or_else(|| TillError::ReceiptNotFound(no.to_string()))?;
+            let returns = records::returns_for_sale(&self.conn, &sale.id)?;
+            return Ok(StoredReceipt::Sale { sale, returns });
+        }
+        if let Some(id) = records::return_id_by_receipt(&self.conn, no.as_str())? {
+            let record = records::load_return(&self.conn, &id)?
+                .ok_or_else(|| TillError::ReceiptNotFound(no.to_string()))?;
+            return Ok(StoredReceipt::Return { record });
+        }
+        Err(TillError::ReceiptNotFound(no.to_string()))
+    }
+
+    /// Ops of this till's current actor with `seq >= from` (the outbox), in order.
+    pub fn outbox(&self, from: u64, limit: usize) -> Result<Vec<Op>> {
+        let actor = db::require_enrolment(&self.conn)?.actor;
+        db::load_ops(&self.conn, actor, from, u64::MAX, limit, usize::MAX)
+    }
+
+    /// Apply a downstream batch from the hub and move the cursor, in one
+    /// transaction (what the sync client does; public for tests and tools).
+    pub fn apply_downstream(&mut self, ops: &[Op], to_cursor: u64) -> Result<ApplyStats> {
+        apply::apply_batch(&mut self.conn, ops, to_cursor)
+    }
+
+    /// Apply snapshot entries (catalog with HLCs, stock counter rows) in one
+    /// transaction without touching the cursor (tests and tools).
+    pub fn apply_snapshot(
+        &mut self,
+        catalog: &[CatalogEntry],
+        stock: &[StockCounterRow],
+    ) -> Result<ApplyStats> {
+        let tx = db::write_tx(&mut self.conn)?;
+        let stats = apply::apply_snapshot_entries(&tx, catalog, stock)?;
+        tx.commit()?;
+        Ok(stats)
+    }
+}
+
+/// Look a product up by SKU, then by barcode.
+pub(crate) fn lookup_product(conn: &Connection, code: &str) -> Result<Option<CatalogItem>> {
+    let code = code.trim();
+    let sql_by = |col: &str| {
+        format!(
+            "SELECT sku, name, price, barcode, style, colour, size, category, active
+             FROM catalog WHERE {col} = ?1 ORDER BY sku LIMIT 1"
+        )
+    };
+    for col in ["sku", "barcode"] {
+        let item = conn
+            .prepare_cached(&sql_by(col))?
+            .query_row([code], |r| {
+                Ok(CatalogItem {
+                    sku: r.get(0)?,
+                    name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    price: r.get(2)?,
+                    barcode: r.get(3)?,
+                    style: r.get(4)?,
+                    colour: r.get(5)?,
+                    size: r.get(6)?,
+                    category: r.get(7)?,
+                    active: r.get(8)?,
+                })
+            })
+            .optional()?;
+        if item.is_some() {
+            return Ok(item);
+        }
+    }
+    Ok(None)
+}
+
+/// The status of the till stored in `conn`.
+pub(crate) fn status(conn: &Connection) -> Result<TillStatus> {
+    let enrolment = db::enrolment(conn)?;
+    let last_seq = match &enrolment {
+        Some(e) => db::last_seq(conn, e.actor)?,
+        None => 0,
+    };
+    let acked_seq = db::get_meta_u64(conn, keys::ACKED_SEQ)?;
+    let count = |sql: &str| -> Result<u64> {
+        let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+        Ok(n as u64)
+    };
+    let last_sync_ms = db::get_meta(conn, keys::LAST_SYNC_MS)?.and_then(|v| v.parse().ok());
+    Ok(TillStatus {
+        actor: enrolment.as_ref().map(|e| e.actor.to_string()),
+        store: enrolment.as_ref().map(|e| e.store.to_string()),
+        store_name: enrolment.as_ref().map(|e| e.store_name.clone()),
+        till_no: enrolment.as_ref().map(|e| e.till_no),
+        hub: enrolment
+            .as_ref()
+            .map(|e| e.hub_url.clone())
+            .filter(|h| !h.is_empty()),
+        last_seq,
+        acked_seq,
+        unsent_ops: last_seq.saturating_sub(acked_seq),
+        cursor: db::get_meta_u64(conn, keys::CURSOR)?,
+        last_sync_ms,
+        sales_count: count("SELECT COUNT(*) FROM sales WHERE local = 1")?,
+        returns_count: count("SELECT COUNT(*) FROM returns WHERE local = 1")?,
+        needs_enrolment: db::get_meta(conn, keys::NEEDS_ENROLMENT)?.as_deref() == Some("1"),
+        last_error: db::get_meta(conn, keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
+    })
+}
