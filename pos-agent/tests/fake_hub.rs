@@ -47,6 +47,7 @@ async fn serve(listener: TcpListener, state: Shared, store: StoreId) {
         let store = store.clone();
         tokio::spawn(async move {
             let expected = format!("Bearer {}", lock(&state).credential);
+            #[allow(clippy::result_large_err)] // the signature tungstenite's Callback requires
             let check = |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
                          resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
                 let ok = req.uri().path() == wire::SYNC_PATH
