@@ -1,1 +1,91 @@
-fn main() {}
+//! `hub-server`: the Storelink hub binary.
+//!
+//! `hub-server serve --data-dir D --listen ADDR [--admin-password P]`
+//! (password also from `STORELINK_ADMIN_PASSWORD`). The first stdout line is
+//! `storelink hub listening on http://HOST:PORT`; on first start without a
+//! password, `admin password: …` follows once. Logs go to stderr
+//! (`RUST_LOG`, default `info`). SIGINT / SIGTERM shut down cleanly.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "hub-server",
+    version,
+    about = "Storelink hub: sync WebSocket, REST API, embedded SQLite"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync WebSocket and the REST API.
+    Serve {
+        /// Directory of the database (created if missing).
+        #[arg(long, env = "STORELINK_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Password of the `admin` account created on first start.
+        #[arg(long, env = "STORELINK_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+    },
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            data_dir,
+            listen,
+            admin_password,
+        } => {
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let mut settings = hub_server::Settings::new(data_dir);
+            settings.admin_password = admin_password;
+            settings.announce = true;
+            hub_server::launch(settings, listener, shutdown_signal())
+                .await
+                .context("hub failed")?;
+        }
+    }
+    Ok(())
+}

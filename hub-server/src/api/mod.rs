@@ -1,0 +1,209 @@
+//! HTTP surface: the REST API under `/api/v1`, its OpenAPI document, the
+//! sync WebSocket route, health checks and metrics.
+//!
+//! - [`error`]: the JSON error and extractors that produce it.
+//! - [`auth`]: login, the HQ session extractor, the device extractor.
+//! - [`stores`]: stores, enrolment codes, enrolment, tills.
+//! - [`catalog`]: products and CSV import.
+//! - [`stock`]: adjustments and stock queries.
+//! - [`sales`]: the sales report.
+
+pub mod auth;
+pub mod catalog;
+pub mod error;
+pub mod sales;
+pub mod stock;
+pub mod stores;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::AppState;
+use error::ApiError;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Session token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Device credential from POST /api/v1/enrol"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Storelink hub API", description = "HQ REST API of the Storelink hub. Tills sync over the WebSocket /sync/v1 (binary sync-proto frames)."),
+    paths(
+        auth::login,
+        stores::create_store,
+        stores::list_stores,
+        stores::create_enrolment_code,
+        stores::enrol,
+        stores::known_records,
+        stores::list_tills,
+        stores::revoke_till,
+        catalog::create_product,
+        catalog::import_products,
+        catalog::list_products,
+        stock::create_adjustment,
+        stock::get_stock,
+        sales::list_sales,
+        healthz,
+        readyz,
+        metrics,
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "HQ sessions"),
+        (name = "stores", description = "Stores, warehouses and enrolment codes"),
+        (name = "sync", description = "Till enrolment and sync helpers"),
+        (name = "tills", description = "The till fleet"),
+        (name = "catalog", description = "Products"),
+        (name = "stock", description = "Stock"),
+        (name = "sales", description = "Sales"),
+        (name = "ops", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([(CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("OpenAPI rendering failed: {e}"),
+        )
+        .into_response(),
+    }
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "The process is up", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database opens and the writer runs.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses((status = 200, description = "Ready", body = String),
+              (status = 503, description = "Not ready", body = error::ErrorBody)))]
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if !state.writer.is_alive() {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the writer is not running",
+        )
+        .into_response();
+    }
+    match state
+        .reads
+        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("the database is not readable: {e}"),
+        )
+        .into_response(),
+    }
+}
+
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Metrics", body = String)))]
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "no such endpoint")
+}
+
+/// The whole HTTP application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route(
+            "/stores",
+            post(stores::create_store).get(stores::list_stores),
+        )
+        .route(
+            "/stores/{code}/enrolment-codes",
+            post(stores::create_enrolment_code),
+        )
+        .route("/enrol", post(stores::enrol))
+        .route("/sync/known-records", post(stores::known_records))
+        .route("/tills", get(stores::list_tills))
+        .route("/tills/{actor}/revoke", post(stores::revoke_till))
+        .route(
+            "/products",
+            post(catalog::create_product).get(catalog::list_products),
+        )
+        .route(
+            "/products/import",
+            post(catalog::import_products).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/stock/adjustments", post(stock::create_adjustment))
+        .route("/stock", get(stock::get_stock))
+        .route("/sales", get(sales::list_sales))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            sync_proto::wire::SYNC_PATH,
+            get(crate::sync_ws::sync_handler),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

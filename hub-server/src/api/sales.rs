@@ -1,0 +1,328 @@
+//! Sales: `GET /api/v1/sales?store=&from=&to=&limit=&offset=`.
+//!
+//! `from` / `to` are RFC 3339 timestamps or epoch milliseconds, both
+//! inclusive, on the till's `sold_at_ms` (returns: `returned_at_ms`).
+//! `count` / `total_amount` / `returns_*` cover the whole filter; `sales`
+//! is one page, newest first.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use sync_proto::{LocationId, ReceiptNo};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::Hq;
+use super::error::{ApiError, ApiQuery, ErrorBody};
+use crate::AppState;
+
+/// Filter and page of the sales list.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct SalesQuery {
+    /// Store code.
+    pub store: Option<String>,
+    /// From (inclusive): RFC 3339 or epoch ms.
+    pub from: Option<String>,
+    /// To (inclusive): RFC 3339 or epoch ms.
+    pub to: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+}
+
+/// One line of a sale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleLineJson {
+    /// SKU.
+    pub sku: String,
+    /// Name on the receipt.
+    pub name: String,
+    /// Quantity.
+    pub qty: u32,
+    /// Unit price.
+    pub unit_price: i64,
+    /// Line discount.
+    pub discount: i64,
+    /// Line total.
+    pub line_total: i64,
+}
+
+/// One tender of a sale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenderJson {
+    /// `cash`, `card` or `other`.
+    pub kind: String,
+    /// Amount.
+    pub amount: i64,
+}
+
+/// A sale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleJson {
+    /// UUIDv7.
+    pub id: String,
+    /// Receipt number.
+    pub receipt: String,
+    /// Store code.
+    pub store: String,
+    /// Actor of the till.
+    pub till: String,
+    /// Till number (from the receipt).
+    pub till_no: u32,
+    /// Cashier.
+    pub cashier: Option<String>,
+    /// Total.
+    pub total: i64,
+    /// Change given.
+    pub change_given: i64,
+    /// Currency.
+    pub currency: String,
+    /// Time of sale at the till (ms).
+    pub sold_at_ms: u64,
+    /// Lines.
+    pub lines: Vec<SaleLineJson>,
+    /// Tenders.
+    pub tenders: Vec<TenderJson>,
+}
+
+/// Sales over a filter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesReport {
+    /// Sales matching the filter.
+    pub count: u64,
+    /// Σ totals of those sales.
+    pub total_amount: i64,
+    /// Returns matching the filter.
+    pub returns_count: u64,
+    /// Σ refunds of those returns.
+    pub returns_amount: i64,
+    /// Page size.
+    pub limit: u32,
+    /// Rows skipped.
+    pub offset: u32,
+    /// One page of sales, newest first.
+    pub sales: Vec<SaleJson>,
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parse epoch milliseconds or an RFC 3339 timestamp
+/// (`2025-03-01T09:30:00Z`, `…+09:00`, fractional seconds, or a bare date).
+pub fn parse_time(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map_err(|_| format!("{s:?} is out of range"));
+    }
+    let err = || {
+        format!(
+            "{s:?} is neither epoch milliseconds nor an RFC 3339 time like 2025-03-01T09:30:00Z"
+        )
+    };
+    let num = |t: &str| -> Result<i64, String> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        t.parse().map_err(|_| err())
+    };
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(err());
+    }
+    let (y, mo, d) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return Err(err());
+    }
+    let mut secs = days_from_civil(y, mo, d) * 86_400;
+    let mut ms = 0i64;
+    if b.len() > 10 {
+        if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 19 || b[13] != b':' || b[16] != b':' {
+            return Err(err());
+        }
+        let (h, mi, se) = (num(&s[11..13])?, num(&s[14..16])?, num(&s[17..19])?);
+        if h > 23 || mi > 59 || se > 60 {
+            return Err(err());
+        }
+        secs += h * 3600 + mi * 60 + se;
+        let mut rest = &s[19..];
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(err());
+            }
+            let f = &frac[..digits.min(3)];
+            ms = num(f)? * 10i64.pow(3 - f.len() as u32);
+            rest = &frac[digits..];
+        }
+        match rest {
+            "Z" | "z" => {}
+            _ if rest.len() == 6
+                && (rest.starts_with('+') || rest.starts_with('-'))
+                && &rest[3..4] == ":" =>
+            {
+                let off = num(&rest[1..3])? * 3600 + num(&rest[4..6])? * 60;
+                secs -= if rest.starts_with('+') { off } else { -off };
+            }
+            _ => return Err(err()),
+        }
+    }
+    let total = secs * 1000 + ms;
+    u64::try_from(total).map_err(|_| err())
+}
+
+/// Sales with totals over the filter and one page of detail.
+#[utoipa::path(
+    get, path = "/api/v1/sales", tag = "sales",
+    params(SalesQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Sales", body = SalesReport),
+              (status = 400, description = "Invalid query", body = ErrorBody),
+              (status = 401, description = "Not logged in", body = ErrorBody))
+)]
+pub async fn list_sales(
+    State(state): State<Arc<AppState>>,
+    _hq: Hq,
+    ApiQuery(q): ApiQuery<SalesQuery>,
+) -> Result<axum::Json<SalesReport>, ApiError> {
+    let store = match q.store.filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            s.parse::<LocationId>()
+                .map_err(|e| ApiError::invalid(e.to_string()))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let time = |v: Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
+        v.filter(|s| !s.is_empty())
+            .map(|s| {
+                parse_time(&s)
+                    .map(|t| t.min(i64::MAX as u64) as i64)
+                    .map_err(|e| ApiError::invalid(format!("{what}: {e}")))
+            })
+            .transpose()
+    };
+    let from = time(q.from, "from")?;
+    let to = time(q.to, "to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid("from is after to"));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit must be 1..=1000"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let report = state
+        .reads
+        .read(move |c| {
+            let tx = c.transaction()?;
+            let (count, total_amount): (i64, i64) = tx.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(total), 0) FROM sales
+                 WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR sold_at_ms >= ?2)
+                   AND (?3 IS NULL OR sold_at_ms <= ?3)",
+                params![store, from, to],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let (returns_count, returns_amount): (i64, i64) = tx.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(total_refund), 0) FROM returns
+                 WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR returned_at_ms >= ?2)
+                   AND (?3 IS NULL OR returned_at_ms <= ?3)",
+                params![store, from, to],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let mut sales = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms FROM sales
+                     WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR sold_at_ms >= ?2)
+                       AND (?3 IS NULL OR sold_at_ms <= ?3)
+                     ORDER BY sold_at_ms DESC, id DESC LIMIT ?4 OFFSET ?5",
+                )?;
+                let mut lines = tx.prepare_cached(
+                    "SELECT sku, name, qty, unit_price, discount, line_total FROM sale_lines
+                     WHERE sale_id = ?1 ORDER BY line_no",
+                )?;
+                let mut tenders = tx.prepare_cached(
+                    "SELECT kind, amount FROM sale_tenders WHERE sale_id = ?1 ORDER BY n",
+                )?;
+                let mut rows = stmt.query(params![store, from, to, limit, offset])?;
+                while let Some(r) = rows.next()? {
+                    let id: Vec<u8> = r.get(0)?;
+                    let till: Vec<u8> = r.get(3)?;
+                    let receipt: String = r.get(1)?;
+                    let line_rows = lines.query_map([&id], |l| {
+                        Ok(SaleLineJson {
+                            sku: l.get(0)?,
+                            name: l.get(1)?,
+                            qty: l.get(2)?,
+                            unit_price: l.get(3)?,
+                            discount: l.get(4)?,
+                            line_total: l.get(5)?,
+                        })
+                    })?;
+                    let tender_rows = tenders.query_map([&id], |t| {
+                        Ok(TenderJson {
+                            kind: t.get(0)?,
+                            amount: t.get(1)?,
+                        })
+                    })?;
+                    sales.push(SaleJson {
+                        id: Uuid::from_slice(&id).map(|u| u.to_string()).unwrap_or_default(),
+                        till_no: receipt.parse::<ReceiptNo>().map(|r| r.till_no()).unwrap_or(0),
+                        receipt,
+                        store: r.get(2)?,
+                        till: Uuid::from_slice(&till).map(|u| u.to_string()).unwrap_or_default(),
+                        cashier: r.get(4)?,
+                        total: r.get(5)?,
+                        change_given: r.get(6)?,
+                        currency: r.get(7)?,
+                        sold_at_ms: r.get::<_, i64>(8)? as u64,
+                        lines: line_rows.collect::<Result<_, _>>()?,
+                        tenders: tender_rows.collect::<Result<_, _>>()?,
+                    });
+                }
+            }
+            tx.finish()?;
+            Ok(SalesReport {
+                count: count as u64,
+                total_amount,
+                returns_count: returns_count as u64,
+                returns_amount,
+                limit,
+                offset,
+                sales,
+            })
+        })
+        .await?;
+    Ok(axum::Json(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_parse_as_rfc3339_or_epoch_ms() {
+        assert_eq!(parse_time("1700000000123"), Ok(1_700_000_000_123));
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_time("2024-02-29T12:00:00.5Z"), Ok(1_709_208_000_500));
+        assert_eq!(
+            parse_time("2024-02-29T21:00:00+09:00"),
+            Ok(1_709_208_000_000)
+        );
+        assert_eq!(parse_time("2024-02-29"), Ok(1_709_164_800_000));
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("2024-13-01T00:00:00Z").is_err());
+        assert!(parse_time("2024-01-01T00:00:00").is_err());
+    }
+}

@@ -1,0 +1,277 @@
+//! Stock: `POST /api/v1/stock/adjustments` (an HQ stock move, as an op of the
+//! hub's actor in the location's scope) and `GET /api/v1/stock` (per
+//! location and chain total from the in-memory view, or a paged list).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
+use sync_proto::{LocationId, Sku, StockReason};
+use utoipa::ToSchema;
+
+use super::auth::Hq;
+use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::{AppState, HubError};
+
+/// A stock change made at HQ.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AdjustmentInput {
+    /// Location code.
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Change (negative removes stock); non-zero, at most ±1,000,000.
+    pub delta: i64,
+    /// `receipt` (delta > 0), `adjustment` or `stocktake`.
+    pub reason: String,
+    /// Free text (at most 200 bytes), kept as the move's reference.
+    pub note: Option<String>,
+}
+
+/// The adjustment as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adjustment {
+    /// Location code.
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Change.
+    pub delta: i64,
+    /// Reason.
+    pub reason: String,
+    /// Quantity at the location after the change.
+    pub qty: i64,
+    /// Seq of the hub op that carries it.
+    pub seq: u64,
+}
+
+/// Adjust stock at a location (receipt, correction, stock count).
+#[utoipa::path(
+    post, path = "/api/v1/stock/adjustments", tag = "stock",
+    request_body = AdjustmentInput,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, description = "Stored; op emitted to the location's tills", body = Adjustment),
+        (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "Unknown location", body = ErrorBody),
+    )
+)]
+pub async fn create_adjustment(
+    State(state): State<Arc<AppState>>,
+    hq: Hq,
+    ApiJson(req): ApiJson<AdjustmentInput>,
+) -> Result<(StatusCode, axum::Json<Adjustment>), ApiError> {
+    let location: LocationId = req
+        .location
+        .parse()
+        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    let sku: Sku = req
+        .sku
+        .parse()
+        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    let reason = match req.reason.as_str() {
+        "receipt" => StockReason::Receipt,
+        "adjustment" => StockReason::Adjustment,
+        "stocktake" => StockReason::Stocktake,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "reason {other:?} is not one of receipt, adjustment, stocktake"
+            )));
+        }
+    };
+    if req.delta == 0 || req.delta.abs() > MAX_STOCK_DELTA {
+        return Err(ApiError::invalid(format!(
+            "delta must be non-zero and at most ±{MAX_STOCK_DELTA}"
+        )));
+    }
+    if reason == StockReason::Receipt && req.delta < 0 {
+        return Err(ApiError::invalid(
+            "a receipt adds stock: delta must be positive",
+        ));
+    }
+    let note = req
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
+        return Err(ApiError::invalid(format!(
+            "note is longer than {MAX_TEXT} bytes"
+        )));
+    }
+    let delta = req.delta;
+    let (loc2, sku2) = (location.clone(), sku.clone());
+    let (op, qty) = state
+        .writer
+        .call(1, move |ap| {
+            let known: bool = ap
+                .conn
+                .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
+                .exists([loc2.as_str()])?;
+            if !known {
+                return Err(HubError::rejected(
+                    404,
+                    "unknown_location",
+                    format!("no store or warehouse {loc2}"),
+                ));
+            }
+            ap.hub_stock_move(loc2, sku2, delta, reason, note)
+        })
+        .await?;
+    tracing::info!(user = %hq.username, %location, %sku, delta, reason = reason.as_str(), "stock adjusted");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Adjustment {
+            location: location.to_string(),
+            sku: sku.to_string(),
+            delta,
+            reason: reason.as_str().to_owned(),
+            qty,
+            seq: op.seq,
+        }),
+    ))
+}
+
+/// Filter of `GET /api/v1/stock`.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct StockQuery {
+    /// One SKU: answer per location and chain total.
+    pub sku: Option<String>,
+    /// One location.
+    pub location: Option<String>,
+    /// Page size of the list without `sku` (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+}
+
+/// Quantity at one location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationQty {
+    /// Location code.
+    pub location: String,
+    /// Quantity (may be negative: sold beyond what the hub knew).
+    pub qty: i64,
+}
+
+/// Stock of one SKU.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuStock {
+    /// SKU.
+    pub sku: String,
+    /// Sum over every location (regardless of the location filter).
+    pub chain_total: i64,
+    /// Per location (filtered by `location` when given).
+    pub locations: Vec<LocationQty>,
+}
+
+/// One row of the stock list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockRow {
+    /// Location code.
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Quantity.
+    pub qty: i64,
+}
+
+/// A page of stock rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockPage {
+    /// Rows by location, SKU.
+    pub items: Vec<StockRow>,
+    /// Rows matching the filter.
+    pub total: u64,
+    /// Page size.
+    pub limit: u32,
+    /// Rows skipped.
+    pub offset: u32,
+}
+
+/// Either answer of `GET /api/v1/stock`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum StockAnswer {
+    /// With `sku`.
+    Sku(SkuStock),
+    /// Without `sku`.
+    Page(StockPage),
+}
+
+/// Stock per location and chain total of a SKU, or a paged list.
+#[utoipa::path(
+    get, path = "/api/v1/stock", tag = "stock",
+    params(StockQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "With sku: SkuStock; without: StockPage", body = StockAnswer),
+              (status = 400, description = "Invalid query", body = ErrorBody),
+              (status = 401, description = "Not logged in", body = ErrorBody))
+)]
+pub async fn get_stock(
+    State(state): State<Arc<AppState>>,
+    _hq: Hq,
+    ApiQuery(q): ApiQuery<StockQuery>,
+) -> Result<axum::Json<StockAnswer>, ApiError> {
+    let location = match q.location.filter(|l| !l.is_empty()) {
+        Some(l) => Some(
+            l.parse::<LocationId>()
+                .map_err(|e| ApiError::invalid(e.to_string()))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
+        let sku: Sku = sku
+            .parse()
+            .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+        let all = state.stock.get(sku.as_str());
+        let chain_total = all.iter().map(|(_, q)| q).sum();
+        let locations = all
+            .into_iter()
+            .filter(|(l, _)| location.as_ref().is_none_or(|want| want == l))
+            .map(|(location, qty)| LocationQty { location, qty })
+            .collect();
+        return Ok(axum::Json(StockAnswer::Sku(SkuStock {
+            sku: sku.to_string(),
+            chain_total,
+            locations,
+        })));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit must be 1..=1000"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let page = state
+        .reads
+        .read(move |c| {
+            let total: i64 = c.query_row(
+                "SELECT COUNT(*) FROM stock WHERE (?1 IS NULL OR location = ?1)",
+                [&location],
+                |r| r.get(0),
+            )?;
+            let mut stmt = c.prepare_cached(
+                "SELECT location, sku, qty FROM stock WHERE (?1 IS NULL OR location = ?1)
+                 ORDER BY location, sku LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = stmt.query_map(params![location, limit, offset], |r| {
+                Ok(StockRow {
+                    location: r.get(0)?,
+                    sku: r.get(1)?,
+                    qty: r.get(2)?,
+                })
+            })?;
+            Ok(StockPage {
+                items: rows.collect::<Result<_, _>>()?,
+                total: total as u64,
+                limit,
+                offset,
+            })
+        })
+        .await?;
+    Ok(axum::Json(StockAnswer::Page(page)))
+}

@@ -1,0 +1,109 @@
+//! Embedded SQLite storage: connection setup, schema migrations and the
+//! read-connection pool.
+//!
+//! One connection writes (owned by the writer thread, see
+//! [`crate::writer`]); everything else reads through [`ReadPool`], whose
+//! connections are `query_only`. WAL mode lets readers see the last committed
+//! state while the writer works; the writer runs with `synchronous=FULL` so
+//! that a commit — and therefore an `Ack` — survives a power cut.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::HubError;
+
+/// Most idle read connections kept open.
+const POOL_KEEP: usize = 16;
+
+fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB page cache
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Open the writer's connection: create the file, switch to WAL, migrate.
+pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    common_pragmas(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    schema::migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Open a read-only connection (after [`open_writer`] created the schema).
+pub fn open_reader(path: &Path) -> Result<Connection, HubError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    common_pragmas(&conn)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// A small pool of read-only connections, used from blocking tasks.
+#[derive(Clone)]
+pub struct ReadPool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    /// A pool on the database at `path`.
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            inner: Arc::new(PoolInner {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Run `f` on a read connection in a blocking task.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, HubError>
+    where
+        F: FnOnce(&mut Connection) -> Result<R, HubError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || pool.read_blocking(f))
+            .await
+            .map_err(|e| HubError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Run `f` on a read connection on this thread.
+    pub fn read_blocking<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, HubError>,
+    ) -> Result<R, HubError> {
+        let conn = self.inner.idle.lock().pop();
+        let mut conn = match conn {
+            Some(c) => c,
+            None => open_reader(&self.inner.path)?,
+        };
+        let out = f(&mut conn);
+        // A connection left inside a transaction by a failed closure is dropped.
+        if conn.is_autocommit() {
+            let mut idle = self.inner.idle.lock();
+            if idle.len() < POOL_KEEP {
+                idle.push(conn);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,214 @@
+//! The hub's schema and its migrations, versioned by `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the database from version `i` to
+//! `i + 1` inside one transaction; a database newer than this build is
+//! refused rather than misread.
+//!
+//! Tables:
+//! - `meta`: the hub's own actor, its op seq and HLC (so a restart never goes back).
+//! - `users`, `sessions`: HQ accounts (argon2id) and session tokens (sha256).
+//! - `stores`, `enrolment_codes`, `devices`: locations, one-time codes, tills.
+//! - `op_log`: every op, `cursor` = downstream log position, `UNIQUE(actor, seq)`.
+//! - `stock_counter`: one PN-counter entry per `(location, sku, actor)`, merged with `MAX`.
+//! - `stock`: materialised quantity per `(location, sku)`, updated on apply.
+//! - `catalog_field`: LWW register per `(sku, field)` with the winning HLC.
+//! - `sales`, `sale_lines`, `sale_tenders`, `returns`, `return_lines`,
+//!   `return_refunds`: grow-only records keyed by UUIDv7.
+
+use rusqlite::Connection;
+
+use crate::HubError;
+
+/// Schema migrations, in order. Never edit a released entry; append.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash    BLOB PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE stores (
+    code          TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('store', 'warehouse')),
+    currency      TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    next_till_no  INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+CREATE TABLE enrolment_codes (
+    code_hash     BLOB PRIMARY KEY,
+    store         TEXT NOT NULL REFERENCES stores(code),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    used_at_ms    INTEGER,
+    used_by       BLOB
+) WITHOUT ROWID;
+
+CREATE TABLE devices (
+    actor           BLOB PRIMARY KEY,
+    store           TEXT NOT NULL REFERENCES stores(code),
+    till_no         INTEGER NOT NULL,
+    credential_hash BLOB NOT NULL UNIQUE,
+    app_version     TEXT NOT NULL,
+    enrolled_at_ms  INTEGER NOT NULL,
+    last_seen_ms    INTEGER,
+    acked_seq       INTEGER NOT NULL DEFAULT 0,
+    cursor          INTEGER NOT NULL DEFAULT 0,
+    backlog         INTEGER,
+    last_error      TEXT,
+    revoked         INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (store, till_no)
+) WITHOUT ROWID;
+
+CREATE TABLE op_log (
+    cursor INTEGER PRIMARY KEY,
+    actor  BLOB NOT NULL,
+    seq    INTEGER NOT NULL,
+    scope  TEXT NOT NULL,
+    body   BLOB NOT NULL,
+    UNIQUE (actor, seq)
+);
+CREATE INDEX op_log_scope ON op_log (scope, cursor, actor);
+
+CREATE TABLE stock_counter (
+    location  TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    actor     BLOB NOT NULL,
+    inc_total INTEGER NOT NULL,
+    dec_total INTEGER NOT NULL,
+    PRIMARY KEY (location, sku, actor)
+) WITHOUT ROWID;
+
+CREATE TABLE stock (
+    location TEXT NOT NULL,
+    sku      TEXT NOT NULL,
+    qty      INTEGER NOT NULL,
+    PRIMARY KEY (location, sku)
+) WITHOUT ROWID;
+CREATE INDEX stock_sku ON stock (sku);
+
+CREATE TABLE catalog_field (
+    sku         TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    hlc_wall    INTEGER NOT NULL,
+    hlc_counter INTEGER NOT NULL,
+    hlc_actor   BLOB NOT NULL,
+    PRIMARY KEY (sku, field)
+) WITHOUT ROWID;
+
+CREATE TABLE sales (
+    id           BLOB PRIMARY KEY,
+    receipt      TEXT NOT NULL,
+    store        TEXT NOT NULL,
+    till         BLOB NOT NULL,
+    cashier      TEXT,
+    total        INTEGER NOT NULL,
+    change_given INTEGER NOT NULL,
+    currency     TEXT NOT NULL,
+    sold_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sales_store_time ON sales (store, sold_at_ms);
+CREATE INDEX sales_time ON sales (sold_at_ms);
+
+CREATE TABLE sale_lines (
+    sale_id    BLOB NOT NULL,
+    line_no    INTEGER NOT NULL,
+    sku        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    qty        INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    discount   INTEGER NOT NULL,
+    line_total INTEGER NOT NULL,
+    PRIMARY KEY (sale_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE sale_tenders (
+    sale_id BLOB NOT NULL,
+    n       INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    amount  INTEGER NOT NULL,
+    PRIMARY KEY (sale_id, n)
+) WITHOUT ROWID;
+
+CREATE TABLE returns (
+    id               BLOB PRIMARY KEY,
+    receipt          TEXT NOT NULL,
+    original_sale    BLOB NOT NULL,
+    original_receipt TEXT NOT NULL,
+    store            TEXT NOT NULL,
+    till             BLOB NOT NULL,
+    total_refund     INTEGER NOT NULL,
+    currency         TEXT NOT NULL,
+    returned_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX returns_store_time ON returns (store, returned_at_ms);
+CREATE INDEX returns_time ON returns (returned_at_ms);
+
+CREATE TABLE return_lines (
+    return_id BLOB NOT NULL,
+    line_no   INTEGER NOT NULL,
+    sku       TEXT NOT NULL,
+    qty       INTEGER NOT NULL,
+    refund    INTEGER NOT NULL,
+    PRIMARY KEY (return_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE return_refunds (
+    return_id BLOB NOT NULL,
+    n         INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    amount    INTEGER NOT NULL,
+    PRIMARY KEY (return_id, n)
+) WITHOUT ROWID;
+"#];
+
+/// Bring the database to the latest schema version.
+pub fn migrate(conn: &Connection) -> Result<(), HubError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as i64;
+    if version > latest {
+        return Err(HubError::Config(format!(
+            "database schema version {version} is newer than this hub-server ({latest}); upgrade the binary"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_are_idempotent() {
+        let conn = Connection::open_in_memory().expect("open");
+        migrate(&conn).expect("first");
+        migrate(&conn).expect("second");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+}

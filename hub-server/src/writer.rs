@@ -1,0 +1,1125 @@
+//! The single writer: every change to the hub's database goes through one
+//! thread that owns the only writing SQLite connection.
+//!
+//! Callers (sync connections, REST handlers) send a job over a channel and
+//! await its answer. The writer takes the first job, drains everything else
+//! already queued (up to [`Settings::max_ops_per_commit`] ops), and runs all of
+//! them in ONE transaction — group commit: one fsync for many batches from
+//! many tills. Each job runs inside its own savepoint, so a refused job
+//! leaves nothing behind while the others commit. Only after `COMMIT`
+//! returns does the writer answer the jobs (so an `Ack` is never sent for
+//! something that could be lost), update the in-memory stock view and
+//! publish the new log head on a `watch` channel, which wakes every
+//! connection's downstream pump.
+//!
+//! Applying ops is idempotent: the log has `UNIQUE(actor, seq)` and a
+//! duplicate is skipped; stock counter entries merge with `MAX`; records are
+//! `INSERT … ON CONFLICT DO NOTHING`; catalog fields change only for a newer
+//! HLC. Replaying any prefix of the log again changes nothing.
+//!
+//! [`Settings::max_ops_per_commit`]: crate::Settings::max_ops_per_commit
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sync_proto::state::{continues_totals, next_stock_totals};
+use sync_proto::wire::ErrorCode;
+use sync_proto::{
+    ActorId, CatalogSet, Hlc, HlcClock, LocationId, Op, OpBody, ReturnRecord, SaleRecord, Scope,
+    Sku, StockMove, StockReason,
+};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::metrics::Metrics;
+use crate::views::StockView;
+use crate::{HubError, now_ms};
+
+/// An op as submitted to the writer: decoded, plus its stored encoding.
+pub struct EncodedOp {
+    /// The op.
+    pub op: Op,
+    /// `rmp_serde::to_vec_named(&op)`: what the log stores and tills receive.
+    pub bytes: Vec<u8>,
+}
+
+impl EncodedOp {
+    /// Encode an op for the log.
+    pub fn new(op: Op) -> Result<Self, HubError> {
+        let bytes = rmp_serde::to_vec_named(&op)
+            .map_err(|e| HubError::Internal(format!("encoding op: {e}")))?;
+        Ok(Self { op, bytes })
+    }
+}
+
+type Completion = Box<dyn FnOnce(Result<(), HubError>) + Send>;
+type JobFn = Box<dyn FnOnce(&mut Apply<'_>) -> (bool, Completion) + Send>;
+
+enum Msg {
+    Job { run: JobFn, weight: usize },
+    Stop,
+}
+
+/// Handle to the writer thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Msg>,
+    alive: Arc<AtomicBool>,
+    hub_actor: ActorId,
+}
+
+/// What the writer publishes after commits.
+pub struct WriterOutputs {
+    /// Log head (highest cursor), sent after every commit that moved it.
+    pub head: watch::Sender<u64>,
+    /// In-memory stock, updated after commit.
+    pub stock: Arc<StockView>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The writer's in-memory state, valid only together with committed data.
+struct WriterState {
+    hub_actor: ActorId,
+    hub_clock: HlcClock,
+    hub_seq: u64,
+    hub_dirty: bool,
+    /// Highest stored seq per till actor (authoritative: only the writer writes it).
+    acked: HashMap<ActorId, u64>,
+    /// Undo journal of `acked` within the current job.
+    acked_undo: Vec<(ActorId, Option<u64>)>,
+    /// Stock changes of the current transaction, for the view.
+    stock_deltas: Vec<(String, String, i64)>,
+    ops_new: u64,
+    ops_dup: u64,
+}
+
+/// Job checkpoint, to undo in-memory effects of a job whose savepoint rolled back.
+struct Mark {
+    clock: HlcClock,
+    hub_seq: u64,
+    hub_dirty: bool,
+    acked_undo: usize,
+    stock_deltas: usize,
+    ops_new: u64,
+    ops_dup: u64,
+}
+
+impl WriterState {
+    fn mark(&self) -> Mark {
+        Mark {
+            clock: self.hub_clock.clone(),
+            hub_seq: self.hub_seq,
+            hub_dirty: self.hub_dirty,
+            acked_undo: self.acked_undo.len(),
+            stock_deltas: self.stock_deltas.len(),
+            ops_new: self.ops_new,
+            ops_dup: self.ops_dup,
+        }
+    }
+
+    fn undo(&mut self, m: Mark) {
+        self.hub_clock = m.clock;
+        self.hub_seq = m.hub_seq;
+        self.hub_dirty = m.hub_dirty;
+        while self.acked_undo.len() > m.acked_undo {
+            if let Some((actor, old)) = self.acked_undo.pop() {
+                match old {
+                    Some(v) => self.acked.insert(actor, v),
+                    None => self.acked.remove(&actor),
+                };
+            }
+        }
+        self.stock_deltas.truncate(m.stock_deltas);
+        self.ops_new = m.ops_new;
+        self.ops_dup = m.ops_dup;
+    }
+}
+
+/// The writer's view of the database inside one job (a savepoint of the
+/// group transaction). Jobs write through [`Apply::conn`] and the op methods.
+pub struct Apply<'a> {
+    /// The connection, inside the job's savepoint.
+    pub conn: &'a Connection,
+    st: &'a mut WriterState,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> HubError {
+    HubError::Refused {
+        code,
+        message: message.into(),
+    }
+}
+
+fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, HubError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), HubError> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
+/// Load (or create on first start) the hub's own actor, seq and clock.
+fn load_hub_identity(conn: &Connection) -> Result<(ActorId, u64, HlcClock), HubError> {
+    let actor = match meta_get(conn, "hub_actor")? {
+        Some(s) => s
+            .parse::<ActorId>()
+            .map_err(|e| HubError::Config(format!("corrupt hub_actor in meta: {e}")))?,
+        None => {
+            let a = ActorId::new_random();
+            meta_set(conn, "hub_actor", &a.to_string())?;
+            a
+        }
+    };
+    let seq = meta_get(conn, "hub_seq")?
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0);
+    // The log is the truth for seq: never reuse one even if meta lags.
+    let logged: Option<i64> = conn.query_row(
+        "SELECT MAX(seq) FROM op_log WHERE actor = ?1",
+        [actor.0.as_bytes().as_slice()],
+        |r| r.get(0),
+    )?;
+    let seq = seq.max(logged.unwrap_or(0) as u64);
+    let last = meta_get(conn, "hub_hlc")?.and_then(|s| {
+        let (w, c) = s.split_once(':')?;
+        Some(Hlc {
+            wall_ms: w.parse().ok()?,
+            counter: c.parse().ok()?,
+            actor,
+        })
+    });
+    Ok((actor, seq, HlcClock::resume(actor, last)))
+}
+
+impl Writer {
+    /// Start the writer thread on `conn` (already migrated).
+    pub fn start(
+        conn: Connection,
+        outputs: WriterOutputs,
+        max_ops_per_commit: usize,
+    ) -> Result<(Writer, JoinHandle<()>), HubError> {
+        let (hub_actor, hub_seq, hub_clock) = load_hub_identity(&conn)?;
+        let head: i64 = conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM op_log", [], |r| {
+            r.get(0)
+        })?;
+        outputs.head.send_replace(head as u64);
+        let (tx, rx) = mpsc::channel::<Msg>(4096);
+        let alive = Arc::new(AtomicBool::new(true));
+        let state = WriterState {
+            hub_actor,
+            hub_clock,
+            hub_seq,
+            hub_dirty: false,
+            acked: HashMap::new(),
+            acked_undo: Vec::new(),
+            stock_deltas: Vec::new(),
+            ops_new: 0,
+            ops_dup: 0,
+        };
+        let alive2 = alive.clone();
+        let handle = std::thread::Builder::new()
+            .name("hub-writer".into())
+            .spawn(move || {
+                run(conn, rx, state, outputs, max_ops_per_commit.max(1));
+                alive2.store(false, Ordering::SeqCst);
+            })
+            .map_err(HubError::Io)?;
+        Ok((
+            Writer {
+                tx,
+                alive,
+                hub_actor,
+            },
+            handle,
+        ))
+    }
+
+    /// The hub's own actor (author of HQ ops).
+    pub fn hub_actor(&self) -> ActorId {
+        self.hub_actor
+    }
+
+    /// Is the writer thread running?
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst) && !self.tx.is_closed()
+    }
+
+    /// Run `f` inside the next group transaction; the answer arrives after
+    /// the commit. `weight` is roughly the number of ops (group-commit bound).
+    pub async fn call<R, F>(&self, weight: usize, f: F) -> Result<R, HubError>
+    where
+        F: FnOnce(&mut Apply<'_>) -> Result<R, HubError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let rx = self.submit(weight, f).await?;
+        rx.await.map_err(|_| HubError::WriterGone)?
+    }
+
+    /// Queue `f` and return the receiver of its (post-commit) answer without
+    /// waiting for it: lets a connection pipeline several batches.
+    pub async fn submit<R, F>(
+        &self,
+        weight: usize,
+        f: F,
+    ) -> Result<oneshot::Receiver<Result<R, HubError>>, HubError>
+    where
+        F: FnOnce(&mut Apply<'_>) -> Result<R, HubError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let run: JobFn = Box::new(move |ap: &mut Apply<'_>| {
+            let result = f(ap);
+            let ok = result.is_ok();
+            let done: Completion = Box::new(move |commit: Result<(), HubError>| {
+                let _ = reply.send(commit.and(result));
+            });
+            (ok, done)
+        });
+        self.tx
+            .send(Msg::Job { run, weight })
+            .await
+            .map_err(|_| HubError::WriterGone)?;
+        Ok(rx)
+    }
+
+    /// Ask the writer to finish the queued jobs and stop.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop).await;
+    }
+}
+
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Msg>,
+    mut st: WriterState,
+    out: WriterOutputs,
+    max_ops: usize,
+) {
+    let mut stopping = false;
+    let mut jobs: Vec<JobFn> = Vec::new();
+    while !stopping {
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
+        let mut weight = 0usize;
+        match first {
+            Msg::Job { run, weight: w } => {
+                jobs.push(run);
+                weight += w;
+            }
+            Msg::Stop => break,
+        }
+        while weight < max_ops {
+            match rx.try_recv() {
+                Ok(Msg::Job { run, weight: w }) => {
+                    jobs.push(run);
+                    weight += w;
+                }
+                Ok(Msg::Stop) => {
+                    stopping = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut conn, &mut st, &out, &mut jobs);
+    }
+    tracing::info!("writer stopped");
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    st: &mut WriterState,
+    out: &WriterOutputs,
+    jobs: &mut Vec<JobFn>,
+) {
+    let started = Instant::now();
+    let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
+    let result = (|| -> Result<(), HubError> {
+        let mut tx = conn.transaction()?;
+        for job in jobs.drain(..) {
+            let mark = st.mark();
+            let sp = tx.savepoint()?;
+            let (ok, done) = {
+                let mut ap = Apply { conn: &sp, st };
+                job(&mut ap)
+            };
+            completions.push(done);
+            if ok {
+                sp.commit()?;
+            } else {
+                drop(sp); // rolls the job back
+                st.undo(mark);
+            }
+        }
+        if st.hub_dirty {
+            meta_set(&tx, "hub_seq", &st.hub_seq.to_string())?;
+            let last = st.hub_clock.last();
+            meta_set(
+                &tx,
+                "hub_hlc",
+                &format!("{}:{}", last.wall_ms, last.counter),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    jobs.clear();
+    match result {
+        Ok(()) => {
+            st.hub_dirty = false;
+            st.acked_undo.clear();
+            out.stock.apply(&st.stock_deltas);
+            st.stock_deltas.clear();
+            let ops = st.ops_new;
+            out.metrics.ops_ingested.inc_by(st.ops_new);
+            out.metrics.ops_duplicate.inc_by(st.ops_dup);
+            st.ops_new = 0;
+            st.ops_dup = 0;
+            out.metrics.write_batches.inc();
+            out.metrics
+                .commit_latency
+                .observe(started.elapsed().as_secs_f64());
+            out.metrics.ops_per_commit.observe(ops as f64);
+            if ops > 0 {
+                match conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM op_log", [], |r| {
+                    r.get::<_, i64>(0)
+                }) {
+                    Ok(head) => {
+                        out.head.send_if_modified(|h| {
+                            let new = head as u64;
+                            let changed = *h != new;
+                            *h = new;
+                            changed
+                        });
+                    }
+                    Err(e) => tracing::error!(error = %e, "reading log head"),
+                }
+            }
+            for done in completions {
+                done(Ok(()));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "group commit failed; every job of the group is refused");
+            for done in completions {
+                done(Err(HubError::Internal(format!("commit failed: {e}"))));
+            }
+            // Forget in-memory state that may describe the rolled-back transaction.
+            st.acked.clear();
+            st.acked_undo.clear();
+            st.stock_deltas.clear();
+            st.ops_new = 0;
+            st.ops_dup = 0;
+            if let Ok((_, seq, clock)) = load_hub_identity(conn) {
+                st.hub_seq = seq;
+                st.hub_clock = clock;
+            }
+            st.hub_dirty = false;
+        }
+    }
+}
+
+fn actor_bytes(a: &ActorId) -> &[u8] {
+    a.0.as_bytes().as_slice()
+}
+
+impl Apply<'_> {
+    /// The hub's own actor.
+    pub fn hub_actor(&self) -> ActorId {
+        self.st.hub_actor
+    }
+
+    fn acked_seq(&mut self, actor: ActorId) -> Result<u64, HubError> {
+        if let Some(v) = self.st.acked.get(&actor) {
+            return Ok(*v);
+        }
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT acked_seq FROM devices WHERE actor = ?1")?
+            .query_row([actor_bytes(&actor)], |r| r.get(0))
+            .optional()?;
+        let v = v.ok_or_else(|| refused(ErrorCode::Unauthorized, "unknown till"))? as u64;
+        self.st.acked.insert(actor, v);
+        Ok(v)
+    }
+
+    fn set_acked(&mut self, actor: ActorId, seq: u64) -> Result<(), HubError> {
+        let old = self.st.acked.insert(actor, seq);
+        self.st.acked_undo.push((actor, old));
+        self.conn
+            .prepare_cached("UPDATE devices SET acked_seq = ?2 WHERE actor = ?1")?
+            .execute(params![actor_bytes(&actor), seq as i64])?;
+        Ok(())
+    }
+
+    /// Store a batch of ops pushed by till `actor` (already checked by
+    /// `check_till_op`). Ops at or below the stored seq are duplicates and
+    /// skipped; a gap refuses the whole batch. Returns the actor's new acked seq.
+    pub fn apply_till_batch(&mut self, actor: ActorId, ops: &[EncodedOp]) -> Result<u64, HubError> {
+        let mut acked = self.acked_seq(actor)?;
+        let now = now_ms();
+        let start = acked;
+        for e in ops {
+            let op = &e.op;
+            if op.actor != actor {
+                return Err(refused(
+                    ErrorCode::ForgedActor,
+                    format!("op {} is not of this till", op.seq),
+                ));
+            }
+            if op.seq <= acked {
+                self.st.ops_dup += 1;
+                continue;
+            }
+            if op.seq != acked + 1 {
+                return Err(refused(
+                    ErrorCode::SequenceGap,
+                    format!(
+                        "op seq {} does not follow {acked}: resend from {}",
+                        op.seq,
+                        acked + 1
+                    ),
+                ));
+            }
+            self.apply_op(e, true)?;
+            let _ = self.st.hub_clock.observe(&op.hlc, now);
+            self.st.hub_dirty = true;
+            acked = op.seq;
+        }
+        if acked != start {
+            self.set_acked(actor, acked)?;
+        }
+        Ok(acked)
+    }
+
+    /// Append an op to the log and fold it into the materialised state.
+    /// `strict`: a stock move must continue its actor's stored totals (till
+    /// ops); otherwise totals merge with `MAX` (replays, snapshots).
+    /// Returns false for a duplicate `(actor, seq)`, which changes nothing.
+    pub fn apply_op(&mut self, e: &EncodedOp, strict: bool) -> Result<bool, HubError> {
+        let op = &e.op;
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO op_log (actor, seq, scope, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (actor, seq) DO NOTHING",
+            )?
+            .execute(params![
+                actor_bytes(&op.actor),
+                op.seq as i64,
+                op.scope.to_string(),
+                e.bytes
+            ])?;
+        if inserted == 0 {
+            self.st.ops_dup += 1;
+            return Ok(false);
+        }
+        self.st.ops_new += 1;
+        match &op.body {
+            OpBody::StockMove(m) => self.apply_stock_move(op, m, strict)?,
+            OpBody::Sale(s) => self.apply_sale(s)?,
+            OpBody::Return(r) => self.apply_return(r)?,
+            OpBody::CatalogSet(c) => self.apply_catalog(&op.hlc, c)?,
+        }
+        Ok(true)
+    }
+
+    fn counter_row(
+        &self,
+        location: &str,
+        sku: &str,
+        actor: &ActorId,
+    ) -> Result<(u64, u64), HubError> {
+        let row: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT inc_total, dec_total FROM stock_counter
+                 WHERE location = ?1 AND sku = ?2 AND actor = ?3",
+            )?
+            .query_row(params![location, sku, actor_bytes(actor)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (i, d) = row.unwrap_or((0, 0));
+        Ok((i as u64, d as u64))
+    }
+
+    fn apply_stock_move(&mut self, op: &Op, m: &StockMove, strict: bool) -> Result<(), HubError> {
+        let (old_inc, old_dec) =
+            self.counter_row(m.location.as_str(), m.sku.as_str(), &op.actor)?;
+        if strict && !continues_totals(m, old_inc, old_dec) {
+            return Err(refused(
+                ErrorCode::InvalidOp,
+                format!(
+                    "op {}: stock totals {}/{} at {} {} do not continue the stored {}/{} by {}",
+                    op.seq, m.inc_total, m.dec_total, m.location, m.sku, old_inc, old_dec, m.delta
+                ),
+            ));
+        }
+        let new_inc = old_inc.max(m.inc_total);
+        let new_dec = old_dec.max(m.dec_total);
+        if (new_inc, new_dec) == (old_inc, old_dec) {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO stock_counter (location, sku, actor, inc_total, dec_total)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (location, sku, actor) DO UPDATE SET
+                   inc_total = MAX(inc_total, excluded.inc_total),
+                   dec_total = MAX(dec_total, excluded.dec_total)",
+            )?
+            .execute(params![
+                m.location.as_str(),
+                m.sku.as_str(),
+                actor_bytes(&op.actor),
+                new_inc as i64,
+                new_dec as i64
+            ])?;
+        let delta = (new_inc - old_inc) as i64 - (new_dec - old_dec) as i64;
+        if delta != 0 {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO stock (location, sku, qty) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (location, sku) DO UPDATE SET qty = qty + excluded.qty",
+                )?
+                .execute(params![m.location.as_str(), m.sku.as_str(), delta])?;
+            self.st.stock_deltas.push((
+                m.location.as_str().to_owned(),
+                m.sku.as_str().to_owned(),
+                delta,
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply_sale(&mut self, s: &SaleRecord) -> Result<(), HubError> {
+        let id = s.id.as_bytes().as_slice();
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO sales (id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                s.receipt.as_str(),
+                s.store.as_str(),
+                actor_bytes(&s.till),
+                s.cashier,
+                s.total,
+                s.change_given,
+                s.currency,
+                s.sold_at_ms as i64
+            ])?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut line = self.conn.prepare_cached(
+            "INSERT INTO sale_lines (sale_id, line_no, sku, name, qty, unit_price, discount, line_total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        )?;
+        for (i, l) in s.lines.iter().enumerate() {
+            line.execute(params![
+                id,
+                i as i64,
+                l.sku.as_str(),
+                l.name,
+                l.qty,
+                l.unit_price,
+                l.discount,
+                l.line_total
+            ])?;
+        }
+        let mut tender = self.conn.prepare_cached(
+            "INSERT INTO sale_tenders (sale_id, n, kind, amount) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?;
+        for (i, t) in s.tenders.iter().enumerate() {
+            tender.execute(params![id, i as i64, t.kind.as_str(), t.amount])?;
+        }
+        Ok(())
+    }
+
+    fn apply_return(&mut self, r: &ReturnRecord) -> Result<(), HubError> {
+        let id = r.id.as_bytes().as_slice();
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO returns (id, receipt, original_sale, original_receipt, store, till, total_refund, currency, returned_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                r.receipt.as_str(),
+                r.original_sale.as_bytes().as_slice(),
+                r.original_receipt.as_str(),
+                r.store.as_str(),
+                actor_bytes(&r.till),
+                r.total_refund,
+                r.currency,
+                r.returned_at_ms as i64
+            ])?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut line = self.conn.prepare_cached(
+            "INSERT INTO return_lines (return_id, line_no, sku, qty, refund) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO NOTHING",
+        )?;
+        for (i, l) in r.lines.iter().enumerate() {
+            line.execute(params![id, i as i64, l.sku.as_str(), l.qty, l.refund])?;
+        }
+        let mut refund = self.conn.prepare_cached(
+            "INSERT INTO return_refunds (return_id, n, kind, amount) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?;
+        for (i, t) in r.refunds.iter().enumerate() {
+            refund.execute(params![id, i as i64, t.kind.as_str(), t.amount])?;
+        }
+        Ok(())
+    }
+
+    fn apply_catalog(&mut self, hlc: &Hlc, c: &CatalogSet) -> Result<(), HubError> {
+        let value = serde_json::to_string(&c.field)
+            .map_err(|e| HubError::Internal(format!("encoding catalog field: {e}")))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO catalog_field (sku, field, value, hlc_wall, hlc_counter, hlc_actor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sku, field) DO UPDATE SET
+                   value = excluded.value, hlc_wall = excluded.hlc_wall,
+                   hlc_counter = excluded.hlc_counter, hlc_actor = excluded.hlc_actor
+                 WHERE (excluded.hlc_wall, excluded.hlc_counter, excluded.hlc_actor)
+                     > (catalog_field.hlc_wall, catalog_field.hlc_counter, catalog_field.hlc_actor)",
+            )?
+            .execute(params![
+                c.sku.as_str(),
+                c.field.kind().as_str(),
+                value,
+                hlc.wall_ms as i64,
+                hlc.counter,
+                actor_bytes(&hlc.actor)
+            ])?;
+        Ok(())
+    }
+
+    /// Make, store and apply an op of the hub's own actor (HQ actions).
+    pub fn hub_op(&mut self, scope: Scope, body: OpBody) -> Result<Op, HubError> {
+        let seq = self.st.hub_seq + 1;
+        let hlc = self.st.hub_clock.tick(now_ms());
+        let op = Op {
+            actor: self.st.hub_actor,
+            seq,
+            hlc,
+            scope,
+            body,
+        };
+        let e = EncodedOp::new(op)?;
+        self.apply_op(&e, true)?;
+        self.st.hub_seq = seq;
+        self.st.hub_dirty = true;
+        Ok(e.op)
+    }
+
+    /// An HQ stock move at `location`: continues the hub actor's own counter
+    /// entry. Returns the op and the location's new quantity.
+    pub fn hub_stock_move(
+        &mut self,
+        location: LocationId,
+        sku: Sku,
+        delta: i64,
+        reason: StockReason,
+        reference: Option<String>,
+    ) -> Result<(Op, i64), HubError> {
+        let (inc, dec) = self.counter_row(location.as_str(), sku.as_str(), &self.st.hub_actor)?;
+        let (inc_total, dec_total) = next_stock_totals(inc, dec, delta);
+        let scope = Scope::Store(location.clone());
+        let op = self.hub_op(
+            scope,
+            OpBody::StockMove(StockMove {
+                location: location.clone(),
+                sku: sku.clone(),
+                delta,
+                reason,
+                reference,
+                inc_total,
+                dec_total,
+            }),
+        )?;
+        let qty: i64 = self
+            .conn
+            .prepare_cached("SELECT qty FROM stock WHERE location = ?1 AND sku = ?2")?
+            .query_row(params![location.as_str(), sku.as_str()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        Ok((op, qty))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sync_proto::{CatalogField, ReceiptNo, SaleLine, Tender, TenderKind};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        writer: Writer,
+        pool: crate::db::ReadPool,
+        stock: Arc<StockView>,
+        head: watch::Receiver<u64>,
+        till: ActorId,
+        store: LocationId,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hub.db");
+        let conn = crate::db::open_writer(&path).expect("open");
+        let till = ActorId::new_random();
+        conn.execute(
+            "INSERT INTO stores (code, name, kind, currency, created_at_ms) VALUES ('GN01', 'Gangnam', 'store', 'KRW', 0)",
+            [],
+        )
+        .expect("store");
+        conn.execute(
+            "INSERT INTO devices (actor, store, till_no, credential_hash, app_version, enrolled_at_ms)
+             VALUES (?1, 'GN01', 1, x'00', 'test', 0)",
+            [till.0.as_bytes().as_slice()],
+        )
+        .expect("device");
+        let stock = Arc::new(StockView::default());
+        let (head_tx, head) = watch::channel(0);
+        let (writer, _join) = Writer::start(
+            conn,
+            WriterOutputs {
+                head: head_tx,
+                stock: stock.clone(),
+                metrics: Arc::new(Metrics::new()),
+            },
+            10_000,
+        )
+        .expect("writer");
+        Fixture {
+            _dir: dir,
+            writer,
+            pool: crate::db::ReadPool::new(path),
+            stock,
+            head,
+            till,
+            store: "GN01".parse().expect("store"),
+        }
+    }
+
+    fn hlc(actor: ActorId, wall_ms: u64) -> Hlc {
+        Hlc {
+            wall_ms,
+            counter: 0,
+            actor,
+        }
+    }
+
+    fn sale_ops(f: &Fixture, seq0: u64) -> Vec<EncodedOp> {
+        let sku: Sku = "TSH-1".parse().expect("sku");
+        let sale = SaleRecord {
+            id: uuid::Uuid::now_v7(),
+            receipt: ReceiptNo::new(&f.store, 1, seq0),
+            store: f.store.clone(),
+            till: f.till,
+            cashier: None,
+            lines: vec![SaleLine {
+                sku: sku.clone(),
+                name: "Tee".into(),
+                qty: 2,
+                unit_price: 100,
+                discount: 0,
+                line_total: 200,
+            }],
+            tenders: vec![Tender {
+                kind: TenderKind::Card,
+                amount: 200,
+            }],
+            total: 200,
+            change_given: 0,
+            currency: "KRW".into(),
+            sold_at_ms: 1_000,
+        };
+        let dec_before = (seq0 - 1) / 2 * 2; // two units per earlier sale
+        vec![
+            EncodedOp::new(Op {
+                actor: f.till,
+                seq: seq0,
+                hlc: hlc(f.till, 1_000 + seq0),
+                scope: Scope::Store(f.store.clone()),
+                body: OpBody::Sale(sale),
+            })
+            .expect("enc"),
+            EncodedOp::new(Op {
+                actor: f.till,
+                seq: seq0 + 1,
+                hlc: hlc(f.till, 1_001 + seq0),
+                scope: Scope::Store(f.store.clone()),
+                body: OpBody::StockMove(StockMove {
+                    location: f.store.clone(),
+                    sku,
+                    delta: -2,
+                    reason: StockReason::Sale,
+                    reference: None,
+                    inc_total: 0,
+                    dec_total: dec_before + 2,
+                }),
+            })
+            .expect("enc"),
+        ]
+    }
+
+    async fn count(f: &Fixture, sql: &'static str) -> i64 {
+        f.pool
+            .read(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .await
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn reapplying_a_batch_is_idempotent_and_acks_again() {
+        let f = fixture().await;
+        let till = f.till;
+        let ops = Arc::new(sale_ops(&f, 1));
+        let o = ops.clone();
+        let acked = f
+            .writer
+            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .await
+            .expect("first");
+        assert_eq!(acked, 2);
+        let o = ops.clone();
+        let again = f
+            .writer
+            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .await
+            .expect("again");
+        assert_eq!(again, 2);
+        // Even bypassing the seq check, the log's UNIQUE(actor, seq) holds.
+        let o = ops.clone();
+        let fresh = f
+            .writer
+            .call(2, move |ap| {
+                let mut n = 0;
+                for e in o.iter() {
+                    n += usize::from(ap.apply_op(e, false)?);
+                }
+                Ok(n)
+            })
+            .await
+            .expect("raw");
+        assert_eq!(fresh, 0);
+        assert_eq!(count(&f, "SELECT COUNT(*) FROM op_log").await, 2);
+        assert_eq!(count(&f, "SELECT COUNT(*) FROM sales").await, 1);
+        assert_eq!(count(&f, "SELECT COUNT(*) FROM sale_lines").await, 1);
+        assert_eq!(
+            count(&f, "SELECT qty FROM stock WHERE sku = 'TSH-1'").await,
+            -2
+        );
+        assert_eq!(f.stock.get("TSH-1"), vec![("GN01".to_owned(), -2)]);
+        assert_eq!(*f.head.borrow(), 2);
+    }
+
+    #[tokio::test]
+    async fn gaps_and_discontinuous_totals_are_refused_and_leave_nothing() {
+        let f = fixture().await;
+        let till = f.till;
+        let ops = Arc::new(sale_ops(&f, 2)); // seq 2: gap after 0
+        let o = ops.clone();
+        let err = f
+            .writer
+            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .await
+            .expect_err("gap");
+        assert!(matches!(
+            err,
+            HubError::Refused {
+                code: ErrorCode::SequenceGap,
+                ..
+            }
+        ));
+        // Right seq but totals that skip units.
+        let mut bad = sale_ops(&f, 1);
+        if let OpBody::StockMove(m) = &mut bad[1].op.body {
+            m.dec_total = 7;
+        }
+        let bad = Arc::new(
+            bad.into_iter()
+                .map(|e| EncodedOp::new(e.op).expect("enc"))
+                .collect::<Vec<_>>(),
+        );
+        let err = f
+            .writer
+            .call(2, move |ap| ap.apply_till_batch(till, &bad))
+            .await
+            .expect_err("totals");
+        assert!(matches!(
+            err,
+            HubError::Refused {
+                code: ErrorCode::InvalidOp,
+                ..
+            }
+        ));
+        assert_eq!(count(&f, "SELECT COUNT(*) FROM op_log").await, 0);
+        assert_eq!(count(&f, "SELECT COUNT(*) FROM sales").await, 0);
+        assert_eq!(count(&f, "SELECT acked_seq FROM devices").await, 0);
+        assert!(f.stock.get("TSH-1").is_empty());
+        // The writer is still fine and the right batch goes through.
+        let ok = Arc::new(sale_ops(&f, 1));
+        let acked = f
+            .writer
+            .call(2, move |ap| ap.apply_till_batch(till, &ok))
+            .await
+            .expect("ok");
+        assert_eq!(acked, 2);
+    }
+
+    #[tokio::test]
+    async fn counter_entries_merge_with_max() {
+        let f = fixture().await;
+        let other = ActorId::new_random();
+        let store = f.store.clone();
+        let mk = move |seq: u64, inc: u64, dec: u64| {
+            EncodedOp::new(Op {
+                actor: other,
+                seq,
+                hlc: hlc(other, seq),
+                scope: Scope::Store(store.clone()),
+                body: OpBody::StockMove(StockMove {
+                    location: store.clone(),
+                    sku: "JNS-2".parse().expect("sku"),
+                    delta: 1,
+                    reason: StockReason::Adjustment,
+                    reference: None,
+                    inc_total: inc,
+                    dec_total: dec,
+                }),
+            })
+            .expect("enc")
+        };
+        // Out of order: the later entry (10, 3) first, then the older (4, 1).
+        let ops = vec![mk(2, 10, 3), mk(1, 4, 1)];
+        f.writer
+            .call(2, move |ap| {
+                for e in &ops {
+                    ap.apply_op(e, false)?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("apply");
+        assert_eq!(
+            count(&f, "SELECT inc_total * 100 + dec_total FROM stock_counter").await,
+            1003
+        );
+        assert_eq!(count(&f, "SELECT qty FROM stock").await, 7);
+        assert_eq!(f.stock.get("JNS-2"), vec![("GN01".to_owned(), 7)]);
+    }
+
+    #[tokio::test]
+    async fn catalog_fields_are_last_writer_wins_by_hlc() {
+        let f = fixture().await;
+        let a = ActorId::new_random();
+        let mk = |seq: u64, wall: u64, price: i64| {
+            EncodedOp::new(Op {
+                actor: a,
+                seq,
+                hlc: hlc(a, wall),
+                scope: Scope::Catalog,
+                body: OpBody::CatalogSet(CatalogSet {
+                    sku: "TSH-1".parse().expect("sku"),
+                    field: CatalogField::Price(price),
+                }),
+            })
+            .expect("enc")
+        };
+        // Newest (wall 300) arrives between two older ones.
+        let ops = vec![mk(1, 200, 20), mk(3, 300, 30), mk(2, 100, 10)];
+        f.writer
+            .call(3, move |ap| {
+                for e in &ops {
+                    ap.apply_op(e, false)?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("apply");
+        let value: String = f
+            .pool
+            .read(|c| Ok(c.query_row("SELECT value FROM catalog_field", [], |r| r.get(0))?))
+            .await
+            .expect("value");
+        assert_eq!(value, r#"{"price":30}"#);
+    }
+
+    #[tokio::test]
+    async fn hub_ops_continue_their_own_seq_and_totals() {
+        let f = fixture().await;
+        let store = f.store.clone();
+        let (op1, qty1) = {
+            let store = store.clone();
+            f.writer
+                .call(1, move |ap| {
+                    ap.hub_stock_move(store, "A-1".parse()?, 5, StockReason::Receipt, None)
+                })
+                .await
+                .expect("first")
+        };
+        let (op2, qty2) = f
+            .writer
+            .call(1, move |ap| {
+                ap.hub_stock_move(store, "A-1".parse()?, -2, StockReason::Adjustment, None)
+            })
+            .await
+            .expect("second");
+        assert_eq!((op1.seq, op2.seq), (1, 2));
+        assert!(op2.hlc > op1.hlc);
+        assert_eq!((qty1, qty2), (5, 3));
+        match op2.body {
+            OpBody::StockMove(m) => assert_eq!((m.inc_total, m.dec_total), (5, 2)),
+            _ => panic!("not a stock move"),
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_jobs_share_commits() {
+        let f = fixture().await;
+        let mut handles = Vec::new();
+        for i in 0..200 {
+            let w = f.writer.clone();
+            handles.push(tokio::spawn(async move {
+                w.call(1, move |ap| {
+                    ap.conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, 'x')",
+                        [format!("k{i}")],
+                    )?;
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for h in handles {
+            h.await.expect("join").expect("job");
+        }
+        assert_eq!(
+            count(&f, "SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").await,
+            200
+        );
+    }
+}
