@@ -110,7 +110,7 @@ CREATE TABLE ops (
 
 CREATE TABLE sales (
     id           TEXT PRIMARY KEY,
-    receipt      TEXT NOT NULL UNIQUE,
+    receipt      TEXT NOT NULL,
     store        TEXT NOT NULL,
     till         TEXT NOT NULL,
     cashier      TEXT,
@@ -120,6 +120,10 @@ CREATE TABLE sales (
     sold_at_ms   INTEGER NOT NULL,
     local        INTEGER NOT NULL
 );
+-- Not UNIQUE: a record is keyed by its id (grow-only set); a till restored
+-- from an old copy can reuse receipt numbers before it re-enrols, and no
+-- replica may drop a record because of that.
+CREATE INDEX sales_receipt ON sales(receipt);
 
 CREATE TABLE sale_lines (
     sale_id    TEXT NOT NULL REFERENCES sales(id),
@@ -144,7 +148,7 @@ CREATE TABLE tenders (
 
 CREATE TABLE returns (
     id               TEXT PRIMARY KEY,
-    receipt          TEXT NOT NULL UNIQUE,
+    receipt          TEXT NOT NULL,
     original_sale    TEXT NOT NULL,
     original_receipt TEXT NOT NULL,
     store            TEXT NOT NULL,
@@ -155,6 +159,7 @@ CREATE TABLE returns (
     local            INTEGER NOT NULL
 );
 CREATE INDEX returns_original_sale ON returns(original_sale);
+CREATE INDEX returns_receipt ON returns(receipt);
 
 CREATE TABLE return_lines (
     return_id TEXT NOT NULL REFERENCES returns(id),

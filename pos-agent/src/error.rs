@@ -92,7 +92,9 @@ pub enum TillError {
     )]
     NeedsEnrolment,
     /// The hub just said this till was restored from an old copy.
-    #[error("the hub refused this till: {0}; enrol again with a new code")]
+    #[error(
+        "the hub refused this till: {0} (enrol again with a new code: pos-agent enrol --hub URL --code CODE)"
+    )]
     TillRestored(String),
     /// The hub cannot be reached.
     #[error("cannot reach the hub at {url}: {reason}")]

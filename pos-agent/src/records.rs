@@ -248,10 +248,13 @@ pub fn load_return(conn: &Connection, id: &str) -> Result<Option<ReturnRecord>> 
     }))
 }
 
-/// Id of the sale with this receipt number.
+/// Id of the sale with this receipt number (the till's own first, then the
+/// latest: numbers are unique unless a restored till reused them).
 pub fn sale_id_by_receipt(conn: &Connection, receipt: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM sales WHERE receipt = ?1")?
+        .prepare_cached(
+            "SELECT id FROM sales WHERE receipt = ?1 ORDER BY local DESC, sold_at_ms DESC LIMIT 1",
+        )?
         .query_row([receipt], |r| r.get(0))
         .optional()?)
 }
@@ -259,7 +262,9 @@ pub fn sale_id_by_receipt(conn: &Connection, receipt: &str) -> Result<Option<Str
 /// Id of the return with this receipt number.
 pub fn return_id_by_receipt(conn: &Connection, receipt: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM returns WHERE receipt = ?1")?
+        .prepare_cached(
+            "SELECT id FROM returns WHERE receipt = ?1 ORDER BY local DESC, returned_at_ms DESC LIMIT 1",
+        )?
         .query_row([receipt], |r| r.get(0))
         .optional()?)
 }

@@ -406,6 +406,13 @@ async fn run_pushes_new_sales_and_reconnects_without_duplicates() {
     // Sold by another handle while `run` is connected (reconnected by now or soon).
     sell(&mut till, 3);
     assert!(wait_for(10).await, "new sales pushed by the outbox poll");
+    // The Ack is persisted shortly after the hub stored the ops.
+    for _ in 0..200 {
+        if till.status().expect("status").acked_seq == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let _ = stop_tx.send(());
     tokio::time::timeout(Duration::from_secs(5), runner)
         .await
