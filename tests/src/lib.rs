@@ -43,18 +43,25 @@ pub fn binaries() -> &'static Binaries {
     static BINS: OnceLock<Binaries> = OnceLock::new();
     BINS.get_or_init(|| {
         let exe = std::env::current_exe().expect("test executable path");
-        // target/<profile>/deps/<test> → target/<profile>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile directory")
-            .to_path_buf();
+        // target/<profile>/deps/<test> (tests) or target/<profile>/<bin> (benchmarks)
+        let mut profile_dir = exe.parent().expect("executable directory").to_path_buf();
+        if profile_dir.file_name().is_some_and(|n| n == "deps") {
+            profile_dir.pop();
+        }
         let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "hub-server", "-p", "pos-agent", "--bins"])
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "hub-server",
+            "-p",
+            "pos-agent",
+            "--bins",
+        ])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
@@ -112,16 +119,19 @@ impl Hub {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(rest.trim().to_owned());
-                    }
+                if let Some(rest) = line.split("listening on http://").nth(1)
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(rest.trim().to_owned());
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| anyhow!("hub did not report its address; see {:?}", self.data_dir.join("hub.log")))?;
+        let addr = rx.recv_timeout(Duration::from_secs(30)).map_err(|_| {
+            anyhow!(
+                "hub did not report its address; see {:?}",
+                self.data_dir.join("hub.log")
+            )
+        })?;
         self.addr = addr;
         self.child = Some(child);
         wait_until(Duration::from_secs(10), || {
@@ -153,6 +163,11 @@ impl Hub {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Process id of the running hub.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Is the process still alive?
@@ -215,7 +230,11 @@ impl HubApi {
             .as_str()
             .context("login answer has a token")?
             .to_owned();
-        Ok(HubApi { base: hub.url(), token, http })
+        Ok(HubApi {
+            base: hub.url(),
+            token,
+            http,
+        })
     }
 
     /// POST JSON, expect success, return the JSON answer.
@@ -262,7 +281,10 @@ impl HubApi {
 
     /// Create a store (or warehouse) with KRW prices.
     pub fn create_store(&self, code: &str, name: &str, kind: &str) -> Result<Value> {
-        self.post("stores", json!({"code": code, "name": name, "kind": kind, "currency": "KRW"}))
+        self.post(
+            "stores",
+            json!({"code": code, "name": name, "kind": kind, "currency": "KRW"}),
+        )
     }
 
     /// Issue a one-time enrolment code for a store.
@@ -273,7 +295,10 @@ impl HubApi {
 
     /// Add a product.
     pub fn add_product(&self, sku: &str, name: &str, price: i64) -> Result<Value> {
-        self.post("products", json!({"sku": sku, "name": name, "price": price}))
+        self.post(
+            "products",
+            json!({"sku": sku, "name": name, "price": price}),
+        )
     }
 
     /// Adjust stock at a location.
@@ -324,7 +349,9 @@ pub struct Till {
 impl Till {
     /// A till on `dir` (not enrolled yet).
     pub fn new(dir: &Path) -> Till {
-        Till { dir: dir.to_path_buf() }
+        Till {
+            dir: dir.to_path_buf(),
+        }
     }
 
     /// Enrol with a hub using a fresh code for `store`.
@@ -463,7 +490,9 @@ impl RawSync {
         loop {
             match self.reply().await? {
                 Reply::Frame(Frame::Error(e)) => return Ok(Refusal::Error(e.code, e.message)),
-                Reply::Frame(Frame::Ping(_) | Frame::Pong(_) | Frame::Ops(_) | Frame::Snapshot(_)) => continue,
+                Reply::Frame(
+                    Frame::Ping(_) | Frame::Pong(_) | Frame::Ops(_) | Frame::Snapshot(_),
+                ) => continue,
                 Reply::Frame(other) => bail!("expected a refusal, got {}", other.kind()),
                 Reply::Closed(code) => return Ok(Refusal::Closed(code)),
             }
@@ -512,11 +541,18 @@ impl Refusal {
 
 /// Enrol a device directly (no till process): for raw-protocol tests that
 /// act as a misbehaving or hostile till.
-pub fn enrol_device(hub: &Hub, api: &HubApi, store: &str) -> Result<sync_proto::enrol::EnrolResponse> {
+pub fn enrol_device(
+    hub: &Hub,
+    api: &HubApi,
+    store: &str,
+) -> Result<sync_proto::enrol::EnrolResponse> {
     let code = api.enrolment_code(store)?;
     let resp = reqwest::blocking::Client::new()
         .post(format!("{}/api/v1/enrol", hub.url()))
-        .json(&sync_proto::enrol::EnrolRequest { code, app_version: "raw-test".into() })
+        .json(&sync_proto::enrol::EnrolRequest {
+            code,
+            app_version: "raw-test".into(),
+        })
         .send()?;
     if !resp.status().is_success() {
         bail!("enrol failed: {} {}", resp.status(), resp.text()?);

@@ -21,11 +21,22 @@ fn offline_sales_on_three_tills_converge_everywhere() -> anyhow::Result<()> {
     chain.hub.kill9();
     let mut receipts = Vec::new();
     receipts.extend(a1.sell(&[&format!("{TEE}:2"), "--repeat", "3"])?);
-    receipts.extend(a2.sell(&[TEE, &format!("{JEANS}:1"), "--tender", "cash:100000", "--repeat", "2"])?);
+    receipts.extend(a2.sell(&[
+        TEE,
+        &format!("{JEANS}:1"),
+        "--tender",
+        "cash:100000",
+        "--repeat",
+        "2",
+    ])?);
     receipts.extend(b1.sell(&[&format!("{TEE}:1"), "--repeat", "4"])?);
     assert_eq!(receipts.len(), 9);
     let unique: std::collections::BTreeSet<_> = receipts.iter().collect();
-    assert_eq!(unique.len(), 9, "receipt numbers are unique across tills: {receipts:?}");
+    assert_eq!(
+        unique.len(),
+        9,
+        "receipt numbers are unique across tills: {receipts:?}"
+    );
 
     // Offline, each till sees only its own sales.
     assert_eq!(a1.stock(TEE)?, START_STOCK - 6);

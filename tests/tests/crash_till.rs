@@ -22,16 +22,28 @@ fn till_killed_after_commit_sends_each_sale_once() -> anyhow::Result<()> {
         .stderr(Stdio::null())
         .spawn()?;
     wait_until(Duration::from_secs(30), || {
-        till.status().map(|s| s["sales_count"].as_i64().unwrap_or(0) >= 200).unwrap_or(false)
+        till.status()
+            .map(|s| s["sales_count"].as_i64().unwrap_or(0) >= 1_500)
+            .unwrap_or(false)
     })?;
     seller.kill()?;
     seller.wait()?;
     let committed = till.status()?["sales_count"].as_i64().unwrap_or(0);
-    assert!(committed >= 200);
+    assert!(committed >= 1_500);
 
-    // The sync daemon is killed while it pushes.
-    let mut daemon = till.command(&["run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
-    std::thread::sleep(Duration::from_millis(150));
+    // The sync daemon is killed as soon as the hub has started taking its sales.
+    let mut daemon = till
+        .command(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    wait_until(Duration::from_secs(30), || {
+        chain
+            .api
+            .sales_summary(Some("GN01"))
+            .map(|(n, _)| n > 0)
+            .unwrap_or(false)
+    })?;
     daemon.kill()?;
     daemon.wait()?;
     let seen_before_restart = chain.api.sales_summary(Some("GN01"))?.0;
@@ -41,7 +53,10 @@ fn till_killed_after_commit_sends_each_sale_once() -> anyhow::Result<()> {
     let (count, total) = chain.api.sales_summary(Some("GN01"))?;
     assert_eq!(count, committed, "every committed sale arrived, once");
     assert_eq!(total, committed * PRODUCTS[0].2);
-    assert_eq!(chain.api.stock_at(TEE, "GN01")?, START_STOCK + 100_000 - committed);
+    assert_eq!(
+        chain.api.stock_at(TEE, "GN01")?,
+        START_STOCK + 100_000 - committed
+    );
     assert_eq!(till.status()?["unsent_ops"], 0);
     assert_eq!(till.stock(TEE)?, START_STOCK + 100_000 - committed);
     Ok(())

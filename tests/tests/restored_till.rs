@@ -46,9 +46,16 @@ fn restored_till_is_refused_then_re_enrols_without_loss() -> anyhow::Result<()> 
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(said.to_lowercase().contains("enrol"), "tells the cashier to enrol: {said}");
+    assert!(
+        said.to_lowercase().contains("enrol"),
+        "tells the cashier to enrol: {said}"
+    );
     assert_eq!(till.status()?["needs_enrolment"], true);
-    assert_eq!(chain.api.sales_summary(None)?.0, 5, "nothing from the restored copy was stored");
+    assert_eq!(
+        chain.api.sales_summary(None)?.0,
+        5,
+        "nothing from the restored copy was stored"
+    );
 
     // Enrol again as a new actor: the sale made after the restore arrives once.
     let code = chain.api.enrolment_code("GN01")?;

@@ -155,7 +155,12 @@ fn start_hub(args: &DemoArgs, data: &Path) -> Result<Hub> {
     let mut child = Command::new(process::target_bin("debug", "hub-server"))
         .args(["serve", "--data-dir"])
         .arg(data.join("hub"))
-        .args(["--listen", &args.listen, "--admin-password", &args.admin_password])
+        .args([
+            "--listen",
+            &args.listen,
+            "--admin-password",
+            &args.admin_password,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
         .spawn()
@@ -165,10 +170,10 @@ fn start_hub(args: &DemoArgs, data: &Path) -> Result<Hub> {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(rest.trim().to_owned());
-                }
+            if let Some(rest) = line.split("listening on ").nth(1)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(rest.trim().to_owned());
             }
         }
     });
@@ -231,7 +236,10 @@ impl Api {
 
 fn seed(api: &Api) -> Result<Vec<Product>> {
     for (code, name) in STORES {
-        api.post("stores", json!({"code": code, "name": name, "kind": "store", "currency": "KRW"}))?;
+        api.post(
+            "stores",
+            json!({"code": code, "name": name, "kind": "store", "currency": "KRW"}),
+        )?;
     }
     api.post(
         "stores",
@@ -274,7 +282,8 @@ fn seed(api: &Api) -> Result<Vec<Product>> {
             })
             .collect();
         for h in handles {
-            h.join().map_err(|_| anyhow::anyhow!("seeding thread panicked"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("seeding thread panicked"))??;
         }
         Ok(())
     })?;
@@ -378,7 +387,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
             daemon: None,
             offline_until: None,
         };
-        println!("{}", till.ok(&["enrol", "--hub", &hub.url, "--code", code])?);
+        println!(
+            "{}",
+            till.ok(&["enrol", "--hub", &hub.url, "--code", code])?
+        );
         till.ok(&["sync", "--once"])?;
         tills.push(till);
     }
@@ -422,7 +434,12 @@ fn print_banner(url: &str, args: &DemoArgs, data: &Path, tills: &[DemoTill]) {
     println!();
 }
 
-fn simulate(args: &DemoArgs, api: &Api, products: &[Product], tills: &mut [DemoTill]) -> Result<()> {
+fn simulate(
+    args: &DemoArgs,
+    api: &Api,
+    products: &[Product],
+    tills: &mut [DemoTill],
+) -> Result<()> {
     let mut rng = rand::thread_rng();
     let started = Instant::now();
     let mut receipts: BTreeMap<usize, Vec<String>> = BTreeMap::new();
@@ -430,7 +447,10 @@ fn simulate(args: &DemoArgs, api: &Api, products: &[Product], tills: &mut [DemoT
     let mut next_outage = Instant::now() + Duration::from_secs(4);
     let interval = Duration::from_secs_f64(args.sale_interval.max(0.05));
     loop {
-        if args.duration.is_some_and(|d| started.elapsed() >= Duration::from_secs(d)) {
+        if args
+            .duration
+            .is_some_and(|d| started.elapsed() >= Duration::from_secs(d))
+        {
             return Ok(());
         }
         // Outages: one till at a time drops off the network and comes back.
@@ -438,12 +458,18 @@ fn simulate(args: &DemoArgs, api: &Api, products: &[Product], tills: &mut [DemoT
             let i = rng.gen_range(0..tills.len());
             let secs = if args.duration.is_some() { 4 } else { 20 };
             tills[i].go_offline(Duration::from_secs(secs));
-            println!("⚡ {} ({}) lost its connection; it keeps selling offline", tills[i].name, tills[i].store);
+            println!(
+                "⚡ {} ({}) lost its connection; it keeps selling offline",
+                tills[i].name, tills[i].store
+            );
             next_outage = Instant::now() + Duration::from_secs(secs * 2);
         }
         for t in tills.iter_mut() {
             if t.offline_until.is_some_and(|u| Instant::now() >= u) {
-                let unsent = t.status().map(|s| s["unsent_ops"].clone()).unwrap_or(Value::Null);
+                let unsent = t
+                    .status()
+                    .map(|s| s["unsent_ops"].clone())
+                    .unwrap_or(Value::Null);
                 t.go_online()?;
                 println!("✓ {} is back online; syncing {unsent} unsent ops", t.name);
             }
@@ -474,8 +500,16 @@ fn simulate(args: &DemoArgs, api: &Api, products: &[Product], tills: &mut [DemoT
             full.extend(cmd);
             match till.ok(&full) {
                 Ok(receipt) => {
-                    let offline = if till.offline_until.is_some() { " (offline)" } else { "" };
-                    println!("🛍 {} sold {} → receipt {receipt}{offline}", till.name, basket.join(" "));
+                    let offline = if till.offline_until.is_some() {
+                        " (offline)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "🛍 {} sold {} → receipt {receipt}{offline}",
+                        till.name,
+                        basket.join(" ")
+                    );
                     receipts.entry(i).or_default().push(receipt);
                 }
                 Err(e) => println!("  {e}"),

@@ -1,0 +1,99 @@
+//! # Storelink benchmarks
+//!
+//! Run by `cargo xtask bench` (release build). Each benchmark starts what it
+//! measures for real — the `hub-server` binary on loopback, `pos-agent`
+//! processes or the till core — and reports medians; the results, the machine
+//! and the command are written to `BENCHMARKS.md`. These are benchmarks, not
+//! tests: nothing here fails because the machine is slow, but every run checks
+//! that the work was really done (every op acked, every sale counted).
+//!
+//! - [`sqlite_ref`]: the physical reference — raw SQLite commit latency and bulk insert rate.
+//! - [`till`]: sale commit latency at the till.
+//! - [`ingest`]: hub ingest over real WebSockets from 100 concurrent tills.
+//! - [`catchup`]: one till that sold 10,000 times offline, and a 200-till reconnect storm.
+//! - [`stock_read`]: `GET /api/v1/stock?sku=` throughput and latency.
+//! - [`bootstrap`]: a new till with a 20,000-SKU catalog and a 1,000,000-op history.
+
+mod bootstrap;
+mod catchup;
+mod ingest;
+mod report;
+mod sqlite_ref;
+mod stock_read;
+mod till;
+
+use anyhow::Result;
+use clap::Parser;
+
+use report::Report;
+
+#[derive(Parser)]
+#[command(about = "Storelink benchmarks")]
+struct Args {
+    /// Write the report to this file (Markdown).
+    #[arg(long)]
+    write: Option<std::path::PathBuf>,
+    /// Run only benchmarks whose name contains this.
+    #[arg(long)]
+    only: Option<String>,
+    /// Smaller workloads, one run each.
+    #[arg(long)]
+    quick: bool,
+}
+
+/// Workload sizes.
+#[derive(Clone, Copy)]
+pub struct Scale {
+    /// Repetitions of cheap benchmarks (median reported).
+    pub runs: usize,
+    /// Divide big workloads by this.
+    pub shrink: u64,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let scale = if args.quick {
+        Scale {
+            runs: 1,
+            shrink: 10,
+        }
+    } else {
+        Scale { runs: 3, shrink: 1 }
+    };
+    let mut report = Report::new(args.quick);
+    let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
+
+    if wanted("sqlite") {
+        sqlite_ref::run(&mut report, scale)?;
+    }
+    if wanted("sale") {
+        till::run(&mut report, scale)?;
+    }
+    if wanted("ingest") {
+        ingest::run(&mut report, scale)?;
+    }
+    if wanted("offline") {
+        catchup::offline_till(&mut report, scale)?;
+    }
+    if wanted("storm") {
+        catchup::reconnect_storm(&mut report, scale)?;
+    }
+    if wanted("stock") {
+        stock_read::run(&mut report, scale)?;
+    }
+    if wanted("bootstrap") {
+        bootstrap::run(&mut report, scale)?;
+    }
+
+    let md = report.markdown();
+    println!("{md}");
+    if let Some(path) = args.write {
+        if args.only.is_some() || args.quick {
+            eprintln!("partial or quick run: not overwriting {}", path.display());
+        } else {
+            std::fs::write(&path, md)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
