@@ -51,20 +51,25 @@ pub fn binaries() -> &'static Binaries {
         let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "hub-server",
-            "-p",
-            "pos-agent",
-            "--bins",
-        ])
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // The same package set as `cargo xtask test` / `cargo xtask bench` build,
+        // so features resolve identically and this is a no-op after them.
         if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
+            cmd.args([
+                "build",
+                "--quiet",
+                "--release",
+                "-p",
+                "hub-server",
+                "-p",
+                "pos-agent",
+                "-p",
+                "storelink-bench",
+            ]);
+        } else {
+            cmd.args(["build", "--quiet", "--workspace", "--bins"]);
         }
+        cmd.env("CARGO_TARGET_DIR", &target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
         let status = cmd.status().expect("run cargo build");
         assert!(status.success(), "building hub-server and pos-agent failed");
         Binaries {

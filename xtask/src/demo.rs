@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rand::Rng;
-use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 
 use crate::process;
@@ -355,7 +354,7 @@ impl Drop for DemoTill {
 
 /// Run the demo.
 pub fn run(args: DemoArgs) -> Result<()> {
-    process::cargo(&["build", "-p", "hub-server", "-p", "pos-agent"])?;
+    process::cargo(&["build", "--workspace", "--bins"])?;
     let data = args
         .data_dir
         .clone()
@@ -478,7 +477,11 @@ fn simulate(
         let i = rng.gen_range(0..tills.len());
         let till = &tills[i];
         if rng.gen_bool(0.07) {
-            if let Some(receipt) = receipts.get(&i).and_then(|r| r.choose(&mut rng)).cloned() {
+            let pick = receipts.get_mut(&i).filter(|r| !r.is_empty()).map(|r| {
+                let k = rng.gen_range(0..r.len());
+                r.swap_remove(k)
+            });
+            if let Some(receipt) = pick {
                 match till.ok(&["return", &receipt]) {
                     Ok(ret) => println!("↩ {} took back {receipt} (return {ret})", till.name),
                     Err(e) => println!("  {e}"),
@@ -518,15 +521,28 @@ fn simulate(
         if last_summary.elapsed() > Duration::from_secs(10) {
             if let Ok(v) = api.get("sales?limit=1") {
                 println!(
-                    "— hub: {} sales, ₩{} —",
+                    "— hub: {} sales, {} —",
                     v["count"],
-                    v["total_amount"].as_i64().unwrap_or(0)
+                    won(v["total_amount"].as_i64().unwrap_or(0))
                 );
             }
             last_summary = Instant::now();
         }
         std::thread::sleep(interval);
     }
+}
+
+/// KRW with thousands separators: ₩1,528,000.
+fn won(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}₩{out}", if amount < 0 { "-" } else { "" })
 }
 
 /// Stop the simulation, sync every till, and check the hub holds exactly the
