@@ -1,6 +1,9 @@
 //! What tills receive: the downstream log and bootstrap snapshots.
 //!
-//! - [`read_log`] reads, in one read transaction, the next ops after a
+//! - [`RecentLog`] keeps the most recently committed ops in memory (a ring
+//!   appended by the writer after each commit), so live fan-out to tills
+//!   that are near the head never touches SQLite.
+//! - [`read_log`] (for tills further behind) reads, in one read transaction, the next ops after a
 //!   cursor for a till's scopes (catalog, its store, broadcast), excluding
 //!   the till's own ops. It queries each scope along the
 //!   `op_log(scope, cursor, actor)` index and merges, so a till never scans
@@ -13,6 +16,10 @@
 //!   winning HLC, the store's stock counter entries) in one read
 //!   transaction — never the history — in chunks.
 
+use std::collections::{HashMap, VecDeque};
+
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, params};
 use sync_proto::state::{CatalogEntry, StockCounterRow};
 use sync_proto::wire::{self, Frame, MAX_FRAME_BYTES, SnapshotChunk};
@@ -41,10 +48,124 @@ pub fn till_scopes(store: &StoreId) -> Vec<String> {
 pub struct LogBatch {
     /// Log position of the last op examined (the till's next cursor).
     pub to_cursor: u64,
-    /// The log head in the read transaction.
+    /// The log head when read.
     pub head: u64,
     /// Stored op encodings, in log order.
-    pub ops: Vec<Vec<u8>>,
+    pub ops: Vec<Bytes>,
+}
+
+/// Small integer ids for scope strings, shared by the writer and the pumps.
+#[derive(Default)]
+pub struct ScopeIds {
+    ids: Mutex<HashMap<String, u32>>,
+}
+
+impl ScopeIds {
+    /// The id of `scope`, assigned on first use.
+    pub fn id(&self, scope: &str) -> u32 {
+        let mut ids = self.ids.lock();
+        if let Some(id) = ids.get(scope) {
+            return *id;
+        }
+        let id = ids.len() as u32;
+        ids.insert(scope.to_owned(), id);
+        id
+    }
+}
+
+/// A committed op in the recent log.
+#[derive(Debug, Clone)]
+pub struct RecentOp {
+    /// Its log position.
+    pub cursor: u64,
+    /// Its scope ([`ScopeIds`]).
+    pub scope: u32,
+    /// Who made it.
+    pub actor: ActorId,
+    /// Its stored encoding.
+    pub bytes: Bytes,
+}
+
+struct Ring {
+    ops: VecDeque<RecentOp>,
+    bytes: usize,
+}
+
+/// The most recent committed ops, contiguous in cursor order, bounded in bytes.
+pub struct RecentLog {
+    ring: RwLock<Ring>,
+    max_bytes: usize,
+}
+
+impl RecentLog {
+    /// An empty ring holding at most about `max_bytes` of op encodings.
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            ring: RwLock::new(Ring {
+                ops: VecDeque::new(),
+                bytes: 0,
+            }),
+            max_bytes,
+        }
+    }
+
+    /// Append ops just committed (in cursor order).
+    pub fn append(&self, ops: Vec<RecentOp>) {
+        let mut ring = self.ring.write();
+        for op in ops {
+            let contiguous = ring
+                .ops
+                .back()
+                .is_none_or(|last| last.cursor + 1 == op.cursor);
+            if !contiguous {
+                ring.ops.clear();
+                ring.bytes = 0;
+            }
+            ring.bytes += op.bytes.len();
+            ring.ops.push_back(op);
+        }
+        while ring.bytes > self.max_bytes && ring.ops.len() > 1 {
+            if let Some(old) = ring.ops.pop_front() {
+                ring.bytes -= old.bytes.len();
+            }
+        }
+    }
+
+    /// The next ops after `from` for `scopes` not made by `exclude`, if the
+    /// ring covers everything after `from`; `None` sends the caller to SQLite.
+    pub fn read(
+        &self,
+        scopes: &[u32],
+        exclude: &ActorId,
+        from: u64,
+        limit: usize,
+    ) -> Option<LogBatch> {
+        let ring = self.ring.read();
+        let first = ring.ops.front()?.cursor;
+        let head = ring.ops.back()?.cursor;
+        if from + 1 < first || from >= head {
+            return None;
+        }
+        let mut batch = LogBatch {
+            to_cursor: from,
+            head,
+            ops: Vec::new(),
+        };
+        let mut bytes = 0usize;
+        for op in ring.ops.range((from + 1 - first) as usize..) {
+            if scopes.contains(&op.scope) && op.actor != *exclude {
+                if batch.ops.len() >= limit
+                    || (!batch.ops.is_empty() && bytes + op.bytes.len() > OPS_FRAME_BUDGET)
+                {
+                    break;
+                }
+                bytes += op.bytes.len();
+                batch.ops.push(op.bytes.clone());
+            }
+            batch.to_cursor = op.cursor;
+        }
+        Some(batch)
+    }
 }
 
 /// Read the next ops after `from` for `scopes`, not made by `exclude`.
@@ -110,7 +231,7 @@ pub fn read_log(
     Ok(LogBatch {
         to_cursor: bound.max(from),
         head,
-        ops: rows.into_iter().map(|(_, b)| b).collect(),
+        ops: rows.into_iter().map(|(_, b)| Bytes::from(b)).collect(),
     })
 }
 
@@ -152,13 +273,13 @@ fn put_array_len(out: &mut Vec<u8>, n: usize) {
 
 /// Encode `Frame::Ops` from stored op encodings, exactly as
 /// `wire::encode` would (MessagePack, named fields, current version).
-pub fn encode_ops_frame(
+pub fn encode_ops_frame<B: AsRef<[u8]>>(
     from_cursor: u64,
     to_cursor: u64,
     caught_up: bool,
-    ops: &[Vec<u8>],
+    ops: &[B],
 ) -> Vec<u8> {
-    let body: usize = ops.iter().map(Vec::len).sum();
+    let body: usize = ops.iter().map(|o| o.as_ref().len()).sum();
     let mut out = Vec::with_capacity(body + 96);
     out.push(0x82); // envelope { v, frame }
     put_str(&mut out, "v");
@@ -174,7 +295,7 @@ pub fn encode_ops_frame(
     put_str(&mut out, "ops");
     put_array_len(&mut out, ops.len());
     for op in ops {
-        out.extend_from_slice(op);
+        out.extend_from_slice(op.as_ref());
     }
     put_str(&mut out, "caught_up");
     out.push(if caught_up { 0xc3 } else { 0xc2 });

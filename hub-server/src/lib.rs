@@ -104,6 +104,9 @@ impl HubError {
     }
 }
 
+/// Bytes of op encodings kept in the in-memory recent log.
+const RECENT_LOG_BYTES: usize = 64 * 1024 * 1024;
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -124,6 +127,10 @@ pub struct AppState {
     pub head: watch::Receiver<u64>,
     /// In-memory stock per (location, sku).
     pub stock: Arc<StockView>,
+    /// Recently committed ops (live fan-out without SQLite).
+    pub recent: Arc<feed::RecentLog>,
+    /// Scope ids of the recent log.
+    pub scopes: Arc<feed::ScopeIds>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// Connected tills.
@@ -180,15 +187,20 @@ pub async fn launch(
     let stock = Arc::new(StockView::load(&conn)?);
     let metrics = Arc::new(Metrics::new());
     let (head_tx, head_rx) = watch::channel(0u64);
+    let recent = Arc::new(feed::RecentLog::new(RECENT_LOG_BYTES));
+    let scopes = Arc::new(feed::ScopeIds::default());
     let (writer, join) = Writer::start(
         conn,
         WriterOutputs {
             head: head_tx,
             stock: stock.clone(),
+            recent: recent.clone(),
+            scopes: scopes.clone(),
             metrics: metrics.clone(),
         },
         settings.max_ops_per_commit,
     )?;
+    let checkpointer = db::Checkpointer::start(db_path.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let announce = settings.announce;
     let state = Arc::new(AppState {
@@ -197,6 +209,8 @@ pub async fn launch(
         reads: ReadPool::new(db_path),
         head: head_rx,
         stock,
+        recent,
+        scopes,
         metrics,
         live: LiveTills::default(),
         sessions: api::auth::SessionCache::default(),
@@ -224,7 +238,11 @@ pub async fn launch(
         .await;
     drop(state);
     writer.stop().await;
-    let _ = tokio::task::spawn_blocking(move || join.join()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = join.join();
+        checkpointer.stop();
+    })
+    .await;
     tracing::info!("hub stopped");
     served.map_err(HubError::Io)
 }

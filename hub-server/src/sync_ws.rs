@@ -29,6 +29,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use futures_util::stream::{FuturesOrdered, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use parking_lot::Mutex;
@@ -675,7 +676,7 @@ impl Conversation {
         let rx = self
             .state
             .writer
-            .submit(batch.len(), move |ap| ap.apply_till_batch(actor, &batch))
+            .submit(batch.len(), move |ap| ap.apply_till_batch(actor, batch))
             .await?;
         Ok(Box::pin(async move {
             rx.await.map_err(|_| HubError::WriterGone)?
@@ -692,6 +693,7 @@ async fn pump(
     out: mpsc::Sender<Message>,
 ) -> Result<(), HubError> {
     let scopes = Arc::new(feed::till_scopes(&store));
+    let scope_ids: Vec<u32> = scopes.iter().map(|s| state.scopes.id(s)).collect();
     let mut head_rx = state.head.clone();
     let mut told_caught_up = false;
     let mut last_sent = Instant::now();
@@ -700,10 +702,18 @@ async fn pump(
         if cursor < head {
             let scopes = scopes.clone();
             let from = cursor;
-            let batch = state
-                .reads
-                .read(move |c| feed::read_log(c, &scopes, &actor, from, MAX_OPS_PER_FRAME))
-                .await?;
+            let batch = match state
+                .recent
+                .read(&scope_ids, &actor, from, MAX_OPS_PER_FRAME)
+            {
+                Some(b) => b,
+                None => {
+                    state
+                        .reads
+                        .read(move |c| feed::read_log(c, &scopes, &actor, from, MAX_OPS_PER_FRAME))
+                        .await?
+                }
+            };
             let caught_up = batch.to_cursor >= batch.head;
             let n = batch.ops.len();
             if n > 0 || (caught_up && !told_caught_up) || last_sent.elapsed() >= CURSOR_HEARTBEAT {
@@ -723,7 +733,7 @@ async fn pump(
             continue;
         }
         if !told_caught_up {
-            let frame = feed::encode_ops_frame(cursor, cursor, true, &[]);
+            let frame = feed::encode_ops_frame::<Bytes>(cursor, cursor, true, &[]);
             if out.send(Message::Binary(frame.into())).await.is_err() {
                 return Ok(());
             }

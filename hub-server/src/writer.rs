@@ -8,24 +8,30 @@
 //! many tills. Each job runs inside its own savepoint, so a refused job
 //! leaves nothing behind while the others commit. Only after `COMMIT`
 //! returns does the writer answer the jobs (so an `Ack` is never sent for
-//! something that could be lost), update the in-memory stock view and
-//! publish the new log head on a `watch` channel, which wakes every
-//! connection's downstream pump.
+//! something that could be lost), update the in-memory stock view, append
+//! the new ops to the in-memory [`RecentLog`] and publish the new log head
+//! on a `watch` channel, which wakes every connection's downstream pump.
 //!
 //! Applying ops is idempotent: the log has `UNIQUE(actor, seq)` and a
 //! duplicate is skipped; stock counter entries merge with `MAX`; records are
 //! `INSERT … ON CONFLICT DO NOTHING`; catalog fields change only for a newer
 //! HLC. Replaying any prefix of the log again changes nothing.
 //!
+//! Hot-path details: the statements are prepared once per group
+//! transaction ([`Stmts`]); stock moves of one job are folded per
+//! `(location, sku, actor)` in memory and written once at the end of the job.
+//!
 //! [`Settings::max_ops_per_commit`]: crate::Settings::max_ops_per_commit
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use bytes::Bytes;
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use sync_proto::state::{continues_totals, next_stock_totals};
 use sync_proto::wire::ErrorCode;
 use sync_proto::{
@@ -34,16 +40,18 @@ use sync_proto::{
 };
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::feed::{RecentLog, RecentOp, ScopeIds};
 use crate::metrics::Metrics;
 use crate::views::StockView;
 use crate::{HubError, now_ms};
 
 /// An op as submitted to the writer: decoded, plus its stored encoding.
+#[derive(Debug, Clone)]
 pub struct EncodedOp {
     /// The op.
     pub op: Op,
     /// `rmp_serde::to_vec_named(&op)`: what the log stores and tills receive.
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 impl EncodedOp {
@@ -51,12 +59,15 @@ impl EncodedOp {
     pub fn new(op: Op) -> Result<Self, HubError> {
         let bytes = rmp_serde::to_vec_named(&op)
             .map_err(|e| HubError::Internal(format!("encoding op: {e}")))?;
-        Ok(Self { op, bytes })
+        Ok(Self {
+            op,
+            bytes: Bytes::from(bytes),
+        })
     }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), HubError>) + Send>;
-type JobFn = Box<dyn FnOnce(&mut Apply<'_>) -> (bool, Completion) + Send>;
+type JobFn = Box<dyn FnOnce(&mut Apply<'_, '_>) -> (bool, Completion) + Send>;
 
 enum Msg {
     Job { run: JobFn, weight: usize },
@@ -77,8 +88,20 @@ pub struct WriterOutputs {
     pub head: watch::Sender<u64>,
     /// In-memory stock, updated after commit.
     pub stock: Arc<StockView>,
+    /// Recently committed ops, for the downstream pumps.
+    pub recent: Arc<RecentLog>,
+    /// Scope interning shared with the pumps.
+    pub scopes: Arc<ScopeIds>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+}
+
+/// A stock counter entry touched by the current job.
+struct CounterAcc {
+    old_inc: u64,
+    old_dec: u64,
+    inc: u64,
+    dec: u64,
 }
 
 /// The writer's in-memory state, valid only together with committed data.
@@ -91,8 +114,12 @@ struct WriterState {
     acked: HashMap<ActorId, u64>,
     /// Undo journal of `acked` within the current job.
     acked_undo: Vec<(ActorId, Option<u64>)>,
+    /// Stock counter entries changed by the current job, written at its end.
+    counters: HashMap<(LocationId, Sku, ActorId), CounterAcc>,
     /// Stock changes of the current transaction, for the view.
     stock_deltas: Vec<(String, String, i64)>,
+    /// Ops of the current transaction, for the recent log.
+    recent: Vec<RecentOp>,
     ops_new: u64,
     ops_dup: u64,
 }
@@ -104,6 +131,7 @@ struct Mark {
     hub_dirty: bool,
     acked_undo: usize,
     stock_deltas: usize,
+    recent: usize,
     ops_new: u64,
     ops_dup: u64,
 }
@@ -116,6 +144,7 @@ impl WriterState {
             hub_dirty: self.hub_dirty,
             acked_undo: self.acked_undo.len(),
             stock_deltas: self.stock_deltas.len(),
+            recent: self.recent.len(),
             ops_new: self.ops_new,
             ops_dup: self.ops_dup,
         }
@@ -133,18 +162,85 @@ impl WriterState {
                 };
             }
         }
+        self.counters.clear();
         self.stock_deltas.truncate(m.stock_deltas);
+        self.recent.truncate(m.recent);
         self.ops_new = m.ops_new;
         self.ops_dup = m.ops_dup;
+    }
+
+    fn forget_transaction(&mut self) {
+        self.acked.clear();
+        self.acked_undo.clear();
+        self.counters.clear();
+        self.stock_deltas.clear();
+        self.recent.clear();
+        self.ops_new = 0;
+        self.ops_dup = 0;
+    }
+}
+
+/// The hot statements, prepared once per group transaction.
+pub struct Stmts<'c> {
+    log_insert: CachedStatement<'c>,
+    counter_get: CachedStatement<'c>,
+    counter_put: CachedStatement<'c>,
+    stock_put: CachedStatement<'c>,
+    sale_insert: CachedStatement<'c>,
+    catalog_put: CachedStatement<'c>,
+    acked_get: CachedStatement<'c>,
+    acked_set: CachedStatement<'c>,
+}
+
+impl<'c> Stmts<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Self {
+            log_insert: conn.prepare_cached(
+                "INSERT INTO op_log (actor, seq, scope, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (actor, seq) DO NOTHING",
+            )?,
+            counter_get: conn.prepare_cached(
+                "SELECT inc_total, dec_total FROM stock_counter
+                 WHERE location = ?1 AND sku = ?2 AND actor = ?3",
+            )?,
+            counter_put: conn.prepare_cached(
+                "INSERT INTO stock_counter (location, sku, actor, inc_total, dec_total)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (location, sku, actor) DO UPDATE SET
+                   inc_total = MAX(inc_total, excluded.inc_total),
+                   dec_total = MAX(dec_total, excluded.dec_total)",
+            )?,
+            stock_put: conn.prepare_cached(
+                "INSERT INTO stock (location, sku, qty) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (location, sku) DO UPDATE SET qty = qty + excluded.qty",
+            )?,
+            sale_insert: conn.prepare_cached(
+                "INSERT INTO sales (id, receipt, store, till, total, currency, sold_at_ms, cursor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?,
+            catalog_put: conn.prepare_cached(
+                "INSERT INTO catalog_field (sku, field, value, hlc_wall, hlc_counter, hlc_actor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sku, field) DO UPDATE SET
+                   value = excluded.value, hlc_wall = excluded.hlc_wall,
+                   hlc_counter = excluded.hlc_counter, hlc_actor = excluded.hlc_actor
+                 WHERE (excluded.hlc_wall, excluded.hlc_counter, excluded.hlc_actor)
+                     > (catalog_field.hlc_wall, catalog_field.hlc_counter, catalog_field.hlc_actor)",
+            )?,
+            acked_get: conn.prepare_cached("SELECT acked_seq FROM devices WHERE actor = ?1")?,
+            acked_set: conn.prepare_cached("UPDATE devices SET acked_seq = ?2 WHERE actor = ?1")?,
+        })
     }
 }
 
 /// The writer's view of the database inside one job (a savepoint of the
 /// group transaction). Jobs write through [`Apply::conn`] and the op methods.
-pub struct Apply<'a> {
+pub struct Apply<'a, 'c> {
     /// The connection, inside the job's savepoint.
-    pub conn: &'a Connection,
+    pub conn: &'c Connection,
+    stmts: &'a mut Stmts<'c>,
     st: &'a mut WriterState,
+    scopes: &'a ScopeIds,
 }
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> HubError {
@@ -223,7 +319,9 @@ impl Writer {
             hub_dirty: false,
             acked: HashMap::new(),
             acked_undo: Vec::new(),
+            counters: HashMap::new(),
             stock_deltas: Vec::new(),
+            recent: Vec::new(),
             ops_new: 0,
             ops_dup: 0,
         };
@@ -259,7 +357,7 @@ impl Writer {
     /// the commit. `weight` is roughly the number of ops (group-commit bound).
     pub async fn call<R, F>(&self, weight: usize, f: F) -> Result<R, HubError>
     where
-        F: FnOnce(&mut Apply<'_>) -> Result<R, HubError> + Send + 'static,
+        F: FnOnce(&mut Apply<'_, '_>) -> Result<R, HubError> + Send + 'static,
         R: Send + 'static,
     {
         let rx = self.submit(weight, f).await?;
@@ -274,12 +372,12 @@ impl Writer {
         f: F,
     ) -> Result<oneshot::Receiver<Result<R, HubError>>, HubError>
     where
-        F: FnOnce(&mut Apply<'_>) -> Result<R, HubError> + Send + 'static,
+        F: FnOnce(&mut Apply<'_, '_>) -> Result<R, HubError> + Send + 'static,
         R: Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let run: JobFn = Box::new(move |ap: &mut Apply<'_>| {
-            let result = f(ap);
+        let run: JobFn = Box::new(move |ap: &mut Apply<'_, '_>| {
+            let result = f(ap).and_then(|r| ap.flush_counters().map(|()| r));
             let ok = result.is_ok();
             let done: Completion = Box::new(move |commit: Result<(), HubError>| {
                 let _ = reply.send(commit.and(result));
@@ -300,7 +398,7 @@ impl Writer {
 }
 
 fn run(
-    mut conn: Connection,
+    conn: Connection,
     mut rx: mpsc::Receiver<Msg>,
     mut st: WriterState,
     out: WriterOutputs,
@@ -333,13 +431,13 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, &mut st, &out, &mut jobs);
+        commit_group(&conn, &mut st, &out, &mut jobs);
     }
     tracing::info!("writer stopped");
 }
 
 fn commit_group(
-    conn: &mut Connection,
+    conn: &Connection,
     st: &mut WriterState,
     out: &WriterOutputs,
     jobs: &mut Vec<JobFn>,
@@ -347,27 +445,35 @@ fn commit_group(
     let started = Instant::now();
     let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
     let result = (|| -> Result<(), HubError> {
-        let mut tx = conn.transaction()?;
-        for job in jobs.drain(..) {
-            let mark = st.mark();
-            let sp = tx.savepoint()?;
-            let (ok, done) = {
-                let mut ap = Apply { conn: &sp, st };
-                job(&mut ap)
-            };
-            completions.push(done);
-            if ok {
-                sp.commit()?;
-            } else {
-                drop(sp); // rolls the job back
-                st.undo(mark);
+        let tx = conn.unchecked_transaction()?;
+        {
+            let mut stmts = Stmts::prepare(conn)?;
+            for job in jobs.drain(..) {
+                let mark = st.mark();
+                conn.execute_batch("SAVEPOINT job")?;
+                let (ok, done) = {
+                    let mut ap = Apply {
+                        conn,
+                        stmts: &mut stmts,
+                        st,
+                        scopes: &out.scopes,
+                    };
+                    job(&mut ap)
+                };
+                completions.push(done);
+                if ok {
+                    conn.execute_batch("RELEASE job")?;
+                } else {
+                    conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                    st.undo(mark);
+                }
             }
         }
         if st.hub_dirty {
-            meta_set(&tx, "hub_seq", &st.hub_seq.to_string())?;
+            meta_set(conn, "hub_seq", &st.hub_seq.to_string())?;
             let last = st.hub_clock.last();
             meta_set(
-                &tx,
+                conn,
                 "hub_hlc",
                 &format!("{}:{}", last.wall_ms, last.counter),
             )?;
@@ -392,20 +498,14 @@ fn commit_group(
                 .commit_latency
                 .observe(started.elapsed().as_secs_f64());
             out.metrics.ops_per_commit.observe(ops as f64);
-            if ops > 0 {
-                match conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM op_log", [], |r| {
-                    r.get::<_, i64>(0)
-                }) {
-                    Ok(head) => {
-                        out.head.send_if_modified(|h| {
-                            let new = head as u64;
-                            let changed = *h != new;
-                            *h = new;
-                            changed
-                        });
-                    }
-                    Err(e) => tracing::error!(error = %e, "reading log head"),
-                }
+            if !st.recent.is_empty() {
+                let head = st.recent.last().map(|r| r.cursor).unwrap_or(0);
+                out.recent.append(std::mem::take(&mut st.recent));
+                out.head.send_if_modified(|h| {
+                    let changed = *h != head;
+                    *h = head;
+                    changed
+                });
             }
             for done in completions {
                 done(Ok(()));
@@ -417,11 +517,10 @@ fn commit_group(
                 done(Err(HubError::Internal(format!("commit failed: {e}"))));
             }
             // Forget in-memory state that may describe the rolled-back transaction.
-            st.acked.clear();
-            st.acked_undo.clear();
-            st.stock_deltas.clear();
-            st.ops_new = 0;
-            st.ops_dup = 0;
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            st.forget_transaction();
             if let Ok((_, seq, clock)) = load_hub_identity(conn) {
                 st.hub_seq = seq;
                 st.hub_clock = clock;
@@ -435,7 +534,7 @@ fn actor_bytes(a: &ActorId) -> &[u8] {
     a.0.as_bytes().as_slice()
 }
 
-impl Apply<'_> {
+impl Apply<'_, '_> {
     /// The hub's own actor.
     pub fn hub_actor(&self) -> ActorId {
         self.st.hub_actor
@@ -446,8 +545,8 @@ impl Apply<'_> {
             return Ok(*v);
         }
         let v: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT acked_seq FROM devices WHERE actor = ?1")?
+            .stmts
+            .acked_get
             .query_row([actor_bytes(&actor)], |r| r.get(0))
             .optional()?;
         let v = v.ok_or_else(|| refused(ErrorCode::Unauthorized, "unknown till"))? as u64;
@@ -458,8 +557,8 @@ impl Apply<'_> {
     fn set_acked(&mut self, actor: ActorId, seq: u64) -> Result<(), HubError> {
         let old = self.st.acked.insert(actor, seq);
         self.st.acked_undo.push((actor, old));
-        self.conn
-            .prepare_cached("UPDATE devices SET acked_seq = ?2 WHERE actor = ?1")?
+        self.stmts
+            .acked_set
             .execute(params![actor_bytes(&actor), seq as i64])?;
         Ok(())
     }
@@ -467,10 +566,15 @@ impl Apply<'_> {
     /// Store a batch of ops pushed by till `actor` (already checked by
     /// `check_till_op`). Ops at or below the stored seq are duplicates and
     /// skipped; a gap refuses the whole batch. Returns the actor's new acked seq.
-    pub fn apply_till_batch(&mut self, actor: ActorId, ops: &[EncodedOp]) -> Result<u64, HubError> {
+    pub fn apply_till_batch(
+        &mut self,
+        actor: ActorId,
+        ops: Vec<EncodedOp>,
+    ) -> Result<u64, HubError> {
         let mut acked = self.acked_seq(actor)?;
         let now = now_ms();
         let start = acked;
+        let mut latest: Option<Hlc> = None;
         for e in ops {
             let op = &e.op;
             if op.actor != actor {
@@ -493,10 +597,17 @@ impl Apply<'_> {
                     ),
                 ));
             }
-            self.apply_op(e, true)?;
-            let _ = self.st.hub_clock.observe(&op.hlc, now);
-            self.st.hub_dirty = true;
             acked = op.seq;
+            if latest.is_none_or(|l| op.hlc > l) {
+                latest = Some(op.hlc);
+            }
+            self.apply_op(e, true)?;
+        }
+        if let Some(hlc) = latest {
+            // Keep the hub's clock causally after what it has seen.
+            if self.st.hub_clock.observe(&hlc, now).is_ok() {
+                self.st.hub_dirty = true;
+            }
         }
         if acked != start {
             self.set_acked(actor, acked)?;
@@ -508,211 +619,160 @@ impl Apply<'_> {
     /// `strict`: a stock move must continue its actor's stored totals (till
     /// ops); otherwise totals merge with `MAX` (replays, snapshots).
     /// Returns false for a duplicate `(actor, seq)`, which changes nothing.
-    pub fn apply_op(&mut self, e: &EncodedOp, strict: bool) -> Result<bool, HubError> {
+    pub fn apply_op(&mut self, e: EncodedOp, strict: bool) -> Result<bool, HubError> {
         let op = &e.op;
-        let inserted = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO op_log (actor, seq, scope, body) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (actor, seq) DO NOTHING",
-            )?
-            .execute(params![
-                actor_bytes(&op.actor),
-                op.seq as i64,
-                op.scope.to_string(),
-                e.bytes
-            ])?;
+        let scope = op.scope.to_string();
+        let inserted = self.stmts.log_insert.execute(params![
+            actor_bytes(&op.actor),
+            op.seq as i64,
+            scope,
+            &e.bytes[..]
+        ])?;
         if inserted == 0 {
             self.st.ops_dup += 1;
             return Ok(false);
         }
+        let cursor = self.conn.last_insert_rowid() as u64;
         self.st.ops_new += 1;
         match &op.body {
             OpBody::StockMove(m) => self.apply_stock_move(op, m, strict)?,
-            OpBody::Sale(s) => self.apply_sale(s)?,
-            OpBody::Return(r) => self.apply_return(r)?,
+            OpBody::Sale(s) => self.apply_sale(s, cursor)?,
+            OpBody::Return(r) => self.apply_return(r, cursor)?,
             OpBody::CatalogSet(c) => self.apply_catalog(&op.hlc, c)?,
         }
+        self.st.recent.push(RecentOp {
+            cursor,
+            scope: self.scopes.id(&scope),
+            actor: op.actor,
+            bytes: e.bytes,
+        });
         Ok(true)
     }
 
-    fn counter_row(
-        &self,
-        location: &str,
-        sku: &str,
+    /// The actor's totals at `(location, sku)`, including this job's changes.
+    fn totals(
+        &mut self,
+        location: &LocationId,
+        sku: &Sku,
         actor: &ActorId,
     ) -> Result<(u64, u64), HubError> {
+        let key = (location.clone(), sku.clone(), *actor);
+        if let Some(c) = self.st.counters.get(&key) {
+            return Ok((c.inc, c.dec));
+        }
         let row: Option<(i64, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT inc_total, dec_total FROM stock_counter
-                 WHERE location = ?1 AND sku = ?2 AND actor = ?3",
-            )?
-            .query_row(params![location, sku, actor_bytes(actor)], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .stmts
+            .counter_get
+            .query_row(
+                params![location.as_str(), sku.as_str(), actor_bytes(actor)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let (i, d) = row.unwrap_or((0, 0));
-        Ok((i as u64, d as u64))
+        let (i, d) = (i as u64, d as u64);
+        self.st.counters.insert(
+            key,
+            CounterAcc {
+                old_inc: i,
+                old_dec: d,
+                inc: i,
+                dec: d,
+            },
+        );
+        Ok((i, d))
     }
 
     fn apply_stock_move(&mut self, op: &Op, m: &StockMove, strict: bool) -> Result<(), HubError> {
-        let (old_inc, old_dec) =
-            self.counter_row(m.location.as_str(), m.sku.as_str(), &op.actor)?;
-        if strict && !continues_totals(m, old_inc, old_dec) {
+        let (inc, dec) = self.totals(&m.location, &m.sku, &op.actor)?;
+        if strict && !continues_totals(m, inc, dec) {
             return Err(refused(
                 ErrorCode::InvalidOp,
                 format!(
-                    "op {}: stock totals {}/{} at {} {} do not continue the stored {}/{} by {}",
-                    op.seq, m.inc_total, m.dec_total, m.location, m.sku, old_inc, old_dec, m.delta
+                    "op {}: stock totals {}/{} at {} {} do not continue the stored {inc}/{dec} by {}",
+                    op.seq, m.inc_total, m.dec_total, m.location, m.sku, m.delta
                 ),
             ));
         }
-        let new_inc = old_inc.max(m.inc_total);
-        let new_dec = old_dec.max(m.dec_total);
-        if (new_inc, new_dec) == (old_inc, old_dec) {
-            return Ok(());
+        let key = (m.location.clone(), m.sku.clone(), op.actor);
+        if let Entry::Occupied(mut e) = self.st.counters.entry(key) {
+            let c = e.get_mut();
+            c.inc = c.inc.max(m.inc_total);
+            c.dec = c.dec.max(m.dec_total);
         }
+        Ok(())
+    }
+
+    /// Write the stock counter entries this job changed, and the stock they imply.
+    fn flush_counters(&mut self) -> Result<(), HubError> {
+        for ((location, sku, actor), c) in self.st.counters.drain() {
+            if (c.inc, c.dec) == (c.old_inc, c.old_dec) {
+                continue;
+            }
+            self.stmts.counter_put.execute(params![
+                location.as_str(),
+                sku.as_str(),
+                actor_bytes(&actor),
+                c.inc as i64,
+                c.dec as i64
+            ])?;
+            let delta = (c.inc - c.old_inc) as i64 - (c.dec - c.old_dec) as i64;
+            if delta != 0 {
+                self.stmts
+                    .stock_put
+                    .execute(params![location.as_str(), sku.as_str(), delta])?;
+                self.st
+                    .stock_deltas
+                    .push((String::from(location), String::from(sku), delta));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_sale(&mut self, s: &SaleRecord, cursor: u64) -> Result<(), HubError> {
+        self.stmts.sale_insert.execute(params![
+            s.id.as_bytes().as_slice(),
+            s.receipt.as_str(),
+            s.store.as_str(),
+            actor_bytes(&s.till),
+            s.total,
+            s.currency,
+            s.sold_at_ms as i64,
+            cursor as i64
+        ])?;
+        Ok(())
+    }
+
+    fn apply_return(&mut self, r: &ReturnRecord, cursor: u64) -> Result<(), HubError> {
         self.conn
             .prepare_cached(
-                "INSERT INTO stock_counter (location, sku, actor, inc_total, dec_total)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (location, sku, actor) DO UPDATE SET
-                   inc_total = MAX(inc_total, excluded.inc_total),
-                   dec_total = MAX(dec_total, excluded.dec_total)",
-            )?
-            .execute(params![
-                m.location.as_str(),
-                m.sku.as_str(),
-                actor_bytes(&op.actor),
-                new_inc as i64,
-                new_dec as i64
-            ])?;
-        let delta = (new_inc - old_inc) as i64 - (new_dec - old_dec) as i64;
-        if delta != 0 {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO stock (location, sku, qty) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (location, sku) DO UPDATE SET qty = qty + excluded.qty",
-                )?
-                .execute(params![m.location.as_str(), m.sku.as_str(), delta])?;
-            self.st.stock_deltas.push((
-                m.location.as_str().to_owned(),
-                m.sku.as_str().to_owned(),
-                delta,
-            ));
-        }
-        Ok(())
-    }
-
-    fn apply_sale(&mut self, s: &SaleRecord) -> Result<(), HubError> {
-        let id = s.id.as_bytes().as_slice();
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO sales (id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms)
+                "INSERT INTO returns (id, receipt, original_sale, store, till, total_refund, currency, returned_at_ms, cursor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
-                id,
-                s.receipt.as_str(),
-                s.store.as_str(),
-                actor_bytes(&s.till),
-                s.cashier,
-                s.total,
-                s.change_given,
-                s.currency,
-                s.sold_at_ms as i64
-            ])?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut line = self.conn.prepare_cached(
-            "INSERT INTO sale_lines (sale_id, line_no, sku, name, qty, unit_price, discount, line_total)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-        )?;
-        for (i, l) in s.lines.iter().enumerate() {
-            line.execute(params![
-                id,
-                i as i64,
-                l.sku.as_str(),
-                l.name,
-                l.qty,
-                l.unit_price,
-                l.discount,
-                l.line_total
-            ])?;
-        }
-        let mut tender = self.conn.prepare_cached(
-            "INSERT INTO sale_tenders (sale_id, n, kind, amount) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
-        )?;
-        for (i, t) in s.tenders.iter().enumerate() {
-            tender.execute(params![id, i as i64, t.kind.as_str(), t.amount])?;
-        }
-        Ok(())
-    }
-
-    fn apply_return(&mut self, r: &ReturnRecord) -> Result<(), HubError> {
-        let id = r.id.as_bytes().as_slice();
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO returns (id, receipt, original_sale, original_receipt, store, till, total_refund, currency, returned_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![
-                id,
+                r.id.as_bytes().as_slice(),
                 r.receipt.as_str(),
                 r.original_sale.as_bytes().as_slice(),
-                r.original_receipt.as_str(),
                 r.store.as_str(),
                 actor_bytes(&r.till),
                 r.total_refund,
                 r.currency,
-                r.returned_at_ms as i64
+                r.returned_at_ms as i64,
+                cursor as i64
             ])?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut line = self.conn.prepare_cached(
-            "INSERT INTO return_lines (return_id, line_no, sku, qty, refund) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO NOTHING",
-        )?;
-        for (i, l) in r.lines.iter().enumerate() {
-            line.execute(params![id, i as i64, l.sku.as_str(), l.qty, l.refund])?;
-        }
-        let mut refund = self.conn.prepare_cached(
-            "INSERT INTO return_refunds (return_id, n, kind, amount) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
-        )?;
-        for (i, t) in r.refunds.iter().enumerate() {
-            refund.execute(params![id, i as i64, t.kind.as_str(), t.amount])?;
-        }
         Ok(())
     }
 
     fn apply_catalog(&mut self, hlc: &Hlc, c: &CatalogSet) -> Result<(), HubError> {
         let value = serde_json::to_string(&c.field)
             .map_err(|e| HubError::Internal(format!("encoding catalog field: {e}")))?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO catalog_field (sku, field, value, hlc_wall, hlc_counter, hlc_actor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (sku, field) DO UPDATE SET
-                   value = excluded.value, hlc_wall = excluded.hlc_wall,
-                   hlc_counter = excluded.hlc_counter, hlc_actor = excluded.hlc_actor
-                 WHERE (excluded.hlc_wall, excluded.hlc_counter, excluded.hlc_actor)
-                     > (catalog_field.hlc_wall, catalog_field.hlc_counter, catalog_field.hlc_actor)",
-            )?
-            .execute(params![
-                c.sku.as_str(),
-                c.field.kind().as_str(),
-                value,
-                hlc.wall_ms as i64,
-                hlc.counter,
-                actor_bytes(&hlc.actor)
-            ])?;
+        self.stmts.catalog_put.execute(params![
+            c.sku.as_str(),
+            c.field.kind().as_str(),
+            value,
+            hlc.wall_ms as i64,
+            hlc.counter,
+            actor_bytes(&hlc.actor)
+        ])?;
         Ok(())
     }
 
@@ -728,10 +788,11 @@ impl Apply<'_> {
             body,
         };
         let e = EncodedOp::new(op)?;
-        self.apply_op(&e, true)?;
+        let op = e.op.clone();
+        self.apply_op(e, true)?;
         self.st.hub_seq = seq;
         self.st.hub_dirty = true;
-        Ok(e.op)
+        Ok(op)
     }
 
     /// An HQ stock move at `location`: continues the hub actor's own counter
@@ -744,7 +805,8 @@ impl Apply<'_> {
         reason: StockReason,
         reference: Option<String>,
     ) -> Result<(Op, i64), HubError> {
-        let (inc, dec) = self.counter_row(location.as_str(), sku.as_str(), &self.st.hub_actor)?;
+        let hub = self.st.hub_actor;
+        let (inc, dec) = self.totals(&location, &sku, &hub)?;
         let (inc_total, dec_total) = next_stock_totals(inc, dec, delta);
         let scope = Scope::Store(location.clone());
         let op = self.hub_op(
@@ -759,6 +821,7 @@ impl Apply<'_> {
                 dec_total,
             }),
         )?;
+        self.flush_counters()?;
         let qty: i64 = self
             .conn
             .prepare_cached("SELECT qty FROM stock WHERE location = ?1 AND sku = ?2")?
@@ -807,6 +870,8 @@ mod tests {
             WriterOutputs {
                 head: head_tx,
                 stock: stock.clone(),
+                recent: Arc::new(RecentLog::new(1 << 20)),
+                scopes: Arc::new(ScopeIds::default()),
                 metrics: Arc::new(Metrics::new()),
             },
             10_000,
@@ -896,18 +961,18 @@ mod tests {
     async fn reapplying_a_batch_is_idempotent_and_acks_again() {
         let f = fixture().await;
         let till = f.till;
-        let ops = Arc::new(sale_ops(&f, 1));
+        let ops = sale_ops(&f, 1);
         let o = ops.clone();
         let acked = f
             .writer
-            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .call(2, move |ap| ap.apply_till_batch(till, o))
             .await
             .expect("first");
         assert_eq!(acked, 2);
         let o = ops.clone();
         let again = f
             .writer
-            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .call(2, move |ap| ap.apply_till_batch(till, o))
             .await
             .expect("again");
         assert_eq!(again, 2);
@@ -917,7 +982,7 @@ mod tests {
             .writer
             .call(2, move |ap| {
                 let mut n = 0;
-                for e in o.iter() {
+                for e in o {
                     n += usize::from(ap.apply_op(e, false)?);
                 }
                 Ok(n)
@@ -927,7 +992,6 @@ mod tests {
         assert_eq!(fresh, 0);
         assert_eq!(count(&f, "SELECT COUNT(*) FROM op_log").await, 2);
         assert_eq!(count(&f, "SELECT COUNT(*) FROM sales").await, 1);
-        assert_eq!(count(&f, "SELECT COUNT(*) FROM sale_lines").await, 1);
         assert_eq!(
             count(&f, "SELECT qty FROM stock WHERE sku = 'TSH-1'").await,
             -2
@@ -940,11 +1004,11 @@ mod tests {
     async fn gaps_and_discontinuous_totals_are_refused_and_leave_nothing() {
         let f = fixture().await;
         let till = f.till;
-        let ops = Arc::new(sale_ops(&f, 2)); // seq 2: gap after 0
+        let ops = sale_ops(&f, 2); // seq 2: gap after 0
         let o = ops.clone();
         let err = f
             .writer
-            .call(2, move |ap| ap.apply_till_batch(till, &o))
+            .call(2, move |ap| ap.apply_till_batch(till, o))
             .await
             .expect_err("gap");
         assert!(matches!(
@@ -959,14 +1023,13 @@ mod tests {
         if let OpBody::StockMove(m) = &mut bad[1].op.body {
             m.dec_total = 7;
         }
-        let bad = Arc::new(
-            bad.into_iter()
-                .map(|e| EncodedOp::new(e.op).expect("enc"))
-                .collect::<Vec<_>>(),
-        );
+        let bad: Vec<EncodedOp> = bad
+            .into_iter()
+            .map(|e| EncodedOp::new(e.op).expect("enc"))
+            .collect();
         let err = f
             .writer
-            .call(2, move |ap| ap.apply_till_batch(till, &bad))
+            .call(2, move |ap| ap.apply_till_batch(till, bad))
             .await
             .expect_err("totals");
         assert!(matches!(
@@ -981,10 +1044,10 @@ mod tests {
         assert_eq!(count(&f, "SELECT acked_seq FROM devices").await, 0);
         assert!(f.stock.get("TSH-1").is_empty());
         // The writer is still fine and the right batch goes through.
-        let ok = Arc::new(sale_ops(&f, 1));
+        let ok = sale_ops(&f, 1);
         let acked = f
             .writer
-            .call(2, move |ap| ap.apply_till_batch(till, &ok))
+            .call(2, move |ap| ap.apply_till_batch(till, ok))
             .await
             .expect("ok");
         assert_eq!(acked, 2);
@@ -1017,7 +1080,7 @@ mod tests {
         let ops = vec![mk(2, 10, 3), mk(1, 4, 1)];
         f.writer
             .call(2, move |ap| {
-                for e in &ops {
+                for e in ops {
                     ap.apply_op(e, false)?;
                 }
                 Ok(())
@@ -1053,7 +1116,7 @@ mod tests {
         let ops = vec![mk(1, 200, 20), mk(3, 300, 30), mk(2, 100, 10)];
         f.writer
             .call(3, move |ap| {
-                for e in &ops {
+                for e in ops {
                     ap.apply_op(e, false)?;
                 }
                 Ok(())

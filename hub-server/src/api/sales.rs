@@ -10,9 +10,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use sync_proto::{LocationId, ReceiptNo};
+use sync_proto::{LocationId, Op, OpBody, SaleRecord};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiQuery, ErrorBody};
@@ -105,6 +104,43 @@ pub struct SalesReport {
     pub offset: u32,
     /// One page of sales, newest first.
     pub sales: Vec<SaleJson>,
+}
+
+impl From<SaleRecord> for SaleJson {
+    fn from(s: SaleRecord) -> Self {
+        SaleJson {
+            id: s.id.to_string(),
+            till_no: s.receipt.till_no(),
+            receipt: s.receipt.to_string(),
+            store: s.store.to_string(),
+            till: s.till.to_string(),
+            cashier: s.cashier,
+            total: s.total,
+            change_given: s.change_given,
+            currency: s.currency,
+            sold_at_ms: s.sold_at_ms,
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| SaleLineJson {
+                    sku: l.sku.to_string(),
+                    name: l.name,
+                    qty: l.qty,
+                    unit_price: l.unit_price,
+                    discount: l.discount,
+                    line_total: l.line_total,
+                })
+                .collect(),
+            tenders: s
+                .tenders
+                .into_iter()
+                .map(|t| TenderJson {
+                    kind: t.kind.as_str().to_owned(),
+                    amount: t.amount,
+                })
+                .collect(),
+        }
+    }
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -243,53 +279,24 @@ pub async fn list_sales(
             let mut sales = Vec::new();
             {
                 let mut stmt = tx.prepare_cached(
-                    "SELECT id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms FROM sales
-                     WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR sold_at_ms >= ?2)
-                       AND (?3 IS NULL OR sold_at_ms <= ?3)
-                     ORDER BY sold_at_ms DESC, id DESC LIMIT ?4 OFFSET ?5",
-                )?;
-                let mut lines = tx.prepare_cached(
-                    "SELECT sku, name, qty, unit_price, discount, line_total FROM sale_lines
-                     WHERE sale_id = ?1 ORDER BY line_no",
-                )?;
-                let mut tenders = tx.prepare_cached(
-                    "SELECT kind, amount FROM sale_tenders WHERE sale_id = ?1 ORDER BY n",
+                    "SELECT s.id, s.cursor, l.body FROM sales s JOIN op_log l ON l.cursor = s.cursor
+                     WHERE (?1 IS NULL OR s.store = ?1) AND (?2 IS NULL OR s.sold_at_ms >= ?2)
+                       AND (?3 IS NULL OR s.sold_at_ms <= ?3)
+                     ORDER BY s.sold_at_ms DESC, s.id DESC LIMIT ?4 OFFSET ?5",
                 )?;
                 let mut rows = stmt.query(params![store, from, to, limit, offset])?;
                 while let Some(r) = rows.next()? {
-                    let id: Vec<u8> = r.get(0)?;
-                    let till: Vec<u8> = r.get(3)?;
-                    let receipt: String = r.get(1)?;
-                    let line_rows = lines.query_map([&id], |l| {
-                        Ok(SaleLineJson {
-                            sku: l.get(0)?,
-                            name: l.get(1)?,
-                            qty: l.get(2)?,
-                            unit_price: l.get(3)?,
-                            discount: l.get(4)?,
-                            line_total: l.get(5)?,
-                        })
-                    })?;
-                    let tender_rows = tenders.query_map([&id], |t| {
-                        Ok(TenderJson {
-                            kind: t.get(0)?,
-                            amount: t.get(1)?,
-                        })
-                    })?;
-                    sales.push(SaleJson {
-                        id: Uuid::from_slice(&id).map(|u| u.to_string()).unwrap_or_default(),
-                        till_no: receipt.parse::<ReceiptNo>().map(|r| r.till_no()).unwrap_or(0),
-                        receipt,
-                        store: r.get(2)?,
-                        till: Uuid::from_slice(&till).map(|u| u.to_string()).unwrap_or_default(),
-                        cashier: r.get(4)?,
-                        total: r.get(5)?,
-                        change_given: r.get(6)?,
-                        currency: r.get(7)?,
-                        sold_at_ms: r.get::<_, i64>(8)? as u64,
-                        lines: line_rows.collect::<Result<_, _>>()?,
-                        tenders: tender_rows.collect::<Result<_, _>>()?,
-                    });
+                    let cursor: i64 = r.get(1)?;
+                    let body: Vec<u8> = r.get(2)?;
+                    // The log holds the whole record; the table only what reports filter on.
+                    let sale = match rmp_serde::from_slice::<Op>(&body).map(|op| op.body) {
+                        Ok(OpBody::Sale(s)) => s,
+                        _ => {
+                            tracing::error!(cursor, "sale row without a readable sale op");
+                            continue;
+                        }
+                    };
+                    sales.push(SaleJson::from(sale));
                 }
             }
             tx.finish()?;

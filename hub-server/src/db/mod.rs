@@ -24,7 +24,7 @@ const POOL_KEEP: usize = 16;
 fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB page cache
+    conn.pragma_update(None, "cache_size", -16_000)?; // 16 MB page cache
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -36,7 +36,9 @@ pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     common_pragmas(&conn)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    conn.pragma_update(None, "cache_size", -128_000)?; // the writer's working set
+    // Checkpoints run on their own thread (Checkpointer), off the commit path.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     schema::migrate(&conn)?;
     Ok(conn)
 }
@@ -50,6 +52,52 @@ pub fn open_reader(path: &Path) -> Result<Connection, HubError> {
     common_pragmas(&conn)?;
     conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)
+}
+
+/// Moves WAL pages into the database file from a thread of its own, so that
+/// the writer's commits never pay for checkpoints.
+pub struct Checkpointer {
+    stop: std::sync::mpsc::Sender<()>,
+    join: std::thread::JoinHandle<()>,
+}
+
+/// WAL size above which the checkpointer waits for readers to restart the WAL.
+const WAL_RESTART_BYTES: u64 = 512 * 1024 * 1024;
+
+impl Checkpointer {
+    /// Start checkpointing the database at `path` every 200 ms.
+    pub fn start(path: PathBuf) -> Result<Self, HubError> {
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let join = std::thread::Builder::new()
+            .name("hub-checkpoint".into())
+            .spawn(move || {
+                loop {
+                    match stopped.recv_timeout(Duration::from_millis(200)) {
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => break,
+                    }
+                    let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
+                    let mode = if big { "RESTART" } else { "PASSIVE" };
+                    if let Err(e) =
+                        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(HubError::Io)?;
+        Ok(Self { stop, join })
+    }
+
+    /// Final checkpoint and stop.
+    pub fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.join.join();
+    }
 }
 
 /// A small pool of read-only connections, used from blocking tasks.

@@ -12,8 +12,9 @@
 //! - `stock_counter`: one PN-counter entry per `(location, sku, actor)`, merged with `MAX`.
 //! - `stock`: materialised quantity per `(location, sku)`, updated on apply.
 //! - `catalog_field`: LWW register per `(sku, field)` with the winning HLC.
-//! - `sales`, `sale_lines`, `sale_tenders`, `returns`, `return_lines`,
-//!   `return_refunds`: grow-only records keyed by UUIDv7.
+//! - `sales`, `returns`: grow-only records keyed by UUIDv7 — the columns
+//!   reports filter and sum on, plus the `cursor` of the op that carries the
+//!   whole record (lines, tenders) in the log, which is never rewritten.
 
 use rusqlite::Connection;
 
@@ -113,69 +114,29 @@ CREATE TABLE catalog_field (
 ) WITHOUT ROWID;
 
 CREATE TABLE sales (
-    id           BLOB PRIMARY KEY,
-    receipt      TEXT NOT NULL,
-    store        TEXT NOT NULL,
-    till         BLOB NOT NULL,
-    cashier      TEXT,
-    total        INTEGER NOT NULL,
-    change_given INTEGER NOT NULL,
-    currency     TEXT NOT NULL,
-    sold_at_ms   INTEGER NOT NULL
+    id         BLOB PRIMARY KEY,
+    receipt    TEXT NOT NULL,
+    store      TEXT NOT NULL,
+    till       BLOB NOT NULL,
+    total      INTEGER NOT NULL,
+    currency   TEXT NOT NULL,
+    sold_at_ms INTEGER NOT NULL,
+    cursor     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX sales_store_time ON sales (store, sold_at_ms);
-CREATE INDEX sales_time ON sales (sold_at_ms);
-
-CREATE TABLE sale_lines (
-    sale_id    BLOB NOT NULL,
-    line_no    INTEGER NOT NULL,
-    sku        TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    qty        INTEGER NOT NULL,
-    unit_price INTEGER NOT NULL,
-    discount   INTEGER NOT NULL,
-    line_total INTEGER NOT NULL,
-    PRIMARY KEY (sale_id, line_no)
-) WITHOUT ROWID;
-
-CREATE TABLE sale_tenders (
-    sale_id BLOB NOT NULL,
-    n       INTEGER NOT NULL,
-    kind    TEXT NOT NULL,
-    amount  INTEGER NOT NULL,
-    PRIMARY KEY (sale_id, n)
-) WITHOUT ROWID;
 
 CREATE TABLE returns (
-    id               BLOB PRIMARY KEY,
-    receipt          TEXT NOT NULL,
-    original_sale    BLOB NOT NULL,
-    original_receipt TEXT NOT NULL,
-    store            TEXT NOT NULL,
-    till             BLOB NOT NULL,
-    total_refund     INTEGER NOT NULL,
-    currency         TEXT NOT NULL,
-    returned_at_ms   INTEGER NOT NULL
+    id             BLOB PRIMARY KEY,
+    receipt        TEXT NOT NULL,
+    original_sale  BLOB NOT NULL,
+    store          TEXT NOT NULL,
+    till           BLOB NOT NULL,
+    total_refund   INTEGER NOT NULL,
+    currency       TEXT NOT NULL,
+    returned_at_ms INTEGER NOT NULL,
+    cursor         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX returns_store_time ON returns (store, returned_at_ms);
-CREATE INDEX returns_time ON returns (returned_at_ms);
-
-CREATE TABLE return_lines (
-    return_id BLOB NOT NULL,
-    line_no   INTEGER NOT NULL,
-    sku       TEXT NOT NULL,
-    qty       INTEGER NOT NULL,
-    refund    INTEGER NOT NULL,
-    PRIMARY KEY (return_id, line_no)
-) WITHOUT ROWID;
-
-CREATE TABLE return_refunds (
-    return_id BLOB NOT NULL,
-    n         INTEGER NOT NULL,
-    kind      TEXT NOT NULL,
-    amount    INTEGER NOT NULL,
-    PRIMARY KEY (return_id, n)
-) WITHOUT ROWID;
 "#];
 
 /// Bring the database to the latest schema version.
