@@ -74,11 +74,9 @@ impl Checkpointer {
         let join = std::thread::Builder::new()
             .name("hub-checkpoint".into())
             .spawn(move || {
-                loop {
-                    match stopped.recv_timeout(Duration::from_millis(200)) {
-                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                        _ => break,
-                    }
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(Duration::from_millis(200))
+                {
                     let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
                     let mode = if big { "RESTART" } else { "PASSIVE" };
                     if let Err(e) =
