@@ -30,6 +30,15 @@ use crate::error::{Result, TillError};
 /// File name of the till database inside the data directory.
 pub const DB_FILE: &str = "till.db";
 
+/// WAL size (pages of 4 KiB) at which a commit checkpoints by itself. Set
+/// high so that sales almost never pay for a checkpoint: the
+/// [`Checkpointer`] (run by the sync daemon) does it in the background, and
+/// this cap only bounds the WAL (~40 MiB) when nothing else runs.
+pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
+/// How often the [`Checkpointer`] folds the WAL back into the database.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Keys of the `meta` table.
 pub mod keys {
     /// This install's actor id (changes on re-enrolment).
@@ -188,8 +197,62 @@ pub fn open_file(path: &Path) -> Result<Connection> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Copy committed WAL pages into the database without blocking readers or
+/// writers (`PRAGMA wal_checkpoint(PASSIVE)`).
+pub fn checkpoint(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// A background thread with its own connection that checkpoints the WAL
+/// every [`CHECKPOINT_INTERVAL`], so that sale commits do not. Stops when
+/// dropped.
+pub struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Start checkpointing the till database in `data_dir`.
+    pub fn start(data_dir: &Path) -> Result<Checkpointer> {
+        let conn = open(data_dir)?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || {
+                let tick = Duration::from_millis(100);
+                let mut waited = Duration::ZERO;
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    waited += tick;
+                    if waited >= CHECKPOINT_INTERVAL {
+                        waited = Duration::ZERO;
+                        if let Err(e) = checkpoint(&conn) {
+                            tracing::debug!(error = %e, "background checkpoint skipped");
+                        }
+                    }
+                }
+            })?;
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {

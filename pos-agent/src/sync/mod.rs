@@ -152,6 +152,8 @@ pub async fn run_with(
 ) -> Result<()> {
     crate::install_crypto_provider();
     let db = SyncDb::open(data_dir)?;
+    // Keep WAL checkpoints off the sale path while the daemon runs.
+    let _checkpointer = db::Checkpointer::start(data_dir)?;
     tokio::pin!(shutdown);
     let mut attempt: u32 = 0;
     loop {
