@@ -18,6 +18,7 @@
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
 //! - [`views`]: in-memory materialised stock for fast reads.
 //! - [`metrics`]: the Prometheus registry of one hub.
+//! - [`msgpack`]: locating the ops inside a `Push` frame's bytes.
 //!
 //! Invariants: every change is an op in the log (HQ actions are ops of the
 //! hub's own actor); only the writer thread writes; an `Ack` is sent only
@@ -29,6 +30,7 @@ pub mod auth;
 pub mod db;
 pub mod feed;
 pub mod metrics;
+pub mod msgpack;
 pub mod settings;
 pub mod sync_ws;
 pub mod views;

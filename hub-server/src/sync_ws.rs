@@ -386,8 +386,8 @@ impl Conversation {
             .map_err(|_| Refusal::new(ErrorCode::Internal, "connection closed"))
     }
 
-    /// Next protocol frame; `None` when the till closed.
-    async fn recv(&mut self) -> Result<Option<Frame>, Refusal> {
+    /// Next protocol frame and its bytes; `None` when the till closed.
+    async fn recv(&mut self) -> Result<Option<(Frame, Bytes)>, Refusal> {
         loop {
             let Some(msg) = self.stream.next().await else {
                 return Ok(None);
@@ -409,7 +409,7 @@ impl Conversation {
             match msg {
                 Message::Binary(bytes) => {
                     return wire::decode(&bytes)
-                        .map(Some)
+                        .map(|f| Some((f, bytes)))
                         .map_err(|e| Refusal::new(e.code(), e.to_string()));
                 }
                 Message::Text(_) => {
@@ -434,8 +434,8 @@ impl Conversation {
             }
             Ok(r) => match r? {
                 None => return Ok(()),
-                Some(Frame::Hello(h)) => h,
-                Some(other) => {
+                Some((Frame::Hello(h), _)) => h,
+                Some((other, _)) => {
                     return Err(Refusal::new(
                         ErrorCode::ProtocolViolation,
                         format!("expected Hello, got {}", other.kind()),
@@ -469,8 +469,8 @@ impl Conversation {
                     self.send(encode(&Frame::Ack(Ack { up_to_seq }))?).await?;
                 }
                 frame = self.recv(), if acks.len() < MAX_IN_FLIGHT => {
-                    let Some(frame) = frame? else { return Ok(()) };
-                    if let Some(ack) = self.handle(frame).await? {
+                    let Some((frame, raw)) = frame? else { return Ok(()) };
+                    if let Some(ack) = self.handle(frame, raw).await? {
                         acks.push_back(ack);
                     }
                 }
@@ -573,9 +573,9 @@ impl Conversation {
     }
 
     /// Handle one frame after Hello. A `Push` yields the future of its ack.
-    async fn handle(&mut self, frame: Frame) -> Result<Option<AckFuture>, Refusal> {
+    async fn handle(&mut self, frame: Frame, raw: Bytes) -> Result<Option<AckFuture>, Refusal> {
         match frame {
-            Frame::Push(push) => self.push(push).await.map(Some),
+            Frame::Push(push) => self.push(push, raw).await.map(Some),
             Frame::CursorAck(c) => {
                 let head = *self.state.head.borrow();
                 if c.cursor > head {
@@ -635,7 +635,7 @@ impl Conversation {
         }
     }
 
-    async fn push(&mut self, push: Push) -> Result<AckFuture, Refusal> {
+    async fn push(&mut self, push: Push, raw: Bytes) -> Result<AckFuture, Refusal> {
         let d = &self.device;
         if push.ops.len() > MAX_OPS_PER_FRAME {
             return Err(Refusal::new(
@@ -648,7 +648,9 @@ impl Conversation {
         }
         let mut batch = Vec::with_capacity(push.ops.len());
         let mut next = self.next_seq;
-        for op in push.ops {
+        // Store and forward each op exactly as the till encoded it.
+        let ranges = crate::msgpack::push_op_ranges(&raw).filter(|r| r.len() == push.ops.len());
+        for (i, op) in push.ops.into_iter().enumerate() {
             check_till_op(&op, d.actor, &d.store)
                 .map_err(|r| Refusal::new(rejection_code(&r), r.to_string()))?;
             if op.seq < next {
@@ -665,7 +667,13 @@ impl Conversation {
                 ));
             }
             next += 1;
-            batch.push(EncodedOp::new(op)?);
+            batch.push(match ranges.as_ref().and_then(|r| r.get(i)) {
+                Some(range) => EncodedOp {
+                    op,
+                    bytes: raw.slice(range.clone()),
+                },
+                None => EncodedOp::new(op)?,
+            });
         }
         self.next_seq = next;
         let up_to = next - 1;
