@@ -6,7 +6,7 @@
 //! - [`read_log`] (for tills further behind) reads, in one read transaction, the next ops after a
 //!   cursor for a till's scopes (catalog, its store, broadcast), excluding
 //!   the till's own ops. It queries each scope along the
-//!   `op_log(scope, cursor, actor)` index and merges, so a till never scans
+//!   `op_log(scope_no, cursor, actor_no)` index and merges, so a till never scans
 //!   other stores' traffic. `to_cursor` is the last log position examined.
 //! - [`encode_ops_frame`] splices the ops' stored MessagePack bytes into an
 //!   `Ops` frame without decoding them — byte-identical to
@@ -186,7 +186,9 @@ pub fn read_log(
     {
         let mut stmt = tx.prepare_cached(
             "SELECT cursor, body FROM op_log
-             WHERE scope = ?1 AND cursor > ?2 AND cursor <= ?3 AND actor != ?4
+             WHERE scope_no = (SELECT no FROM scopes WHERE scope = ?1)
+               AND cursor > ?2 AND cursor <= ?3
+               AND actor_no IS NOT (SELECT no FROM actors WHERE actor = ?4)
              ORDER BY cursor LIMIT ?5",
         )?;
         for scope in scopes {

@@ -96,6 +96,12 @@ pub struct WriterOutputs {
     pub metrics: Arc<Metrics>,
 }
 
+/// A number assigned inside the current transaction.
+enum NewNo {
+    Actor(ActorId),
+    Scope(Scope),
+}
+
 /// A stock counter entry touched by the current job.
 struct CounterAcc {
     old_inc: u64,
@@ -114,6 +120,11 @@ struct WriterState {
     acked: HashMap<ActorId, u64>,
     /// Undo journal of `acked` within the current job.
     acked_undo: Vec<(ActorId, Option<u64>)>,
+    /// Numbers of actors and scopes in the log.
+    actor_nos: HashMap<ActorId, i64>,
+    scope_nos: HashMap<Scope, (i64, u32)>,
+    /// Numbers assigned in the current job (forgotten if it rolls back).
+    new_nos: Vec<NewNo>,
     /// Stock counter entries changed by the current job, written at its end.
     counters: HashMap<(LocationId, Sku, ActorId), CounterAcc>,
     /// Stock changes of the current transaction, for the view.
@@ -130,6 +141,7 @@ struct Mark {
     hub_seq: u64,
     hub_dirty: bool,
     acked_undo: usize,
+    new_nos: usize,
     stock_deltas: usize,
     recent: usize,
     ops_new: u64,
@@ -143,6 +155,7 @@ impl WriterState {
             hub_seq: self.hub_seq,
             hub_dirty: self.hub_dirty,
             acked_undo: self.acked_undo.len(),
+            new_nos: self.new_nos.len(),
             stock_deltas: self.stock_deltas.len(),
             recent: self.recent.len(),
             ops_new: self.ops_new,
@@ -162,6 +175,17 @@ impl WriterState {
                 };
             }
         }
+        while self.new_nos.len() > m.new_nos {
+            match self.new_nos.pop() {
+                Some(NewNo::Actor(a)) => {
+                    self.actor_nos.remove(&a);
+                }
+                Some(NewNo::Scope(s)) => {
+                    self.scope_nos.remove(&s);
+                }
+                None => {}
+            }
+        }
         self.counters.clear();
         self.stock_deltas.truncate(m.stock_deltas);
         self.recent.truncate(m.recent);
@@ -171,6 +195,9 @@ impl WriterState {
 
     fn forget_transaction(&mut self) {
         self.acked.clear();
+        self.actor_nos.clear();
+        self.scope_nos.clear();
+        self.new_nos.clear();
         self.acked_undo.clear();
         self.counters.clear();
         self.stock_deltas.clear();
@@ -196,8 +223,8 @@ impl<'c> Stmts<'c> {
     fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
         Ok(Self {
             log_insert: conn.prepare_cached(
-                "INSERT INTO op_log (actor, seq, scope, body) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (actor, seq) DO NOTHING",
+                "INSERT INTO op_log (actor_no, seq, scope_no, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (actor_no, seq) DO NOTHING",
             )?,
             counter_get: conn.prepare_cached(
                 "SELECT inc_total, dec_total FROM stock_counter
@@ -282,7 +309,7 @@ fn load_hub_identity(conn: &Connection) -> Result<(ActorId, u64, HlcClock), HubE
         .unwrap_or(0);
     // The log is the truth for seq: never reuse one even if meta lags.
     let logged: Option<i64> = conn.query_row(
-        "SELECT MAX(seq) FROM op_log WHERE actor = ?1",
+        "SELECT MAX(seq) FROM op_log WHERE actor_no = (SELECT no FROM actors WHERE actor = ?1)",
         [actor.0.as_bytes().as_slice()],
         |r| r.get(0),
     )?;
@@ -319,6 +346,9 @@ impl Writer {
             hub_dirty: false,
             acked: HashMap::new(),
             acked_undo: Vec::new(),
+            actor_nos: HashMap::new(),
+            scope_nos: HashMap::new(),
+            new_nos: Vec::new(),
             counters: HashMap::new(),
             stock_deltas: Vec::new(),
             recent: Vec::new(),
@@ -486,6 +516,7 @@ fn commit_group(
         Ok(()) => {
             st.hub_dirty = false;
             st.acked_undo.clear();
+            st.new_nos.clear();
             out.stock.apply(&st.stock_deltas);
             st.stock_deltas.clear();
             let ops = st.ops_new;
@@ -621,11 +652,12 @@ impl Apply<'_, '_> {
     /// Returns false for a duplicate `(actor, seq)`, which changes nothing.
     pub fn apply_op(&mut self, e: EncodedOp, strict: bool) -> Result<bool, HubError> {
         let op = &e.op;
-        let scope = op.scope.to_string();
+        let actor_no = self.actor_no(&op.actor)?;
+        let (scope_no, scope_id) = self.scope_no(&op.scope)?;
         let inserted = self.stmts.log_insert.execute(params![
-            actor_bytes(&op.actor),
+            actor_no,
             op.seq as i64,
-            scope,
+            scope_no,
             &e.bytes[..]
         ])?;
         if inserted == 0 {
@@ -642,11 +674,62 @@ impl Apply<'_, '_> {
         }
         self.st.recent.push(RecentOp {
             cursor,
-            scope: self.scopes.id(&scope),
+            scope: scope_id,
             actor: op.actor,
             bytes: e.bytes,
         });
         Ok(true)
+    }
+
+    /// The number of an actor in the log, assigned on first use.
+    fn actor_no(&mut self, actor: &ActorId) -> Result<i64, HubError> {
+        if let Some(no) = self.st.actor_nos.get(actor) {
+            return Ok(*no);
+        }
+        let bytes = actor_bytes(actor);
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT no FROM actors WHERE actor = ?1")?
+            .query_row([bytes], |r| r.get(0))
+            .optional()?;
+        let no = match found {
+            Some(no) => no,
+            None => {
+                self.conn
+                    .prepare_cached("INSERT INTO actors (actor) VALUES (?1)")?
+                    .execute([bytes])?;
+                self.st.new_nos.push(NewNo::Actor(*actor));
+                self.conn.last_insert_rowid()
+            }
+        };
+        self.st.actor_nos.insert(*actor, no);
+        Ok(no)
+    }
+
+    /// The number of a scope in the log (and its recent-log id).
+    fn scope_no(&mut self, scope: &Scope) -> Result<(i64, u32), HubError> {
+        if let Some(no) = self.st.scope_nos.get(scope) {
+            return Ok(*no);
+        }
+        let text = scope.to_string();
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT no FROM scopes WHERE scope = ?1")?
+            .query_row([&text], |r| r.get(0))
+            .optional()?;
+        let no = match found {
+            Some(no) => no,
+            None => {
+                self.conn
+                    .prepare_cached("INSERT INTO scopes (scope) VALUES (?1)")?
+                    .execute([&text])?;
+                self.st.new_nos.push(NewNo::Scope(scope.clone()));
+                self.conn.last_insert_rowid()
+            }
+        };
+        let ids = (no, self.scopes.id(&text));
+        self.st.scope_nos.insert(scope.clone(), ids);
+        Ok(ids)
     }
 
     /// The actor's totals at `(location, sku)`, including this job's changes.

@@ -8,7 +8,9 @@
 //! - `meta`: the hub's own actor, its op seq and HLC (so a restart never goes back).
 //! - `users`, `sessions`: HQ accounts (argon2id) and session tokens (sha256).
 //! - `stores`, `enrolment_codes`, `devices`: locations, one-time codes, tills.
-//! - `op_log`: every op, `cursor` = downstream log position, `UNIQUE(actor, seq)`.
+//! - `op_log`: every op, `cursor` = downstream log position, `UNIQUE(actor, seq)`;
+//!   actors and scopes are numbered (`actors`, `scopes`) so that the log's
+//!   indexes compare small integers.
 //! - `stock_counter`: one PN-counter entry per `(location, sku, actor)`, merged with `MAX`.
 //! - `stock`: materialised quantity per `(location, sku)`, updated on apply.
 //! - `catalog_field`: LWW register per `(sku, field)` with the winning HLC.
@@ -76,15 +78,25 @@ CREATE TABLE devices (
     UNIQUE (store, till_no)
 ) WITHOUT ROWID;
 
-CREATE TABLE op_log (
-    cursor INTEGER PRIMARY KEY,
-    actor  BLOB NOT NULL,
-    seq    INTEGER NOT NULL,
-    scope  TEXT NOT NULL,
-    body   BLOB NOT NULL,
-    UNIQUE (actor, seq)
+CREATE TABLE actors (
+    no    INTEGER PRIMARY KEY,
+    actor BLOB NOT NULL UNIQUE
 );
-CREATE INDEX op_log_scope ON op_log (scope, cursor, actor);
+
+CREATE TABLE scopes (
+    no    INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE op_log (
+    cursor   INTEGER PRIMARY KEY,
+    actor_no INTEGER NOT NULL REFERENCES actors(no),
+    seq      INTEGER NOT NULL,
+    scope_no INTEGER NOT NULL REFERENCES scopes(no),
+    body     BLOB NOT NULL,
+    UNIQUE (actor_no, seq)
+);
+CREATE INDEX op_log_scope ON op_log (scope_no, cursor, actor_no);
 
 CREATE TABLE stock_counter (
     location  TEXT NOT NULL,
