@@ -475,7 +475,10 @@ fn commit_group(
     let started = Instant::now();
     let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
     let result = (|| -> Result<(), HubError> {
-        let tx = conn.unchecked_transaction()?;
+        // IMMEDIATE: take the write lock up front (waiting via busy_timeout),
+        // never fail later on a read-to-write upgrade.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmts = Stmts::prepare(conn)?;
             for job in jobs.drain(..) {

@@ -39,6 +39,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
     conn.pragma_update(None, "cache_size", -128_000)?; // the writer's working set
     // Checkpoints run on their own thread (Checkpointer), off the commit path.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     schema::migrate(&conn)?;
     Ok(conn)
 }
@@ -61,15 +62,11 @@ pub struct Checkpointer {
     join: std::thread::JoinHandle<()>,
 }
 
-/// WAL size above which the checkpointer waits for readers to restart the WAL.
-const WAL_RESTART_BYTES: u64 = 512 * 1024 * 1024;
-
 impl Checkpointer {
     /// Start checkpointing the database at `path` every 200 ms.
     pub fn start(path: PathBuf) -> Result<Self, HubError> {
         let conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let join = std::thread::Builder::new()
             .name("hub-checkpoint".into())
@@ -77,12 +74,18 @@ impl Checkpointer {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(Duration::from_millis(200))
                 {
-                    let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES);
-                    let mode = if big { "RESTART" } else { "PASSIVE" };
-                    if let Err(e) =
-                        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
-                    {
-                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    // PASSIVE never takes the write lock: the writer is never
+                    // blocked. Once everything is copied, the writer's next
+                    // transaction starts the WAL over (journal_size_limit
+                    // then trims the file).
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    }) {
+                        Ok((log, done)) if log - done > 100_000 => {
+                            tracing::debug!(log, done, "WAL checkpoint behind");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                     }
                 }
                 let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
@@ -91,7 +94,7 @@ impl Checkpointer {
         Ok(Self { stop, join })
     }
 
-    /// Final checkpoint and stop.
+    /// Stop (after a final checkpoint that truncates the WAL).
     pub fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.join.join();
