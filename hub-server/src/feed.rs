@@ -31,8 +31,9 @@ use crate::HubError;
 /// Most entries (catalog + stock) in one snapshot chunk.
 pub const SNAPSHOT_CHUNK: usize = 2000;
 
-/// Byte budget of the ops of one `Ops` frame (headroom for the envelope).
-const OPS_FRAME_BUDGET: usize = MAX_FRAME_BYTES - 64 * 1024;
+/// Byte budget of the ops of one `Ops` frame: well under the frame limit,
+/// to bound the memory of frames queued for slow tills.
+const OPS_FRAME_BUDGET: usize = MAX_FRAME_BYTES / 4;
 
 /// The scopes a till of `store` receives.
 pub fn till_scopes(store: &StoreId) -> Vec<String> {
@@ -416,6 +417,47 @@ mod tests {
                 field: CatalogField::Price(29_000),
             }),
         }
+    }
+
+    #[test]
+    fn recent_log_filters_scopes_and_the_till_itself_and_knows_its_limits() {
+        let me = ActorId(Uuid::from_bytes([1; 16]));
+        let other = ActorId(Uuid::from_bytes([2; 16]));
+        let log = RecentLog::new(10_000);
+        let entry = |cursor: u64, scope: u32, actor: ActorId| RecentOp {
+            cursor,
+            scope,
+            actor,
+            bytes: Bytes::from(vec![cursor as u8; 10]),
+        };
+        assert!(
+            log.read(&[0], &me, 0, 10).is_none(),
+            "empty ring: use SQLite"
+        );
+        // cursors 5..=10: scope 0 is ours, scope 1 another store's.
+        log.append(vec![
+            entry(5, 0, other),
+            entry(6, 1, other),
+            entry(7, 0, me),
+            entry(8, 0, other),
+        ]);
+        log.append(vec![entry(9, 1, other), entry(10, 0, other)]);
+        let b = log.read(&[0], &me, 4, 10).expect("covered");
+        assert_eq!(b.to_cursor, 10);
+        assert_eq!(b.head, 10);
+        let firsts: Vec<u8> = b.ops.iter().map(|o| o[0]).collect();
+        assert_eq!(firsts, vec![5, 8, 10]);
+        // A limit stops at the last op taken; the cursor covers what was examined.
+        let b = log.read(&[0], &me, 4, 2).expect("covered");
+        assert_eq!(b.ops.len(), 2);
+        assert_eq!(b.to_cursor, 9);
+        // Older than the ring, or already at its head: not answerable here.
+        assert!(log.read(&[0], &me, 3, 10).is_none());
+        assert!(log.read(&[0], &me, 10, 10).is_none());
+        // A gap in cursors restarts the ring.
+        log.append(vec![entry(20, 0, other)]);
+        assert!(log.read(&[0], &me, 10, 10).is_none());
+        assert_eq!(log.read(&[0], &me, 19, 10).expect("covered").ops.len(), 1);
     }
 
     #[test]

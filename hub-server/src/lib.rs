@@ -106,6 +106,9 @@ impl HubError {
     }
 }
 
+/// Ops decoded and waiting for the writer, at most (about three group commits).
+const INGEST_BUDGET_OPS: usize = 150_000;
+
 /// Bytes of op encodings kept in the in-memory recent log.
 const RECENT_LOG_BYTES: usize = 64 * 1024 * 1024;
 
@@ -141,6 +144,9 @@ pub struct AppState {
     pub sessions: api::auth::SessionCache,
     /// Becomes true when the hub shuts down.
     pub stopping: watch::Receiver<bool>,
+    /// Ops decoded and queued for the writer, across all connections: bounds
+    /// memory when many tills push at once (a permit per op).
+    pub ingest_budget: Arc<tokio::sync::Semaphore>,
 }
 
 /// Create the `admin` account on first start. Returns the generated
@@ -217,6 +223,7 @@ pub async fn launch(
         live: LiveTills::default(),
         sessions: api::auth::SessionCache::default(),
         stopping: stop_rx,
+        ingest_budget: Arc::new(tokio::sync::Semaphore::new(INGEST_BUDGET_OPS)),
     });
     let app = api::router(state.clone());
     let mut addr = listener.local_addr()?;

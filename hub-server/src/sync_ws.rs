@@ -307,7 +307,8 @@ fn persist_till(
 
 async fn connection(state: Arc<AppState>, device: Device, socket: WebSocket) {
     let (sink, stream) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Message>(32);
+    // Small: a till that does not read holds at most a few frames in memory.
+    let (out_tx, mut out_rx) = mpsc::channel::<Message>(4);
     let sender = tokio::spawn(async move {
         let mut sink = sink;
         while let Some(msg) = out_rx.recv().await {
@@ -328,6 +329,7 @@ async fn connection(state: Arc<AppState>, device: Device, socket: WebSocket) {
         conn_id: None,
         pump: None,
         cursor_acked: 0,
+        sent_cursor: Arc::new(AtomicU64::new(0)),
     };
     let result = conv.run().await;
     if let Some(p) = conv.pump.take() {
@@ -376,6 +378,8 @@ struct Conversation {
     conn_id: Option<u64>,
     pump: Option<tokio::task::AbortHandle>,
     cursor_acked: u64,
+    /// Highest `to_cursor` sent downstream (written by the pump).
+    sent_cursor: Arc<AtomicU64>,
 }
 
 impl Conversation {
@@ -449,8 +453,10 @@ impl Conversation {
         let out = self.out.clone();
         let store = self.device.store.clone();
         let actor = self.device.actor;
+        self.sent_cursor.store(start_cursor, Ordering::Relaxed);
+        let sent = self.sent_cursor.clone();
         let mut pump_task =
-            tokio::spawn(pump(pump_state, store, actor, start_cursor, out).in_current_span());
+            tokio::spawn(pump(pump_state, store, actor, start_cursor, out, sent).in_current_span());
         self.pump = Some(pump_task.abort_handle());
         let mut acks: FuturesOrdered<AckFuture> = FuturesOrdered::new();
         let mut ping = tokio::time::interval(self.state.settings.ping_interval);
@@ -577,13 +583,10 @@ impl Conversation {
         match frame {
             Frame::Push(push) => self.push(push, raw).await.map(Some),
             Frame::CursorAck(c) => {
-                let head = *self.state.head.borrow();
-                if c.cursor > head {
-                    return Err(Refusal::new(
-                        ErrorCode::ProtocolViolation,
-                        format!("cursor {} is beyond the log head {head}", c.cursor),
-                    ));
-                }
+                // Only what this connection has sent can be acknowledged.
+                let c = wire::CursorAck {
+                    cursor: c.cursor.min(self.sent_cursor.load(Ordering::Relaxed)),
+                };
                 self.cursor_acked = self.cursor_acked.max(c.cursor);
                 if let Some(id) = self.conn_id {
                     self.state.live.update(&self.device.actor, id, |t| {
@@ -681,10 +684,20 @@ impl Conversation {
             return Ok(Box::pin(async move { Ok(up_to) }));
         }
         let actor = d.actor;
+        let permits = self
+            .state
+            .ingest_budget
+            .clone()
+            .acquire_many_owned(batch.len() as u32)
+            .await
+            .map_err(|_| Refusal::new(ErrorCode::Internal, "the hub is shutting down"))?;
         let rx = self
             .state
             .writer
-            .submit(batch.len(), move |ap| ap.apply_till_batch(actor, batch))
+            .submit(batch.len(), move |ap| {
+                let _permits = permits; // released once the writer has taken the ops
+                ap.apply_till_batch(actor, batch)
+            })
             .await?;
         Ok(Box::pin(async move {
             rx.await.map_err(|_| HubError::WriterGone)?
@@ -699,6 +712,7 @@ async fn pump(
     actor: ActorId,
     mut cursor: u64,
     out: mpsc::Sender<Message>,
+    sent_cursor: Arc<AtomicU64>,
 ) -> Result<(), HubError> {
     let scopes = Arc::new(feed::till_scopes(&store));
     let scope_ids: Vec<u32> = scopes.iter().map(|s| state.scopes.id(s)).collect();
@@ -730,6 +744,7 @@ async fn pump(
                     return Ok(());
                 }
                 state.metrics.ops_sent.inc_by(n as u64);
+                sent_cursor.fetch_max(batch.to_cursor, Ordering::Relaxed);
                 told_caught_up = caught_up;
                 last_sent = Instant::now();
             }

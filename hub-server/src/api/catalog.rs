@@ -208,8 +208,9 @@ const MAX_REPORTED_ERRORS: usize = 1000;
 pub async fn import_products(
     State(state): State<Arc<AppState>>,
     hq: Hq,
-    body: String,
+    body: Result<String, axum::extract::rejection::StringRejection>,
 ) -> Result<axum::Json<ImportResult>, ApiError> {
+    let body = body?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

@@ -5,7 +5,9 @@
 //! own failures. [`ApiJson`], [`ApiQuery`] and [`ApiPath`] are axum's
 //! extractors with their rejections turned into this shape.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{
+    BytesRejection, JsonRejection, PathRejection, QueryRejection, StringRejection,
+};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -117,15 +119,32 @@ impl From<HubError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        let status = match r {
+        let status = match &r {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            JsonRejection::BytesRejection(_) if r.status().is_client_error() => r.status(),
             _ => StatusCode::BAD_REQUEST,
         };
-        let status = if status == StatusCode::PAYLOAD_TOO_LARGE && r.status().is_client_error() {
+        Self::new(status, "invalid_body", r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        let status = if r.status().is_client_error() {
             r.status()
         } else {
-            status
+            StatusCode::BAD_REQUEST
+        };
+        Self::new(status, "invalid_body", r.body_text())
+    }
+}
+
+impl From<StringRejection> for ApiError {
+    fn from(r: StringRejection) -> Self {
+        let status = if r.status().is_client_error() {
+            r.status()
+        } else {
+            StatusCode::BAD_REQUEST
         };
         Self::new(status, "invalid_body", r.body_text())
     }

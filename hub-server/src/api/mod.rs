@@ -164,6 +164,14 @@ async fn not_found() -> ApiError {
     ApiError::not_found("not_found", "no such endpoint")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
 /// The whole HTTP application.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
@@ -192,7 +200,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/stock", get(stock::get_stock))
         .route("/sales", get(sales::list_sales))
         .route("/openapi.json", get(openapi_json))
-        .fallback(not_found);
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
         .route(
@@ -203,6 +212,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -190,8 +190,9 @@ pub async fn create_enrolment_code(
     State(state): State<Arc<AppState>>,
     hq: Hq,
     ApiPath(code): ApiPath<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, axum::Json<EnrolmentCode>), ApiError> {
+    let body = body?;
     let req: CreateEnrolmentCode = if body.iter().all(u8::is_ascii_whitespace) {
         CreateEnrolmentCode::default()
     } else {

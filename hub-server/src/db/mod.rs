@@ -18,13 +18,14 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::HubError;
 
-/// Most idle read connections kept open.
-const POOL_KEEP: usize = 16;
+/// Most read connections (and concurrent reads): bounds memory and threads
+/// however many tills catch up at once.
+const POOL_MAX: usize = 8;
 
 fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -16_000)?; // 16 MB page cache
+    conn.pragma_update(None, "cache_size", -8_000)?; // 8 MB page cache per reader
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -36,7 +37,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     common_pragmas(&conn)?;
-    conn.pragma_update(None, "cache_size", -128_000)?; // the writer's working set
+    conn.pragma_update(None, "cache_size", -64_000)?; // the writer's working set
     // Checkpoints run on their own thread (Checkpointer), off the commit path.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
@@ -110,6 +111,7 @@ pub struct ReadPool {
 struct PoolInner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    permits: tokio::sync::Semaphore,
 }
 
 impl ReadPool {
@@ -119,6 +121,7 @@ impl ReadPool {
             inner: Arc::new(PoolInner {
                 path,
                 idle: Mutex::new(Vec::new()),
+                permits: tokio::sync::Semaphore::new(POOL_MAX),
             }),
         }
     }
@@ -129,6 +132,12 @@ impl ReadPool {
         F: FnOnce(&mut Connection) -> Result<R, HubError> + Send + 'static,
         R: Send + 'static,
     {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| HubError::Internal("read pool closed".into()))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || pool.read_blocking(f))
             .await
@@ -149,7 +158,7 @@ impl ReadPool {
         // A connection left inside a transaction by a failed closure is dropped.
         if conn.is_autocommit() {
             let mut idle = self.inner.idle.lock();
-            if idle.len() < POOL_KEEP {
+            if idle.len() < POOL_MAX {
                 idle.push(conn);
             }
         }
