@@ -40,7 +40,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
     conn.pragma_update(None, "cache_size", -64_000)?; // the writer's working set
     // Checkpoints run on their own thread (Checkpointer), off the commit path.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    conn.pragma_update(None, "journal_size_limit", 256 * 1024 * 1024)?;
     schema::migrate(&conn)?;
     Ok(conn)
 }
@@ -64,7 +64,7 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Start checkpointing the database at `path` every 200 ms.
+    /// Start checkpointing the database at `path` every second.
     pub fn start(path: PathBuf) -> Result<Self, HubError> {
         let conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
@@ -73,7 +73,7 @@ impl Checkpointer {
             .name("hub-checkpoint".into())
             .spawn(move || {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(Duration::from_millis(200))
+                    stopped.recv_timeout(Duration::from_millis(1000))
                 {
                     // PASSIVE never takes the write lock: the writer is never
                     // blocked. Once everything is copied, the writer's next
