@@ -330,6 +330,7 @@ async fn connection(state: Arc<AppState>, device: Device, socket: WebSocket) {
         pump: None,
         cursor_acked: 0,
         sent_cursor: Arc::new(AtomicU64::new(0)),
+        status_persisted: None,
     };
     let result = conv.run().await;
     if let Some(p) = conv.pump.take() {
@@ -380,6 +381,8 @@ struct Conversation {
     cursor_acked: u64,
     /// Highest `to_cursor` sent downstream (written by the pump).
     sent_cursor: Arc<AtomicU64>,
+    /// When a Status was last written to the database (at most once a second).
+    status_persisted: Option<Instant>,
 }
 
 impl Conversation {
@@ -616,6 +619,14 @@ impl Conversation {
                         t.app_version = s2.app_version;
                     });
                 }
+                // The live view is current; the database follows at most once a second.
+                if self
+                    .status_persisted
+                    .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+                {
+                    return Ok(None);
+                }
+                self.status_persisted = Some(Instant::now());
                 let actor = self.device.actor;
                 persist_till(&self.state, actor, move |c| {
                     c.execute(
