@@ -31,9 +31,17 @@ fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Page size of a new hub database. Each WAL frame is a page plus a 24-byte
+/// header, so frames never line up with 4 KiB filesystem blocks and the
+/// kernel zeroes the part of every fresh block a frame does not cover; with
+/// 4 KiB pages that zeroing cost as much as the copy itself under ingest.
+/// 16 KiB pages cut it to a quarter and suit an append-mostly op log.
+pub const PAGE_SIZE: i64 = 16_384;
+
 /// Open the writer's connection: create the file, switch to WAL, migrate.
 pub fn open_writer(path: &Path) -> Result<Connection, HubError> {
     let conn = Connection::open(path)?;
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?; // takes effect on a new database only
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     common_pragmas(&conn)?;
@@ -163,5 +171,24 @@ impl ReadPool {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_hub_database_uses_large_pages_and_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open_writer(&dir.path().join("hub.db")).expect("open");
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page_size");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("journal_mode");
+        assert_eq!(page, PAGE_SIZE);
+        assert_eq!(mode, "wal");
     }
 }
