@@ -49,6 +49,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         format!("{:.2} s", took.as_secs_f64()),
         "≤ 5 s",
         Some(took.as_secs_f64() <= 5.0),
+        report.vs_replay(ops),
         format!(
             "{catalog}-SKU catalog, {ops}-op history at the hub; `pos-agent enrol` + `sync --once` timed end to end (snapshot of current state + log tail); one run"
         ),

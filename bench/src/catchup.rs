@@ -51,6 +51,7 @@ pub fn offline_till(report: &mut Report, scale: Scale) -> Result<()> {
         format!("{:.3} s", secs),
         "≤ 0.35 s",
         Some(secs <= 0.35),
+        report.vs_bulk(sales as f64 * 4.0 / secs),
         format!(
             "{sales} three-line sales (40,000 ops) sold offline, then `pos-agent sync --once` timed end to end (process start, connect, push, acks, catch-up); median of {} runs",
             scale.runs
@@ -156,6 +157,7 @@ pub fn reconnect_storm(report: &mut Report, scale: Scale) -> Result<()> {
         ),
         "≤ 30 s, RSS ≤ 1 GiB",
         Some(total.as_secs_f64() <= 30.0 && rss <= 1024.0),
+        report.vs_bulk((tills_n as u64 * sales * 4) as f64 / acked.as_secs_f64()),
         format!(
             "{} sales ({} ops) in 50 stores × 4 tills; 200 `pos-agent sync --once` processes started at once, then a second pass so every till has its store-mates' sales; stock checked against the hub on a sample of tills; one run",
             tills_n as u64 * sales,

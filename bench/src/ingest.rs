@@ -319,6 +319,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         format!("{rate:.0} ops/s"),
         "≥ 200,000 ops/s",
         Some(rate >= 200_000.0),
+        report.vs_bulk(rate),
         format!(
             "{total_ops} ops (sale record + 3 stock moves per sale), 50 stores × 2 tills, 8 batches of ≤1,000 in flight per till, clock stops at the last Ack (committed); median of {} runs; load generator on the same 2 cores",
             scale.runs

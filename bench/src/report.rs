@@ -12,6 +12,8 @@ pub struct Row {
     pub target: String,
     /// Met, missed, or n/a.
     pub verdict: &'static str,
+    /// The same work measured against raw SQLite on this machine, this run.
+    pub vs_sqlite: String,
     /// How it was measured.
     pub notes: String,
 }
@@ -20,6 +22,10 @@ pub struct Row {
 pub struct Report {
     rows: Vec<Row>,
     quick: bool,
+    /// Raw SQLite one-row commit p99 (ms), once measured.
+    pub commit_p99_ms: Option<f64>,
+    /// Raw SQLite bulk insert rate (rows/s), once measured.
+    pub bulk_rows_per_s: Option<f64>,
 }
 
 impl Report {
@@ -28,6 +34,8 @@ impl Report {
         Self {
             rows: Vec::new(),
             quick,
+            commit_p99_ms: None,
+            bulk_rows_per_s: None,
         }
     }
 
@@ -38,6 +46,7 @@ impl Report {
         result: String,
         target: &str,
         met: Option<bool>,
+        vs_sqlite: String,
         notes: String,
     ) {
         let verdict = match met {
@@ -51,6 +60,7 @@ impl Report {
             result,
             target: target.to_owned(),
             verdict,
+            vs_sqlite,
             notes,
         });
     }
@@ -72,11 +82,11 @@ impl Report {
                 ""
             }
         ));
-        md.push_str("| benchmark | result | target | verdict | how |\n|---|---|---|---|---|\n");
+        md.push_str("| benchmark | result | target | verdict | vs raw SQLite, same run | how |\n|---|---|---|---|---|---|\n");
         for r in &self.rows {
             md.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
-                r.name, r.result, r.target, r.verdict, r.notes
+                "| {} | {} | {} | {} | {} | {} |\n",
+                r.name, r.result, r.target, r.verdict, r.vs_sqlite, r.notes
             ));
         }
         md
@@ -116,6 +126,42 @@ fn date() -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+impl Report {
+    /// `x` as a multiple of the raw one-row commit p99.
+    pub fn vs_commit(&self, p99_ms: f64) -> String {
+        match self.commit_p99_ms {
+            Some(r) if r > 0.0 => format!("{:.1}× a one-row commit's p99 ({r:.3} ms)", p99_ms / r),
+            _ => "—".into(),
+        }
+    }
+
+    /// `ops_per_s` as a share of the raw bulk insert rate.
+    pub fn vs_bulk(&self, ops_per_s: f64) -> String {
+        match self.bulk_rows_per_s {
+            Some(r) if r > 0.0 => format!(
+                "{:.1}% of raw bulk inserts ({:.0} rows/s)",
+                100.0 * ops_per_s / r,
+                r
+            ),
+            _ => "—".into(),
+        }
+    }
+}
+
+impl Report {
+    /// What replaying `ops` would cost at the raw bulk insert rate (the
+    /// bootstrap sends a snapshot instead).
+    pub fn vs_replay(&self, ops: u64) -> String {
+        match self.bulk_rows_per_s {
+            Some(r) if r > 0.0 => format!(
+                "replaying the {ops}-op history at raw bulk-insert speed alone would take {:.2} s",
+                ops as f64 / r
+            ),
+            _ => "—".into(),
+        }
+    }
 }
 
 /// Median of a list of values.

@@ -46,22 +46,24 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         tx.commit()?;
         rates.push(rows as f64 / t.elapsed().as_secs_f64());
     }
+    let p99_ms = median(p99s) / 1000.0;
+    let rate = median(rates);
+    report.commit_p99_ms = Some(p99_ms);
+    report.bulk_rows_per_s = Some(rate);
     report.add(
         "raw SQLite: one-row commit, WAL + synchronous=FULL",
-        format!(
-            "p50 {:.3} ms, p99 {:.3} ms",
-            median(p50s) / 1000.0,
-            median(p99s) / 1000.0
-        ),
+        format!("p50 {:.3} ms, p99 {p99_ms:.3} ms", median(p50s) / 1000.0),
         "(reference)",
         None,
+        "—".into(),
         format!("2,000 autocommit inserts, median of {} runs", scale.runs),
     );
     report.add(
         "raw SQLite: bulk insert in one transaction",
-        format!("{:.0} rows/s", median(rates)),
+        format!("{rate:.0} rows/s"),
         "(reference)",
         None,
+        "—".into(),
         format!(
             "{} rows, prepared statement, median of {} runs",
             1_000_000 / scale.shrink,

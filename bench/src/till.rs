@@ -72,6 +72,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         format!("p50 {}, p99 {}", us(median(p50s)), us(p99)),
         "p99 ≤ 1 ms",
         Some(p99 <= 1_000.0),
+        report.vs_commit(p99 / 1000.0),
         format!(
             "`Till::sell`: price lookup (SKU and barcode) in a {CATALOG}-SKU catalog, sale + lines + tenders + 3 stock moves + 4 outbox ops in one WAL transaction with synchronous=FULL, WAL checkpoints in the background as the sync daemon does; {SALES} sales after 100 warm-up; median of {} runs",
             scale.runs
