@@ -151,13 +151,12 @@ impl Report {
 }
 
 impl Report {
-    /// What replaying `ops` would cost at the raw bulk insert rate (the
-    /// bootstrap sends a snapshot instead).
-    pub fn vs_replay(&self, ops: u64) -> String {
+    /// The raw bulk-insert time of the `rows` some work has to write.
+    pub fn vs_rows(&self, rows: u64, what: &str) -> String {
         match self.bulk_rows_per_s {
             Some(r) if r > 0.0 => format!(
-                "replaying the {ops}-op history at raw bulk-insert speed alone would take {:.2} s",
-                ops as f64 / r
+                "{what}: {rows} rows, which raw bulk inserts write in {:.2} s",
+                rows as f64 / r
             ),
             _ => "—".into(),
         }
