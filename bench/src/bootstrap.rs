@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use storelink_tests::{Hub, HubApi, Till};
 
 use crate::Scale;
-use crate::ingest::{build_backlog, enrol_devices, import_catalog, push_all, seed_stores, skus};
+use crate::ingest::{device_backlogs, import_catalog, push_all, seed_stores, skus};
 use crate::report::Report;
 
 /// Bootstrap time of a new till.
@@ -20,12 +20,8 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
     let api = HubApi::login(&hub)?;
     let skus = skus(catalog);
     let stores = seed_stores(&api, 100)?;
-    let devices = enrol_devices(&hub, &api, &stores, 1)?;
-    let per_device = history_sales / devices.len() as u64;
-    let backlogs = devices
-        .into_iter()
-        .map(|d| build_backlog(d, &skus, per_device))
-        .collect::<Result<Vec<_>>>()?;
+    let per_device = history_sales / stores.len() as u64;
+    let backlogs = device_backlogs(&hub, &api, &stores, 1, &skus, per_device)?;
     let ops: u64 = backlogs.iter().map(|b| b.ops).sum();
     eprintln!("bootstrap: pushing a history of {ops} ops…");
     push_all(&hub.url(), backlogs)?;

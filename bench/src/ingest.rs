@@ -88,6 +88,22 @@ pub fn enrol_devices(
     Ok(devices)
 }
 
+/// Enrol `per_store` raw devices in each store and build each one's backlog
+/// of `sales` three-line sales.
+pub fn device_backlogs(
+    hub: &Hub,
+    api: &HubApi,
+    stores: &[String],
+    per_store: usize,
+    skus: &[Sku],
+    sales: u64,
+) -> Result<Vec<Backlog>> {
+    enrol_devices(hub, api, stores, per_store)?
+        .into_iter()
+        .map(|d| build_backlog(d, skus, sales))
+        .collect()
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -299,11 +315,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         let skus = skus(200);
         import_catalog(&api, &skus)?;
         let stores = seed_stores(&api, 50)?;
-        let devices = enrol_devices(&hub, &api, &stores, 2)?;
-        let backlogs = devices
-            .into_iter()
-            .map(|d| build_backlog(d, &skus, sales_per_till))
-            .collect::<Result<Vec<_>>>()?;
+        let backlogs = device_backlogs(&hub, &api, &stores, 2, &skus, sales_per_till)?;
         total_ops = backlogs.iter().map(|b| b.ops).sum::<u64>();
         let took = push_all(&hub.url(), backlogs)?;
         // Check the work was done: every sale is at the hub.

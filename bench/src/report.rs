@@ -148,9 +148,7 @@ impl Report {
             _ => "—".into(),
         }
     }
-}
 
-impl Report {
     /// The raw bulk-insert time of the `rows` some work has to write.
     pub fn vs_rows(&self, rows: u64, what: &str) -> String {
         match self.bulk_rows_per_s {

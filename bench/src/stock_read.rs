@@ -11,7 +11,7 @@ use rand::Rng;
 use storelink_tests::{Hub, HubApi};
 
 use crate::Scale;
-use crate::ingest::{build_backlog, enrol_devices, import_catalog, push_all, seed_stores, skus};
+use crate::ingest::{device_backlogs, import_catalog, push_all, seed_stores, skus};
 use crate::report::{Report, median};
 
 const CONNECTIONS: usize = 64;
@@ -24,11 +24,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
     let skus = skus(200);
     import_catalog(&api, &skus)?;
     let stores = seed_stores(&api, 50)?;
-    let devices = enrol_devices(&hub, &api, &stores, 1)?;
-    let backlogs = devices
-        .into_iter()
-        .map(|d| build_backlog(d, &skus, 100))
-        .collect::<Result<Vec<_>>>()?;
+    let backlogs = device_backlogs(&hub, &api, &stores, 1, &skus, 100)?;
     push_all(&hub.url(), backlogs)?;
     let token = login_token(&hub)?;
 
