@@ -318,9 +318,7 @@ async fn hostile_frames_get_the_right_error_and_harm_nobody_else() {
     );
     // Far over it, the hub stops reading at the WebSocket header: the Error
     // frame is sent, but the peer may see a reset while still writing.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 0, 5).await;
+    let (_, mut ws) = hub.welcomed("GN01", 0, 5).await;
     let huge = vec![0u8; MAX_FRAME_BYTES * 2];
     let _ = ws.send(Message::Binary(huge.into())).await;
     loop {
@@ -351,44 +349,34 @@ async fn hostile_frames_get_the_right_error_and_harm_nobody_else() {
     assert_eq!(refusal(&mut ws).await, ErrorCode::ForgedActor);
 
     // Ops of another actor.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 0, 5).await;
+    let (_, mut ws) = hub.welcomed("GN01", 0, 5).await;
     let mut forged = TillOps::new(&good);
     send(&mut ws, &push(forged.sale(1))).await;
     assert_eq!(refusal(&mut ws).await, ErrorCode::ForgedActor);
 
     // Ops into another store: a GN01 till writing HD02.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 0, 5).await;
+    let (e, mut ws) = hub.welcomed("GN01", 0, 5).await;
     let mut other = TillOps::new(&e);
     other.store = "HD02".parse().expect("store");
     send(&mut ws, &push(other.sale(1))).await;
     assert_eq!(refusal(&mut ws).await, ErrorCode::WrongStore);
 
     // A gap: seq 3, 4 when the hub holds nothing.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 4, 5).await;
+    let (e, mut ws) = hub.welcomed("GN01", 4, 5).await;
     let mut gap = TillOps::new(&e);
     gap.seq = 2;
     send(&mut ws, &push(gap.sale(1))).await;
     assert_eq!(refusal(&mut ws).await, ErrorCode::SequenceGap);
 
     // A stock move whose totals do not continue the till's entry.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 0, 5).await;
+    let (e, mut ws) = hub.welcomed("GN01", 0, 5).await;
     let mut skip = TillOps::new(&e);
     skip.dec_total = 10;
     send(&mut ws, &push(skip.sale(1))).await;
     assert_eq!(refusal(&mut ws).await, ErrorCode::InvalidOp);
 
     // A valid batch whose second half is refused stores nothing at all.
-    let e = hub.enrol("GN01").await;
-    let mut ws = connect(&hub.url, &e.credential).await.expect("connect");
-    hello(&mut ws, e.actor, 0, 5).await;
+    let (e, mut ws) = hub.welcomed("GN01", 0, 5).await;
     let mut half = TillOps::new(&e);
     let mut ops = half.sale(1);
     let mut bad = half.sale(1);

@@ -149,6 +149,14 @@ impl TestHub {
         }
     }
 
+    /// Enrol a fresh device of `store`, connect it and get past `Hello`.
+    pub async fn welcomed(&self, store: &str, last_seq: u64, cursor: u64) -> (EnrolResponse, Ws) {
+        let e = self.enrol(store).await;
+        let mut ws = connect(&self.url, &e.credential).await.expect("connect");
+        hello(&mut ws, e.actor, last_seq, cursor).await;
+        (e, ws)
+    }
+
     /// Enrol a device of `store` over REST.
     pub async fn enrol(&self, store: &str) -> EnrolResponse {
         let code = self
