@@ -157,6 +157,7 @@ pub fn build_backlog(device: EnrolResponse, skus: &[Sku], sales: u64) -> Result<
                 store: store.clone(),
                 till: actor,
                 cashier: None,
+                member: None,
                 lines,
                 tenders: vec![Tender {
                     kind: TenderKind::Card,

@@ -322,6 +322,7 @@ pub fn read_snapshot(
         at_cursor,
         catalog: Vec::new(),
         stock: Vec::new(),
+        records: Vec::new(),
         done: false,
     };
     let mut flush = |chunk: &mut SnapshotChunk, done: bool| -> Result<(), HubError> {

@@ -674,6 +674,9 @@ impl Apply<'_, '_> {
             OpBody::Sale(s) => self.apply_sale(s, cursor)?,
             OpBody::Return(r) => self.apply_return(r, cursor)?,
             OpBody::CatalogSet(c) => self.apply_catalog(&op.hlc, c)?,
+            // Kept in the log (tills receive them downstream); materialised
+            // tables for them come with the console's accounts and catalog.
+            OpBody::StaffSet(_) | OpBody::MemberSet(_) | OpBody::PriceRule(_) => {}
         }
         self.st.recent.push(RecentOp {
             cursor,
@@ -990,6 +993,7 @@ mod tests {
             store: f.store.clone(),
             till: f.till,
             cashier: None,
+            member: None,
             lines: vec![SaleLine {
                 sku: sku.clone(),
                 name: "Tee".into(),

@@ -176,6 +176,7 @@ pub fn load_sale(conn: &Connection, id: &str) -> Result<Option<SaleRecord>> {
         store: store.parse().map_err(|_| corrupt("store"))?,
         till: till.parse().map_err(|_| corrupt("till"))?,
         cashier,
+        member: None,
         lines,
         tenders: load_tenders(conn, id)?,
         total,

@@ -213,6 +213,7 @@ mod tests {
             store,
             till: ActorId(Uuid::from_bytes([2; 16])),
             cashier: None,
+            member: None,
             lines: vec![
                 SaleLine {
                     sku: sku("A"),

@@ -338,6 +338,7 @@ fn other_till_sale(store_code: &str, other: ActorId, seq: u64) -> Vec<Op> {
         store: st.clone(),
         till: other,
         cashier: None,
+        member: None,
         lines: vec![SaleLine {
             sku: sku("JKT-0002-NAV-L"),
             name: "Jacket".into(),
@@ -609,6 +610,7 @@ fn snapshot_chunk_sets_cursor_only_when_done() {
         at_cursor: 42,
         catalog: vec![],
         stock: vec![],
+        records: vec![],
         done: false,
     };
     crate::apply::apply_snapshot_chunk(&mut conn, &chunk).expect("chunk");

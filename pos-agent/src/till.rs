@@ -337,6 +337,7 @@ impl Till {
             store: w.enrolment.store.clone(),
             till: w.enrolment.actor,
             cashier,
+            member: None,
             lines,
             tenders: settlement.tenders,
             total,

@@ -139,6 +139,7 @@ async fn handle(
                     inc_total: 10,
                     dec_total: 0,
                 }],
+                records: vec![],
                 done: true,
             })))
             .await;

@@ -13,6 +13,8 @@
 //! - [`ids`]: actors, stores/locations, SKUs, receipt numbers.
 //! - [`hlc`]: the hybrid logical clock.
 //! - [`op`]: the op envelope and op bodies (stock moves, sales, returns, catalog fields).
+//! - [`people`]: store staff (PIN hashes for offline unlock) and members.
+//! - [`pricing`]: scheduled prices and time-limited deals, applied offline.
 //! - [`validate`]: what the hub checks on every op a till pushes.
 //! - [`state`]: the CRDT merge model (PN-counters, LWW registers, grow-only sets).
 //! - [`wire`]: frames, protocol version and the one encode/decode path.
@@ -24,6 +26,8 @@ pub mod enrol;
 pub mod hlc;
 pub mod ids;
 pub mod op;
+pub mod people;
+pub mod pricing;
 pub mod state;
 pub mod validate;
 pub mod wire;
@@ -34,4 +38,6 @@ pub use op::{
     CatalogField, CatalogFieldKind, CatalogSet, Currency, Op, OpBody, ReturnLine, ReturnRecord,
     SaleLine, SaleRecord, Scope, StockMove, StockReason, Tender, TenderKind,
 };
+pub use people::{MemberField, MemberFieldKind, MemberSet, StaffRecord, StaffRole};
+pub use pricing::PriceRule;
 pub use wire::{Frame, PROTOCOL_VERSION};

@@ -14,6 +14,9 @@
 //!   (grow-only set). A return references the original sale.
 //! - [`CatalogSet`]: one catalog field of one SKU, a last-writer-wins register
 //!   stamped by the op's HLC.
+//! - [`StaffRecord`], [`MemberSet`] (see [`crate::people`]) and [`PriceRule`]
+//!   (see [`crate::pricing`]): store staff with PIN hashes, member fields and
+//!   scheduled prices, all last-writer-wins by HLC.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,6 +26,8 @@ use uuid::Uuid;
 
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, ReceiptNo, Sku, StoreId};
+use crate::people::{MemberSet, StaffRecord};
+use crate::pricing::PriceRule;
 
 /// Who receives an op.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -109,6 +114,12 @@ pub enum OpBody {
     Return(ReturnRecord),
     /// One catalog field of one SKU was set.
     CatalogSet(CatalogSet),
+    /// A store person (manager or cashier) with their till PIN hash; hub only.
+    StaffSet(StaffRecord),
+    /// One field of a member; tills (sign-up at the counter) and the hub.
+    MemberSet(MemberSet),
+    /// A scheduled price or time-limited deal; hub only.
+    PriceRule(PriceRule),
 }
 
 impl OpBody {
@@ -119,6 +130,9 @@ impl OpBody {
             OpBody::Sale(_) => "sale",
             OpBody::Return(_) => "return",
             OpBody::CatalogSet(_) => "catalog_set",
+            OpBody::StaffSet(_) => "staff_set",
+            OpBody::MemberSet(_) => "member_set",
+            OpBody::PriceRule(_) => "price_rule",
         }
     }
 }
@@ -258,6 +272,10 @@ pub struct SaleRecord {
     pub till: ActorId,
     /// Cashier, when one was logged in.
     pub cashier: Option<String>,
+    /// The member the sale was made to, if one was attached
+    /// ([`crate::people::member_id_for_phone`]). Absent in records of older tills.
+    #[serde(default)]
+    pub member: Option<Uuid>,
     /// What was sold.
     pub lines: Vec<SaleLine>,
     /// How it was paid; the amounts add up to `total`.

@@ -8,6 +8,8 @@
 //! | stock per `(location, sku)` | PN-counter, one entry per actor (`crdts::PNCounter`) |
 //! | sales, returns | grow-only sets keyed by UUIDv7 |
 //! | catalog fields | LWW register per `(sku, field)`, marker = HLC (`crdts::LWWReg`) |
+//! | store staff, price rules | LWW register per id, marker = HLC |
+//! | member fields | LWW register per `(member, field)`, marker = HLC |
 //!
 //! Applying an op and merging two states are commutative, associative and
 //! idempotent (property-tested in `tests/merge_laws.rs`). The SQL stores of
@@ -26,6 +28,8 @@ use uuid::Uuid;
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, Sku};
 use crate::op::{CatalogField, CatalogFieldKind, Op, OpBody, ReturnRecord, SaleRecord, StockMove};
+use crate::people::{MemberField, MemberFieldKind, StaffRecord};
+use crate::pricing::PriceRule;
 
 /// One actor's entry of the stock PN-counter at one `(location, sku)`: the
 /// unit of stock state that tills and the hub store and exchange in snapshots.
@@ -61,6 +65,39 @@ pub struct ReplicaState {
     sales: BTreeMap<Uuid, SaleRecord>,
     returns: BTreeMap<Uuid, ReturnRecord>,
     catalog: BTreeMap<(Sku, CatalogFieldKind), LWWReg<CatalogField, Hlc>>,
+    staff: BTreeMap<Uuid, LWWReg<StaffRecord, Hlc>>,
+    members: BTreeMap<(Uuid, MemberFieldKind), LWWReg<MemberField, Hlc>>,
+    price_rules: BTreeMap<Uuid, LWWReg<PriceRule, Hlc>>,
+}
+
+/// Put `val` into the register at `key` if `marker` is newer (or it is new).
+fn lww_put<K: Ord, V: Clone + PartialEq>(
+    map: &mut BTreeMap<K, LWWReg<V, Hlc>>,
+    key: K,
+    val: V,
+    marker: Hlc,
+) {
+    match map.get_mut(&key) {
+        Some(reg) => reg.update(val, marker),
+        None => {
+            map.insert(key, LWWReg { val, marker });
+        }
+    }
+}
+
+/// Merge every register of `theirs` into `mine`.
+fn lww_merge<K: Ord + Clone, V: Clone + PartialEq>(
+    mine: &mut BTreeMap<K, LWWReg<V, Hlc>>,
+    theirs: &BTreeMap<K, LWWReg<V, Hlc>>,
+) {
+    for (key, reg) in theirs {
+        match mine.get_mut(key) {
+            Some(m) => m.merge(reg.clone()),
+            None => {
+                mine.insert(key.clone(), reg.clone());
+            }
+        }
+    }
 }
 
 impl ReplicaState {
@@ -90,6 +127,14 @@ impl ReplicaState {
                 field: c.field.clone(),
                 hlc: op.hlc,
             }),
+            OpBody::StaffSet(p) => lww_put(&mut self.staff, p.id, p.clone(), op.hlc),
+            OpBody::MemberSet(m) => lww_put(
+                &mut self.members,
+                (m.member, m.field.kind()),
+                m.field.clone(),
+                op.hlc,
+            ),
+            OpBody::PriceRule(r) => lww_put(&mut self.price_rules, r.id, r.clone(), op.hlc),
         }
     }
 
@@ -111,19 +156,12 @@ impl ReplicaState {
 
     /// Fold one catalog field in (as from a snapshot): the later HLC wins.
     pub fn apply_catalog(&mut self, entry: &CatalogEntry) {
-        let key = (entry.sku.clone(), entry.field.kind());
-        match self.catalog.get_mut(&key) {
-            Some(reg) => reg.update(entry.field.clone(), entry.hlc),
-            None => {
-                self.catalog.insert(
-                    key,
-                    LWWReg {
-                        val: entry.field.clone(),
-                        marker: entry.hlc,
-                    },
-                );
-            }
-        }
+        lww_put(
+            &mut self.catalog,
+            (entry.sku.clone(), entry.field.kind()),
+            entry.field.clone(),
+            entry.hlc,
+        );
     }
 
     /// Merge another replica's whole state in.
@@ -140,14 +178,10 @@ impl ReplicaState {
         for (id, ret) in &other.returns {
             self.returns.entry(*id).or_insert_with(|| ret.clone());
         }
-        for (key, reg) in &other.catalog {
-            match self.catalog.get_mut(key) {
-                Some(mine) => mine.merge(reg.clone()),
-                None => {
-                    self.catalog.insert(key.clone(), reg.clone());
-                }
-            }
-        }
+        lww_merge(&mut self.catalog, &other.catalog);
+        lww_merge(&mut self.staff, &other.staff);
+        lww_merge(&mut self.members, &other.members);
+        lww_merge(&mut self.price_rules, &other.price_rules);
     }
 
     /// Stock of `sku` at `location`: Σ increments − Σ decrements over all actors.
@@ -179,6 +213,24 @@ impl ReplicaState {
     /// The current value of one catalog field.
     pub fn catalog_field(&self, sku: &Sku, kind: CatalogFieldKind) -> Option<&CatalogField> {
         self.catalog.get(&(sku.clone(), kind)).map(|r| &r.val)
+    }
+
+    /// The current record of one store person.
+    pub fn staff(&self, id: &Uuid) -> Option<&StaffRecord> {
+        self.staff.get(id).map(|r| &r.val)
+    }
+
+    /// The current value of one member field.
+    pub fn member_field(&self, member: &Uuid, kind: MemberFieldKind) -> Option<&MemberField> {
+        self.members.get(&(*member, kind)).map(|r| &r.val)
+    }
+
+    /// Every scheduled price rule for `sku`, in its latest version.
+    pub fn price_rules<'a>(&'a self, sku: &'a Sku) -> impl Iterator<Item = &'a PriceRule> + 'a {
+        self.price_rules
+            .values()
+            .map(|r| &r.val)
+            .filter(move |r| &r.sku == sku)
     }
 }
 

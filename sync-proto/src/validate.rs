@@ -10,6 +10,7 @@
 
 use crate::ids::{ActorId, StoreId};
 use crate::op::{Op, OpBody, ReturnRecord, SaleRecord, Scope, StockMove, StockReason};
+use crate::people::{MemberField, MemberSet, member_id_for_phone, normalise_phone};
 
 /// Largest quantity on one sale or return line.
 pub const MAX_LINE_QTY: u32 = 10_000;
@@ -82,6 +83,15 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
     if seq == 0 {
         return Err(invalid(seq, "seq starts at 1"));
     }
+    if let OpBody::MemberSet(m) = &op.body {
+        if op.scope != Scope::Broadcast {
+            return Err(invalid(
+                seq,
+                format!("member fields go to scope broadcast, not {}", op.scope),
+            ));
+        }
+        return check_member_set(seq, m);
+    }
     match &op.scope {
         Scope::Store(s) if s == store => {}
         Scope::Store(s) => {
@@ -105,11 +115,42 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         OpBody::StockMove(m) => check_stock_move(seq, m, store),
         OpBody::Sale(s) => check_sale(seq, s, actor, store),
         OpBody::Return(r) => check_return(seq, r, actor, store),
-        OpBody::CatalogSet(_) => Err(OpRejection::NotAllowed {
-            seq,
-            kind: op.body.kind(),
-        }),
+        OpBody::CatalogSet(_) | OpBody::StaffSet(_) | OpBody::PriceRule(_) => {
+            Err(OpRejection::NotAllowed {
+                seq,
+                kind: op.body.kind(),
+            })
+        }
+        // Handled above: member fields are chain-wide.
+        OpBody::MemberSet(m) => check_member_set(seq, m),
     }
+}
+
+/// Checks of one member field, wherever it is written: the id of a phone
+/// field must be the phone's id, texts are bounded, years plausible.
+pub fn check_member_set(seq: u64, m: &MemberSet) -> Result<(), OpRejection> {
+    match &m.field {
+        MemberField::Phone(phone) => {
+            let id = member_id_for_phone(phone).map_err(|e| invalid(seq, e.to_string()))?;
+            if id != m.member || normalise_phone(phone).ok().as_deref() != Some(phone) {
+                return Err(invalid(
+                    seq,
+                    "member id does not match the normalised phone number",
+                ));
+            }
+        }
+        MemberField::Name(name) if name.trim().is_empty() || name.len() > MAX_TEXT => {
+            return Err(invalid(
+                seq,
+                format!("member name must be 1 to {MAX_TEXT} bytes"),
+            ));
+        }
+        MemberField::BirthYear(Some(year)) if !(1900..=2100).contains(year) => {
+            return Err(invalid(seq, format!("birth year {year} out of range")));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn invalid(seq: u64, reason: impl Into<String>) -> OpRejection {

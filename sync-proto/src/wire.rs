@@ -145,6 +145,11 @@ pub struct SnapshotChunk {
     pub catalog: Vec<CatalogEntry>,
     /// Stock counter entries of the till's store.
     pub stock: Vec<StockCounterRow>,
+    /// The winning ops of last-writer-wins records the till needs
+    /// (its store's staff, members, price rules), applied like downstream
+    /// ops. Absent from older hubs.
+    #[serde(default)]
+    pub records: Vec<Op>,
     /// Last chunk: after applying it the till sets its cursor to `at_cursor`.
     pub done: bool,
 }
@@ -185,12 +190,20 @@ pub struct TillStatus {
     pub app_version: String,
     /// The last error the till saw, if any.
     pub last_error: Option<String>,
+    /// Remote commands the till has carried out since its previous `Status`
+    /// (the hub marks them done). Absent from older tills.
+    #[serde(default)]
+    pub acked_commands: Vec<Uuid>,
+    /// Whether HQ has locked the till (it refuses sales until unlocked).
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// A remote command, delivered on next contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {
-    /// Command id (acknowledged by the till's next `Status`).
+    /// Command id (acknowledged in the till's next `Status.acked_commands`;
+    /// a command delivered twice is carried out once).
     pub id: Uuid,
     /// What to do.
     pub kind: CommandKind,

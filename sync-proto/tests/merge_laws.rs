@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use sync_proto::state::{ReplicaState, next_stock_totals};
 use sync_proto::{
-    ActorId, CatalogField, CatalogFieldKind, CatalogSet, Hlc, LocationId, Op, OpBody, ReceiptNo,
-    SaleLine, SaleRecord, Scope, Sku, StockMove, StockReason, Tender, TenderKind,
+    ActorId, CatalogField, CatalogFieldKind, CatalogSet, Hlc, LocationId, MemberField, MemberSet,
+    Op, OpBody, PriceRule, ReceiptNo, SaleLine, SaleRecord, Scope, Sku, StockMove, StockReason,
+    Tender, TenderKind,
 };
 use uuid::Uuid;
 
@@ -23,9 +24,32 @@ fn actor(n: u8) -> ActorId {
 /// One thing an actor does, before it is turned into an op.
 #[derive(Debug, Clone)]
 enum Action {
-    Move { loc: usize, sku: usize, delta: i64 },
-    Sell { loc: usize, sku: usize, qty: u32 },
-    SetPrice { sku: usize, price: i64, wall: u64 },
+    Move {
+        loc: usize,
+        sku: usize,
+        delta: i64,
+    },
+    Sell {
+        loc: usize,
+        sku: usize,
+        qty: u32,
+    },
+    SetPrice {
+        sku: usize,
+        price: i64,
+        wall: u64,
+    },
+    SetMemberName {
+        member: usize,
+        name: u8,
+        wall: u64,
+    },
+    SetPriceRule {
+        rule: usize,
+        price: i64,
+        wall: u64,
+        cancelled: bool,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -40,6 +64,16 @@ fn action() -> impl Strategy<Value = Action> {
         }),
         (0..SKUS.len(), 1_000i64..100_000, 0u64..50)
             .prop_map(|(sku, price, wall)| Action::SetPrice { sku, price, wall }),
+        (0..3usize, any::<u8>(), 0u64..50)
+            .prop_map(|(member, name, wall)| { Action::SetMemberName { member, name, wall } }),
+        (0..3usize, 1_000i64..100_000, 0u64..50, any::<bool>()).prop_map(
+            |(rule, price, wall, cancelled)| Action::SetPriceRule {
+                rule,
+                price,
+                wall,
+                cancelled
+            }
+        ),
     ]
 }
 
@@ -71,7 +105,7 @@ fn ops_of(actions: &[Vec<Action>]) -> Vec<Op> {
                     let (loc, sku, delta) = match act {
                         Action::Move { loc, sku, delta } => (loc, sku, *delta),
                         Action::Sell { loc, sku, qty } => (loc, sku, -i64::from(*qty)),
-                        Action::SetPrice { .. } => unreachable!("matched above"),
+                        _ => unreachable!("matched above"),
                     };
                     let (inc, dec) = totals.get(&(*loc, *sku)).copied().unwrap_or((0, 0));
                     let (inc, dec) = next_stock_totals(inc, dec, delta);
@@ -87,6 +121,7 @@ fn ops_of(actions: &[Vec<Action>]) -> Vec<Op> {
                                 store: location.clone(),
                                 till: me,
                                 cashier: None,
+                                member: None,
                                 lines: vec![SaleLine {
                                     sku: SKUS[*sku].parse().expect("sku"),
                                     name: "Tee".into(),
@@ -132,6 +167,34 @@ fn ops_of(actions: &[Vec<Action>]) -> Vec<Op> {
                     OpBody::CatalogSet(CatalogSet {
                         sku: SKUS[*sku].parse().expect("sku"),
                         field: CatalogField::Price(*price),
+                    }),
+                    Scope::Catalog,
+                    *wall,
+                    &mut ops,
+                ),
+                Action::SetMemberName { member, name, wall } => push(
+                    OpBody::MemberSet(MemberSet {
+                        member: Uuid::from_u128(*member as u128 + 1),
+                        field: MemberField::Name(format!("member {name}")),
+                    }),
+                    Scope::Broadcast,
+                    *wall,
+                    &mut ops,
+                ),
+                Action::SetPriceRule {
+                    rule,
+                    price,
+                    wall,
+                    cancelled,
+                } => push(
+                    OpBody::PriceRule(PriceRule {
+                        id: Uuid::from_u128(*rule as u128 + 100),
+                        sku: SKUS[*rule % SKUS.len()].parse().expect("sku"),
+                        price: *price,
+                        valid_from_ms: 10,
+                        valid_to_ms: Some(40),
+                        label: "deal".into(),
+                        cancelled: *cancelled,
                     }),
                     Scope::Catalog,
                     *wall,

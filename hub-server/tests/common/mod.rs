@@ -333,6 +333,7 @@ impl TillOps {
             store: self.store.clone(),
             till: self.actor,
             cashier: None,
+            member: None,
             lines: vec![SaleLine {
                 sku: "TSH-001".parse().expect("sku"),
                 name: "Oxford tee".into(),

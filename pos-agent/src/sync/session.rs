@@ -472,6 +472,8 @@ async fn send_status(
             unsent_ops: unsent,
             app_version: app_version.to_owned(),
             last_error,
+            acked_commands: Vec::new(),
+            locked: false,
         }),
     )
     .await?;
