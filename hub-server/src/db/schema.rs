@@ -23,7 +23,10 @@ use rusqlite::Connection;
 use crate::HubError;
 
 /// Schema migrations, in order. Never edit a released entry; append.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS];
+
+/// Version 1: the sync spine.
+const V1_SYNC_SPINE: &str = r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -149,7 +152,13 @@ CREATE TABLE returns (
     cursor         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX returns_store_time ON returns (store, returned_at_ms);
-"#];
+"#;
+
+/// Version 2: HQ accounts and roles, audit log, remote till commands.
+const V2_ACCOUNTS: &str = include_str!("v2_accounts.sql");
+
+/// Version 3: reports, stock movements, members, price rules.
+const V3_ANALYTICS: &str = include_str!("v3_analytics.sql");
 
 /// Bring the database to the latest schema version.
 pub fn migrate(conn: &Connection) -> Result<(), HubError> {

@@ -1,0 +1,1 @@
+-- Schema version 2: HQ accounts and roles, audit log, remote till commands.

@@ -1,0 +1,2 @@
+-- Schema version 3: materialised reports (sales by hour/SKU/cashier), stock movements,
+-- members and scheduled price rules.
