@@ -55,6 +55,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
                     TenderRequest::rest(TenderKind::Card),
                 ],
                 cashier: None,
+                member_phone: None,
             };
             let t = Instant::now();
             till.sell(&req)?;

@@ -80,6 +80,23 @@ pub enum TillError {
     /// No sale or return with this receipt number at this till.
     #[error("no receipt {0} at this till (a sale from another till shows up here after sync)")]
     ReceiptNotFound(String),
+    /// Head office has locked the till (remote `Lock` command).
+    #[error("this till is locked by head office; ask HQ to unlock it")]
+    Locked,
+    /// No active staff member has this PIN.
+    #[error("wrong PIN: no active staff member of this store has it")]
+    WrongPin,
+    /// The PIN belongs to a person who has been deactivated.
+    #[error("{0} is no longer active at this store; ask the store manager or HQ")]
+    StaffInactive(String),
+    /// No staff PIN has reached this till yet.
+    #[error("no staff PINs have reached this till yet; sync the till with the hub and try again")]
+    NoStaff,
+    /// No member with this phone number at this till.
+    #[error(
+        "no member with phone {0} at this till; sign them up first: pos-agent member add --phone {0} --name NAME"
+    )]
+    UnknownMember(String),
     /// Malformed input (SKU, receipt number, quantity syntax…).
     #[error("{0}")]
     InvalidInput(String),

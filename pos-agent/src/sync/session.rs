@@ -7,14 +7,21 @@
 //! [`MAX_PUSH_BYTES`]) are in flight; each `Ack` is persisted before more is
 //! sent. Each downstream `Ops` batch is applied with its new cursor in one
 //! transaction and only then acknowledged with `CursorAck`.
+//!
+//! A `Command` from head office is recorded and carried out idempotently
+//! ([`crate::commands::receive`]); a `ForceSync` also pushes the whole outbox
+//! at once (downstream is already live: the hub streams every op as it is
+//! committed, and the till re-acknowledges its cursor). Right after, a
+//! `Status` goes out with the ids of the commands carried out since the
+//! previous one (`acked_commands`, persisted until sent) and the lock state.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use sync_proto::wire::{
-    self, CursorAck, ErrorCode, Frame, Hello, MAX_FRAME_BYTES, MAX_OPS_PER_FRAME, Ping, Push,
-    SYNC_PATH, TillStatus, Welcome,
+    self, CommandKind, CursorAck, ErrorCode, Frame, Hello, MAX_FRAME_BYTES, MAX_OPS_PER_FRAME,
+    Ping, Push, SYNC_PATH, TillStatus, Welcome,
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -22,6 +29,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{MAX_IN_FLIGHT, MAX_PUSH_BYTES, POLL_INTERVAL, SyncDb, SyncOptions, SyncReport};
+use crate::commands::{self, Received};
 use crate::db::{self, Enrolment, keys};
 use crate::error::{Result, TillError};
 use crate::{apply, enrol};
@@ -372,6 +380,17 @@ pub(crate) async fn run_session(
                     Frame::Pong(_) => {}
                     Frame::Command(cmd) => {
                         tracing::info!(id = %cmd.id, kind = ?cmd.kind, "command from the hub");
+                        let received = db.call(move |c| commands::receive(c, &cmd)).await?;
+                        if received == Received::New(CommandKind::ForceSync) {
+                            let actor = actor_of(db).await?;
+                            up.known_last = db.call(move |c| db::last_seq(c, actor)).await?;
+                            if mode == Mode::Once {
+                                up.limit = Some(up.known_last);
+                            }
+                            fill_pipeline(db, &mut sink, &mut up, report, mode).await?;
+                            send(&mut sink, &Frame::CursorAck(CursorAck { cursor })).await?;
+                        }
+                        send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, true).await?;
                     }
                     Frame::Error(e) => {
                         if e.code == ErrorCode::TillRestored {
@@ -445,7 +464,9 @@ async fn actor_of(db: &SyncDb) -> Result<sync_proto::ActorId> {
 }
 
 /// Send a `Status` frame if forced, or if the backlog changed (at most every
-/// [`STATUS_EVERY`], except when it drops to zero).
+/// [`STATUS_EVERY`], except when it drops to zero). It carries the lock state
+/// and the commands carried out but not yet acknowledged, which are marked
+/// reported once the frame is sent.
 async fn send_status(
     db: &SyncDb,
     sink: &mut Sink,
@@ -462,21 +483,31 @@ async fn send_status(
     if !force && !due {
         return Ok(());
     }
-    let last_error = db
-        .call(|c| db::get_meta(c, keys::LAST_ERROR))
-        .await?
-        .filter(|e| !e.is_empty());
+    let (last_error, locked, acked_commands) = db
+        .call(|c| {
+            Ok((
+                db::get_meta(c, keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
+                commands::is_locked(c)?,
+                commands::to_report(c)?,
+            ))
+        })
+        .await?;
+    let acked = acked_commands.clone();
     send(
         sink,
         &Frame::Status(TillStatus {
             unsent_ops: unsent,
             app_version: app_version.to_owned(),
             last_error,
-            acked_commands: Vec::new(),
-            locked: false,
+            acked_commands,
+            locked,
         }),
     )
     .await?;
+    if !acked.is_empty() {
+        tracing::info!(commands = acked.len(), "acknowledged commands to the hub");
+        db.call(move |c| commands::mark_reported(c, &acked)).await?;
+    }
     *last = Some((unsent, Instant::now()));
     Ok(())
 }
