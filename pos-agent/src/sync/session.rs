@@ -183,6 +183,15 @@ async fn mark_restored(db: &SyncDb) -> Result<()> {
         .await
 }
 
+/// The Ping a `sync --once` sends before closing, so that the commands the
+/// hub sent after `Welcome` are read and carried out first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Barrier {
+    NotSent,
+    Sent(u64),
+    Passed,
+}
+
 /// State of the upstream pipeline.
 struct Upstream {
     acked: u64,
@@ -292,6 +301,7 @@ pub(crate) async fn run_session(
     let mut cursor = local.cursor;
     let mut caught_up = !snapshot_pending && cursor >= welcome.head_cursor;
     let mut last_status: Option<(u64, Instant)> = None;
+    let mut barrier = Barrier::NotSent;
 
     send_status(
         db,
@@ -319,11 +329,23 @@ pub(crate) async fn run_session(
             && up.in_flight.is_empty()
             && up.acked >= up.limit.unwrap_or(0)
         {
-            report.cursor = cursor;
-            report.acked_seq = up.acked;
-            report.unsent_ops = up.known_last.saturating_sub(up.acked);
-            let _ = sink.send(Message::Close(None)).await;
-            return Ok(());
+            // Barrier before closing: the hub answers a Ping in order, after
+            // the commands it sent on Hello, so none is left unread.
+            match barrier {
+                Barrier::NotSent => {
+                    let nonce = rand::random::<u64>().max(1);
+                    send(&mut sink, &Frame::Ping(Ping { nonce })).await?;
+                    barrier = Barrier::Sent(nonce);
+                }
+                Barrier::Sent(_) => {}
+                Barrier::Passed => {
+                    report.cursor = cursor;
+                    report.acked_seq = up.acked;
+                    report.unsent_ops = up.known_last.saturating_sub(up.acked);
+                    let _ = sink.send(Message::Close(None)).await;
+                    return Ok(());
+                }
+            }
         }
         tokio::select! {
             msg = stream.next() => {
@@ -377,7 +399,11 @@ pub(crate) async fn run_session(
                         send(&mut sink, &Frame::CursorAck(CursorAck { cursor: to })).await?;
                     }
                     Frame::Ping(p) => send(&mut sink, &Frame::Pong(p)).await?,
-                    Frame::Pong(_) => {}
+                    Frame::Pong(p) => {
+                        if barrier == Barrier::Sent(p.nonce) {
+                            barrier = Barrier::Passed;
+                        }
+                    }
                     Frame::Command(cmd) => {
                         tracing::info!(id = %cmd.id, kind = ?cmd.kind, "command from the hub");
                         let received = db.call(move |c| commands::receive(c, &cmd)).await?;
