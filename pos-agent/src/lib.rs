@@ -69,3 +69,5 @@ pub fn install_crypto_provider() {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hq;
