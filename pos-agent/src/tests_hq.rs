@@ -662,3 +662,41 @@ fn a_version_1_database_is_migrated_and_keeps_its_sales() {
     assert_eq!((sale.total, sale.member), (1_000, None));
     assert!(!commands::is_locked(&conn).expect("locked"));
 }
+
+#[test]
+fn member_sign_ups_are_reissued_under_the_new_actor_after_re_enrolment() {
+    let (_dir, mut till) = till();
+    let out = till
+        .sign_up_member(&MemberSignUp {
+            phone: "010-4444-5555".into(),
+            name: "Han".into(),
+            ..MemberSignUp::default()
+        })
+        .expect("sign up");
+    let new_actor = till
+        .enrol_offline(&crate::OfflineEnrolment {
+            actor: None,
+            store: "GN01".parse().expect("store"),
+            store_name: "Gangnam".into(),
+            till_no: 5,
+            currency: "KRW".into(),
+            hub_url: String::new(),
+            credential: String::new(),
+        })
+        .expect("re-enrol");
+    let bodies: Vec<OpBody> = out.ops.iter().map(|o| o.body.clone()).collect();
+    {
+        let tx = till.connection().unchecked_transaction().expect("tx");
+        crate::enrol::reissue(&tx, bodies.clone()).expect("reissue");
+        tx.commit().expect("commit");
+    }
+    let ops = till.outbox(1, 100).expect("outbox");
+    assert_eq!(
+        ops.iter().map(|o| o.body.clone()).collect::<Vec<_>>(),
+        bodies
+    );
+    for op in &ops {
+        assert_eq!(op.scope, Scope::Broadcast);
+        check_till_op(op, new_actor, &"GN01".parse().expect("store")).expect("hub accepts");
+    }
+}
