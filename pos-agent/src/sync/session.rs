@@ -14,6 +14,9 @@
 //! committed, and the till re-acknowledges its cursor). Right after, a
 //! `Status` goes out with the ids of the commands carried out since the
 //! previous one (`acked_commands`, persisted until sent) and the lock state.
+//! Before a `sync --once` closes, it sends a Ping and waits for the Pong: the
+//! hub answers in order, so the commands it sent after `Welcome` have been read
+//! and carried out by then.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
