@@ -56,6 +56,7 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
                 ],
                 cashier: None,
                 member_phone: None,
+                sold_at_ms: None,
             };
             let t = Instant::now();
             till.sell(&req)?;

@@ -34,6 +34,19 @@ pub enum TillError {
     /// A sale without items.
     #[error("nothing to sell: add at least one item")]
     EmptySale,
+    /// A sale entered later (from the paper fallback book) with a time that is
+    /// in the future or too long ago.
+    #[error(
+        "a sale entered later must have happened in the last {max_days} days, not in the future (got {sold_at_ms} ms, now {now_ms} ms)"
+    )]
+    SoldAtOutOfRange {
+        /// The time given.
+        sold_at_ms: u64,
+        /// The till's clock.
+        now_ms: u64,
+        /// How far back a late entry may go.
+        max_days: u64,
+    },
     /// A sale with more lines than the hub accepts.
     #[error("too many lines on one sale ({0}); split it into several sales")]
     TooManyLines(usize),

@@ -60,6 +60,10 @@ enum Command {
         /// Phone number of the member the sale is made to.
         #[arg(long, value_name = "PHONE")]
         member: Option<String>,
+        /// Enter a sale written on paper while the till was down: when it
+        /// happened, in ms since the epoch (at most 31 days ago; priced as then).
+        #[arg(long, value_name = "MS")]
+        sold_at_ms: Option<u64>,
         /// Ring up the same sale N times (one transaction each).
         #[arg(long, default_value_t = 1)]
         repeat: u32,
@@ -242,6 +246,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             cashier,
             pin,
             member,
+            sold_at_ms,
             repeat,
             json,
         } => {
@@ -271,6 +276,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 tenders,
                 cashier,
                 member_phone: member,
+                sold_at_ms,
             };
             for _ in 0..repeat.max(1) {
                 let sold = till.sell(&req)?;

@@ -99,6 +99,7 @@ fn a_sale_writes_everything_and_the_hub_would_accept_it() {
             ],
             cashier: Some("Kim".into()),
             member_phone: None,
+            sold_at_ms: None,
         })
         .expect("sell");
     let sale = &sold.sale;
@@ -633,6 +634,7 @@ fn returns_against_a_receipt_full_partial_and_over() {
             tenders: vec![TenderRequest::of(TenderKind::Cash, 200_000)],
             cashier: None,
             member_phone: None,
+            sold_at_ms: None,
         })
         .expect("sell");
     assert_eq!(sold.sale.change_given, 200_000 - 122_000);

@@ -390,6 +390,7 @@ fn member_sign_up_works_offline_updates_by_phone_and_attaches_to_sales() {
     let sold = till
         .sell(&SaleRequest {
             member_phone: Some("010-1234-5678".into()),
+            sold_at_ms: None,
             ..one("SCK-0003-WHT-F")
         })
         .expect("member sale");
@@ -411,6 +412,7 @@ fn member_sign_up_works_offline_updates_by_phone_and_attaches_to_sales() {
     let err = till
         .sell(&SaleRequest {
             member_phone: Some("010-9999-9999".into()),
+            sold_at_ms: None,
             ..one("SCK-0003-WHT-F")
         })
         .expect_err("unknown member");
@@ -575,6 +577,69 @@ fn price_rules_apply_inside_their_window_and_not_when_expired_or_cancelled() {
     let sold = till.sell(&one("TSH-0001-BLK-M")).expect("sell");
     assert_eq!(sold.sale.lines[0].unit_price, 39_000);
     assert_eq!(sold.price_labels, vec![None]);
+}
+
+#[test]
+fn a_sale_from_the_paper_book_keeps_its_time_and_the_price_of_that_time() {
+    let (_dir, mut till) = till();
+    let now = db::now_ms();
+    let hour = 3_600_000;
+    // A deal that ran yesterday morning and has ended.
+    let yesterday_deal = rule(
+        7,
+        "TSH-0001-BLK-M",
+        25_000,
+        now - 30 * hour,
+        Some(now - 20 * hour),
+        "Morning deal",
+    );
+    till.apply_downstream(
+        &[hub_op(
+            1,
+            1_000,
+            Scope::Catalog,
+            OpBody::PriceRule(yesterday_deal),
+        )],
+        1,
+    )
+    .expect("apply");
+    let written_at = now - 25 * hour;
+    let sold = till
+        .sell(&SaleRequest {
+            items: vec![SaleItem::new("TSH-0001-BLK-M", 1)],
+            sold_at_ms: Some(written_at),
+            ..SaleRequest::default()
+        })
+        .expect("late entry");
+    assert_eq!(sold.sale.sold_at_ms, written_at);
+    assert_eq!(
+        sold.sale.lines[0].unit_price, 25_000,
+        "priced as at that time"
+    );
+    let now_sale = till
+        .sell(&SaleRequest {
+            items: vec![SaleItem::new("TSH-0001-BLK-M", 1)],
+            ..SaleRequest::default()
+        })
+        .expect("sell now");
+    assert_eq!(
+        now_sale.sale.lines[0].unit_price, 39_000,
+        "the deal is over"
+    );
+
+    for bad in [now + hour, now - 32 * 24 * hour] {
+        let err = till
+            .sell(&SaleRequest {
+                items: vec![SaleItem::new("TSH-0001-BLK-M", 1)],
+                sold_at_ms: Some(bad),
+                ..SaleRequest::default()
+            })
+            .expect_err("out of range");
+        assert!(
+            matches!(err, TillError::SoldAtOutOfRange { .. }),
+            "refused: {err}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- snapshot

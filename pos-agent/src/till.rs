@@ -54,7 +54,15 @@ pub struct SaleRequest {
     /// must be known at this till ([`Till::sign_up_member`] or synced).
     #[serde(default)]
     pub member_phone: Option<String>,
+    /// When the sale really happened, for a sale written on paper while the
+    /// till was down (power cut) and entered later; `None` = now. At most
+    /// [`MAX_LATE_ENTRY_DAYS`] in the past; priced as at that time.
+    #[serde(default)]
+    pub sold_at_ms: Option<u64>,
 }
+
+/// How far back a sale from the paper fallback book may be entered.
+pub const MAX_LATE_ENTRY_DAYS: u64 = 31;
 
 /// A committed sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -352,7 +360,18 @@ impl Till {
                 Some(id)
             }
         };
-        let at_ms = db::now_ms();
+        let now_ms = db::now_ms();
+        let at_ms = match req.sold_at_ms {
+            None => now_ms,
+            Some(t) if t <= now_ms && now_ms - t <= MAX_LATE_ENTRY_DAYS * 86_400_000 => t,
+            Some(t) => {
+                return Err(TillError::SoldAtOutOfRange {
+                    sold_at_ms: t,
+                    now_ms,
+                    max_days: MAX_LATE_ENTRY_DAYS,
+                });
+            }
+        };
         let mut priced = Vec::with_capacity(req.items.len());
         let mut labels: Vec<(String, Option<String>)> = Vec::new();
         for item in &req.items {
@@ -410,7 +429,7 @@ impl Till {
             total,
             change_given: settlement.change,
             currency: w.enrolment.currency.clone(),
-            sold_at_ms: w.now_ms(),
+            sold_at_ms: req.sold_at_ms.unwrap_or_else(|| w.now_ms()),
         };
         records::insert_sale_labelled(&tx, &sale, true, &price_labels)?;
         w.emit(OpBody::Sale(sale.clone()))?;
