@@ -72,9 +72,14 @@ fn console_login_enrol_live_sale_and_remote_lock() -> anyhow::Result<()> {
         Ok(c) => c,
         Err(why) => panic!("HQ console browser test cannot run: {why}"),
     };
-    let dir = tempfile::tempdir()?;
-    let hub = Hub::start(&dir.path().join("hub"))?;
-    let work = dir.path().join("work");
+    // Kept after the run (target/tmp/hq_console): the hub log, the till and
+    // failure.png of a failed run stay there to look at.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hq_console");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let hub = Hub::start(&dir.join("hub"))?;
+    let work = dir.join("work");
     std::fs::create_dir_all(&work)?;
 
     let mut child = Command::new("node")
@@ -100,12 +105,13 @@ fn console_login_enrol_live_sale_and_remote_lock() -> anyhow::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    let hub_log = dir.path().join("hub").join("hub.log");
+    let hub_log = dir.join("hub").join("hub.log");
     match status {
         Some(s) if s.success() => Ok(()),
         Some(s) => panic!(
             "the console's browser test failed ({s}); its output above names the step. \
-             Last lines of the hub log:\n{}",
+             Files of the run: {}. Last lines of the hub log:\n{}",
+            dir.display(),
             tail(&hub_log, 30)
         ),
         None => panic!(

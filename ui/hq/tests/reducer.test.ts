@@ -13,12 +13,15 @@ const ctx: LiveContext = { date: day, offset: SEOUL, store: null };
 function dashboard(): Dashboard {
   return {
     date: day,
-    currency: "KRW",
-    totals: { today: { amount: 100_000, count: 2 }, last_week: { amount: 80_000, count: 3 } },
+    last_week_date: "2026-11-14",
+    tz: "+09:00",
+    store: null,
+    today: { sales: 2, returns: 0, items: 3, gross: 100_000, refunds: 0, net: 100_000 },
+    last_week: { sales: 3, returns: 0, items: 3, gross: 80_000, refunds: 0, net: 80_000 },
     by_hour: [{ hour: 10, today: 100_000, last_week: 80_000 }],
-    by_store: [{ store: "GN01", today: 100_000, last_week: 80_000 }],
+    by_store: [{ store: "GN01", name: "Gangnam", sales: 2, today: 100_000, last_week: 80_000 }],
     top_products: [],
-    by_cashier: [{ cashier: "kim", store: "GN01", amount: 100_000, count: 2 }],
+    by_cashier: [{ cashier: "kim", store: "GN01", sales: 2, items: 3, revenue: 100_000 }],
   };
 }
 
@@ -31,12 +34,12 @@ describe("live dashboard reducer", () => {
     let s = reduce(initialLive(), { type: "loaded", dashboard: dashboard() }, ctx);
     s = reduce(s, sale("GN01-01-000003", 29_000, at(14, 5)), ctx);
     const d = s.dashboard!;
-    expect(d.totals.today).toEqual({ amount: 129_000, count: 3 });
-    expect(d.totals.last_week.amount).toBe(80_000);
+    expect(d.today).toEqual({ sales: 3, returns: 0, items: 4, gross: 129_000, refunds: 0, net: 129_000 });
+    expect(d.last_week.net).toBe(80_000);
     expect(d.by_hour.find((h) => h.hour === 14)?.today).toBe(29_000);
     expect(d.by_hour.find((h) => h.hour === 10)?.today).toBe(100_000);
     expect(d.by_store.find((x) => x.store === "GN01")?.today).toBe(129_000);
-    expect(d.by_cashier.find((c) => c.cashier === "kim")).toMatchObject({ amount: 129_000, count: 3 });
+    expect(d.by_cashier.find((c) => c.cashier === "kim")).toMatchObject({ revenue: 129_000, sales: 3, items: 4 });
     expect(s.feed[0]?.receipt).toBe("GN01-01-000003");
     expect(s.events).toBe(1);
   });
@@ -45,7 +48,7 @@ describe("live dashboard reducer", () => {
     let s = reduce(initialLive(), { type: "loaded", dashboard: dashboard() }, ctx);
     s = reduce(s, sale("R1", 10_000, at(11)), ctx);
     s = reduce(s, sale("R1", 10_000, at(11)), ctx);
-    expect(s.dashboard!.totals.today.count).toBe(3);
+    expect(s.dashboard!.today.sales).toBe(3);
     expect(s.feed).toHaveLength(1);
   });
 
@@ -53,10 +56,10 @@ describe("live dashboard reducer", () => {
     let s = reduce(initialLive(), { type: "loaded", dashboard: dashboard() }, ctx);
     s = reduce(s, sale("HD-1", 5_000, at(9), "HD02", "lee"), ctx);
     expect(s.dashboard!.by_store.find((x) => x.store === "HD02")?.today).toBe(5_000);
-    expect(s.dashboard!.by_cashier.find((x) => x.cashier === "lee")?.count).toBe(1);
+    expect(s.dashboard!.by_cashier.find((x) => x.cashier === "lee")?.sales).toBe(1);
     const yesterday = at(9) - 86_400_000;
     s = reduce(s, sale("OLD", 7_000, yesterday), ctx);
-    expect(s.dashboard!.totals.today.amount).toBe(105_000);
+    expect(s.dashboard!.today.net).toBe(105_000);
     expect(s.feed[0]?.receipt).toBe("OLD");
     const gnOnly = { ...ctx, store: "GN01" };
     const before = s;
@@ -67,7 +70,7 @@ describe("live dashboard reducer", () => {
   it("takes returns off the day (net of returns)", () => {
     let s = reduce(initialLive(), { type: "loaded", dashboard: dashboard() }, ctx);
     s = reduce(s, { type: "return", store: "GN01", receipt: "R9", total_refund: 20_000, currency: "KRW", returned_at_ms: at(10, 30) }, ctx);
-    expect(s.dashboard!.totals.today).toEqual({ amount: 80_000, count: 2 });
+    expect(s.dashboard!.today).toMatchObject({ sales: 2, returns: 1, refunds: 20_000, gross: 100_000, net: 80_000 });
     expect(s.dashboard!.by_hour.find((h) => h.hour === 10)?.today).toBe(80_000);
     expect(s.feed[0]?.amount).toBe(-20_000);
   });

@@ -73,6 +73,7 @@ export interface Till {
   store: string;
   till_no: number;
   app_version: string;
+  protocol_version?: number | null;
   online: boolean;
   last_seen_ms: number | null;
   unsent_ops?: number | null;
@@ -89,6 +90,7 @@ export type CommandKind = "lock" | "unlock" | "force_sync" | "show_message";
 export interface TillCommand {
   id: string;
   actor: string;
+  store?: string;
   kind: CommandKind;
   message: string | null;
   created_at_ms: number;
@@ -117,7 +119,8 @@ export interface AuditEntry {
   username: string | null;
   action: string;
   target: string | null;
-  detail: string | null;
+  /** Free JSON. */
+  detail: unknown;
 }
 
 export interface AuditPage {
@@ -144,6 +147,8 @@ export interface Product {
 export interface ProductPage {
   items: Product[];
   total: number;
+  limit?: number;
+  offset?: number;
 }
 
 export interface Style {
@@ -168,6 +173,7 @@ export interface PriceRule {
   valid_to_ms: number | null;
   label: string;
   cancelled?: boolean;
+  active_now?: boolean;
 }
 
 // ---- inventory --------------------------------------------------------------
@@ -180,22 +186,28 @@ export interface InventorySummary {
   skus: number;
   negative_count: number;
   low_count: number;
+  threshold?: number;
+  store?: string | null;
 }
 
 export interface MatrixStore {
   code: string;
-  name?: string;
-  kind?: string;
+  name: string;
+  kind: string;
 }
 
 export interface MatrixSku {
   sku: string;
-  name?: string | null;
+  name: string | null;
+  style?: string | null;
+  colour?: string | null;
+  size?: string | null;
+  category?: string | null;
 }
 
 export interface InventoryMatrix {
-  stores: (MatrixStore | string)[];
-  skus: (MatrixSku | string)[];
+  stores: MatrixStore[];
+  skus: MatrixSku[];
   qty: number[][];
   sku_totals: number[];
   total_skus: number;
@@ -207,7 +219,7 @@ export interface StockAlert {
   sku: string;
   name?: string | null;
   qty: number;
-  level: "low" | "negative";
+  level: "low" | "negative" | string;
 }
 
 export interface StockAlertPage {
@@ -216,6 +228,7 @@ export interface StockAlertPage {
 }
 
 export interface StockMovement {
+  cursor?: number;
   at_ms: number;
   location: string;
   sku: string;
@@ -270,31 +283,40 @@ export interface SalesReport {
   sales: Sale[];
 }
 
-export interface PeriodTotals {
-  amount: number;
-  count: number;
+/** One day's totals; `net` = gross - refunds (minor units). */
+export interface DayTotals {
+  sales: number;
+  returns: number;
+  items: number;
+  gross: number;
+  refunds: number;
+  net: number;
 }
 
 export interface Dashboard {
   date: string;
-  currency: string;
-  totals: { today: PeriodTotals; last_week: PeriodTotals };
+  last_week_date: string;
+  tz: string;
+  store: string | null;
+  today: DayTotals;
+  last_week: DayTotals;
   by_hour: { hour: number; today: number; last_week: number }[];
-  by_store: { store: string; name?: string; today: number; last_week: number }[];
-  top_products: { sku: string; name?: string | null; qty: number; amount: number }[];
-  by_cashier: { cashier: string; store?: string; amount: number; count: number }[];
+  by_store: { store: string; name: string | null; sales: number; today: number; last_week: number }[];
+  top_products: { sku: string; name: string | null; qty: number; revenue: number }[];
+  by_cashier: { store: string; cashier: string; sales: number; items: number; revenue: number }[];
 }
 
 export interface Member {
   id: string;
-  phone: string;
+  phone: string | null;
   name: string | null;
   birth_year: number | null;
+  home_store: string | null;
+  signed_up_at_ms: number | null;
   marketing_consent: boolean;
-  store?: string | null;
-  joined_at_ms?: number | null;
-  purchases?: number;
-  spent?: number;
+  purchases: number;
+  spent: number;
+  last_purchase_ms: number | null;
 }
 
 export interface MemberPage {
@@ -303,10 +325,15 @@ export interface MemberPage {
 }
 
 export interface MemberAnalytics {
+  from: string;
+  to: string;
+  store: string | null;
   members_total: number;
+  signups: { date: string; count: number }[];
+  purchasers: number;
+  repeat_purchasers: number;
   repeat_rate: number;
-  signups_by_day: { date: string; count: number }[];
-  by_age_band: { band: string; category: string; amount: number; count?: number }[];
+  age_bands: { band: string; category: string; qty: number; revenue: number }[];
 }
 
 // ---- live events (GET /events WebSocket) -----------------------------------
@@ -322,7 +349,7 @@ export type LiveEvent =
       sold_at_ms: number;
       till: string;
       cashier: string | null;
-      items: number | SaleLine[];
+      items: number;
     }
   | {
       type: "return";

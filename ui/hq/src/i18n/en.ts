@@ -81,6 +81,7 @@ export const en = {
   "dash.no_last_week": "No sales on this day last week",
   "dash.transactions": "Transactions",
   "dash.last_week_value": "Last week: {v}",
+  "dash.returns_value": "Returns: {n} ({v})",
   "dash.avg_basket": "Average basket",
   "dash.live_events": "Live events",
   "dash.since_open": "since this page opened",
@@ -201,6 +202,8 @@ export const en = {
   "mem.joined": "Joined",
   "mem.purchases": "Purchases",
   "mem.spent": "Spent",
+  "mem.repeat_of": "{repeat} of {buyers} buyers",
+  "mem.last_purchase": "Last purchase",
   "mem.consent": "Marketing",
 
   "stores.subtitle": "Stores and warehouses of the chain",

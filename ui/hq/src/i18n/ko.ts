@@ -83,6 +83,7 @@ export const ko: Record<keyof typeof en, string> = {
   "dash.no_last_week": "지난주 같은 날 매출 없음",
   "dash.transactions": "거래 수",
   "dash.last_week_value": "지난주: {v}",
+  "dash.returns_value": "반품: {n}건 ({v})",
   "dash.avg_basket": "객단가",
   "dash.live_events": "실시간 이벤트",
   "dash.since_open": "이 페이지를 연 뒤",
@@ -203,6 +204,8 @@ export const ko: Record<keyof typeof en, string> = {
   "mem.joined": "가입일",
   "mem.purchases": "구매 횟수",
   "mem.spent": "구매 금액",
+  "mem.repeat_of": "구매 회원 {buyers}명 중 {repeat}명",
+  "mem.last_purchase": "최근 구매",
   "mem.consent": "마케팅 동의",
 
   "stores.subtitle": "체인의 매장과 창고",

@@ -44,31 +44,38 @@ export function initialLive(): LiveState {
   return { dashboard: null, feed: [], alerts: [], tills: {}, stale: false, events: 0 };
 }
 
-function addToday(d: Dashboard, store: string, cashier: string | null, hour: number, amount: number, sale: boolean): Dashboard {
-  const totals = {
-    ...d.totals,
-    today: {
-      amount: d.totals.today.amount + amount,
-      count: d.totals.today.count + (sale ? 1 : 0),
-    },
-  };
-  const by_hour = d.by_hour.some((h) => h.hour === hour)
-    ? d.by_hour.map((h) => (h.hour === hour ? { ...h, today: h.today + amount } : h))
-    : [...d.by_hour, { hour, today: amount, last_week: 0 }].sort((a, b) => a.hour - b.hour);
-  const by_store = d.by_store.some((s) => s.store === store)
-    ? d.by_store.map((s) => (s.store === store ? { ...s, today: s.today + amount } : s))
-    : [...d.by_store, { store, today: amount, last_week: 0 }];
+interface Change {
+  store: string;
+  cashier: string | null;
+  hour: number;
+  /** Signed: a sale adds its total, a return takes its refund off. */
+  amount: number;
+  sale: boolean;
+  items: number;
+}
+
+function addToday(d: Dashboard, c: Change): Dashboard {
+  const t = d.today;
+  const today = c.sale
+    ? { ...t, sales: t.sales + 1, items: t.items + c.items, gross: t.gross + c.amount, net: t.net + c.amount }
+    : { ...t, returns: t.returns + 1, refunds: t.refunds - c.amount, net: t.net + c.amount };
+  const by_hour = d.by_hour.some((h) => h.hour === c.hour)
+    ? d.by_hour.map((h) => (h.hour === c.hour ? { ...h, today: h.today + c.amount } : h))
+    : [...d.by_hour, { hour: c.hour, today: c.amount, last_week: 0 }].sort((a, b) => a.hour - b.hour);
+  const sales = c.sale ? 1 : 0;
+  const by_store = d.by_store.some((s) => s.store === c.store)
+    ? d.by_store.map((s) => (s.store === c.store ? { ...s, today: s.today + c.amount, sales: s.sales + sales } : s))
+    : [...d.by_store, { store: c.store, name: null, sales, today: c.amount, last_week: 0 }];
   let by_cashier = d.by_cashier;
-  if (cashier) {
-    by_cashier = d.by_cashier.some((c) => c.cashier === cashier)
-      ? d.by_cashier.map((c) =>
-          c.cashier === cashier
-            ? { ...c, amount: c.amount + amount, count: c.count + (sale ? 1 : 0) }
-            : c,
+  if (c.cashier) {
+    const mine = (x: Dashboard["by_cashier"][number]) => x.cashier === c.cashier && x.store === c.store;
+    by_cashier = d.by_cashier.some(mine)
+      ? d.by_cashier.map((x) =>
+          mine(x) ? { ...x, revenue: x.revenue + c.amount, sales: x.sales + sales, items: x.items + c.items } : x,
         )
-      : [...d.by_cashier, { cashier, store, amount, count: sale ? 1 : 0 }];
+      : [...d.by_cashier, { store: c.store, cashier: c.cashier, sales, items: c.items, revenue: c.amount }];
   }
-  return { ...d, totals, by_hour, by_store, by_cashier };
+  return { ...d, today, by_hour, by_store, by_cashier };
 }
 
 /** Fold one event (or a fresh /dashboard answer) into the state. */
@@ -96,14 +103,14 @@ export function reduce(
       const feed = [item, ...state.feed].slice(0, FEED_MAX);
       let dashboard = state.dashboard;
       if (dashboard && dateInOffset(action.sold_at_ms, ctx.offset) === ctx.date) {
-        dashboard = addToday(
-          dashboard,
-          action.store,
-          action.cashier,
-          hourInOffset(action.sold_at_ms, ctx.offset),
-          action.total,
-          true,
-        );
+        dashboard = addToday(dashboard, {
+          store: action.store,
+          cashier: action.cashier,
+          hour: hourInOffset(action.sold_at_ms, ctx.offset),
+          amount: action.total,
+          sale: true,
+          items: action.items,
+        });
       }
       return { ...state, feed, dashboard, events: state.events + 1 };
     }
@@ -123,14 +130,14 @@ export function reduce(
       };
       let dashboard = state.dashboard;
       if (dashboard && dateInOffset(action.returned_at_ms, ctx.offset) === ctx.date) {
-        dashboard = addToday(
-          dashboard,
-          action.store,
-          null,
-          hourInOffset(action.returned_at_ms, ctx.offset),
-          -action.total_refund,
-          false,
-        );
+        dashboard = addToday(dashboard, {
+          store: action.store,
+          cashier: null,
+          hour: hourInOffset(action.returned_at_ms, ctx.offset),
+          amount: -action.total_refund,
+          sale: false,
+          items: 0,
+        });
       }
       return {
         ...state,

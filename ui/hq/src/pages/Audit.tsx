@@ -27,6 +27,14 @@ const ACTIONS = [
   "member.create",
 ];
 
+/** The free-JSON detail of an entry as one line. */
+export function detailText(detail: unknown): string {
+  if (detail === null || detail === undefined) return "";
+  if (typeof detail === "string") return detail;
+  if (typeof detail === "object" && Object.keys(detail).length === 0) return "";
+  return JSON.stringify(detail);
+}
+
 export function AuditPage() {
   const { t, lang } = useSession();
   const [user, setUser] = useState("");
@@ -74,7 +82,7 @@ export function AuditPage() {
             { key: "user", label: t("audit.user"), render: (e) => e.username ?? "—" },
             { key: "action", label: t("audit.action"), render: (e) => <Badge tone={e.action === "login.failed" ? "bad" : "info"}>{e.action}</Badge> },
             { key: "target", label: t("audit.target"), render: (e) => <span class="mono small">{e.target ?? ""}</span> },
-            { key: "detail", label: t("audit.detail"), render: (e) => <span class="small">{e.detail ?? ""}</span> },
+            { key: "detail", label: t("audit.detail"), render: (e) => <span class="small mono">{detailText(e.detail)}</span> },
           ]}
         />
         <div class="pager">

@@ -79,10 +79,11 @@ export function DashboardPage() {
   }, []);
 
   const d = state.dashboard;
-  const cur = d?.currency ?? currency;
-  const today = d?.totals.today ?? { amount: 0, count: 0 };
-  const lastWeek = d?.totals.last_week ?? { amount: 0, count: 0 };
-  const change = lastWeek.amount > 0 ? today.amount / lastWeek.amount - 1 : null;
+  const cur = currency;
+  const zero = { sales: 0, returns: 0, items: 0, gross: 0, refunds: 0, net: 0 };
+  const today = d?.today ?? zero;
+  const lastWeek = d?.last_week ?? zero;
+  const change = lastWeek.net > 0 ? today.net / lastWeek.net - 1 : null;
 
   const hourChart = useMemo(() => {
     const hours = Array.from({ length: 24 }, (_, h) => h);
@@ -162,7 +163,7 @@ export function DashboardPage() {
         <Kpi
           testid="kpi-today"
           label={t("dash.sales_today")}
-          value={money(today.amount, cur)}
+          value={money(today.net, cur)}
           sub={
             change === null ? (
               t("dash.no_last_week")
@@ -173,11 +174,16 @@ export function DashboardPage() {
             )
           }
         />
-        <Kpi testid="kpi-count" label={t("dash.transactions")} value={num(today.count)} sub={t("dash.last_week_value", { v: num(lastWeek.count) })} />
+        <Kpi
+          testid="kpi-count"
+          label={t("dash.transactions")}
+          value={num(today.sales)}
+          sub={today.returns ? t("dash.returns_value", { n: num(today.returns), v: money(-today.refunds, cur) }) : t("dash.last_week_value", { v: num(lastWeek.sales) })}
+        />
         <Kpi
           label={t("dash.avg_basket")}
-          value={today.count ? money(Math.round(today.amount / today.count), cur) : "—"}
-          sub={lastWeek.count ? t("dash.last_week_value", { v: money(Math.round(lastWeek.amount / lastWeek.count), cur) }) : undefined}
+          value={today.sales ? money(Math.round(today.gross / today.sales), cur) : "—"}
+          sub={lastWeek.sales ? t("dash.last_week_value", { v: money(Math.round(lastWeek.gross / lastWeek.sales), cur) }) : undefined}
         />
         <Kpi label={t("dash.live_events")} value={num(state.events)} sub={t("dash.since_open")} />
       </div>
@@ -214,7 +220,7 @@ export function DashboardPage() {
               { key: "rank", label: "#", render: (_r, i) => i + 1, width: "2rem" },
               { key: "sku", label: t("common.product"), render: (r) => <ProductCell sku={r.sku} name={r.name} /> },
               { key: "qty", label: t("common.qty"), align: "right", render: (r) => num(r.qty) },
-              { key: "amount", label: t("common.amount"), align: "right", render: (r) => money(r.amount, cur) },
+              { key: "amount", label: t("common.amount"), align: "right", render: (r) => money(r.revenue, cur) },
             ]}
           />
         </Card>
@@ -222,13 +228,14 @@ export function DashboardPage() {
       <Card title={t("dash.by_cashier")}>
         <DataTable
           testid="by-cashier"
-          rows={[...(d?.by_cashier ?? [])].sort((a, b) => b.amount - a.amount)}
-          rowKey={(r) => `${r.store ?? ""}-${r.cashier}`}
+          rows={[...(d?.by_cashier ?? [])].sort((a, b) => b.revenue - a.revenue)}
+          rowKey={(r) => `${r.store}-${r.cashier}`}
           columns={[
             { key: "cashier", label: t("common.cashier"), render: (r) => r.cashier },
-            { key: "store", label: t("common.store"), render: (r) => r.store ?? "—" },
-            { key: "count", label: t("dash.transactions"), align: "right", render: (r) => num(r.count) },
-            { key: "amount", label: t("common.amount"), align: "right", render: (r) => money(r.amount, cur) },
+            { key: "store", label: t("common.store"), render: (r) => r.store },
+            { key: "count", label: t("dash.transactions"), align: "right", render: (r) => num(r.sales) },
+            { key: "items", label: t("sales.items"), align: "right", render: (r) => num(r.items) },
+            { key: "amount", label: t("common.amount"), align: "right", render: (r) => money(r.revenue, cur) },
           ]}
         />
       </Card>

@@ -14,11 +14,11 @@ import { canEdit } from "../roles";
 const SKU_PAGE = 50;
 const STORE_PAGE = 12;
 
-function storeCode(s: MatrixStore | string): string {
-  return typeof s === "string" ? s : s.code;
+function storeCode(s: MatrixStore): string {
+  return s.code;
 }
-function skuOf(s: MatrixSku | string): MatrixSku {
-  return typeof s === "string" ? { sku: s } : s;
+function skuOf(s: MatrixSku): MatrixSku {
+  return s;
 }
 
 export function InventoryPage() {
@@ -117,7 +117,7 @@ export function InventoryPage() {
               <tr>
                 <th>{t("common.sku")}</th>
                 {(m?.stores ?? []).map((st) => (
-                  <th key={storeCode(st)} class="ta-right">
+                  <th key={storeCode(st)} class="ta-right" title={st.name}>
                     {storeCode(st)}
                   </th>
                 ))}

@@ -7,13 +7,13 @@ import { api } from "../api/client";
 import type { MemberAnalytics, MemberPage } from "../api/pending";
 import { ChartView, PALETTE } from "../components/chart";
 import { Badge, Card, DataTable, ErrorBanner, Kpi, PageHeader, Pager, useAsync, useMoney, useNum, useSession } from "../components/ui";
-import { browserOffset, dateInOffset, formatDateTime, formatPercent } from "../format";
+import { browserOffset, dateInOffset, formatDateTime, formatMoneyCompact, formatPercent } from "../format";
 import { setQuery, useRoute } from "../router";
 
 const PAGE = 50;
 
 export function MembersPage() {
-  const { me, t, lang } = useSession();
+  const { me, t, lang, currency } = useSession();
   const money = useMoney();
   const num = useNum();
   const { query } = useRoute();
@@ -33,11 +33,11 @@ export function MembersPage() {
     () => ({
       type: "line" as const,
       data: {
-        labels: (a?.signups_by_day ?? []).map((d) => d.date.slice(5)),
+        labels: (a?.signups ?? []).map((d) => d.date.slice(5)),
         datasets: [
           {
             label: t("mem.signups"),
-            data: (a?.signups_by_day ?? []).map((d) => d.count),
+            data: (a?.signups ?? []).map((d) => d.count),
             borderColor: PALETTE[0],
             backgroundColor: "rgba(37,99,235,.12)",
             fill: true,
@@ -51,7 +51,7 @@ export function MembersPage() {
   );
 
   const ageBands = useMemo(() => {
-    const rows = a?.by_age_band ?? [];
+    const rows = a?.age_bands ?? [];
     const bands = [...new Set(rows.map((r) => r.band))];
     const cats = [...new Set(rows.map((r) => r.category))];
     return {
@@ -60,16 +60,16 @@ export function MembersPage() {
         labels: bands,
         datasets: cats.map((c, i) => ({
           label: c,
-          data: bands.map((b) => rows.find((r) => r.band === b && r.category === c)?.amount ?? 0),
+          data: bands.map((b) => rows.find((r) => r.band === b && r.category === c)?.revenue ?? 0),
           backgroundColor: PALETTE[i % PALETTE.length],
         })),
       },
       options: {
         plugins: { legend: { position: "bottom" as const } },
-        scales: { x: { stacked: true }, y: { stacked: true } },
+        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: (v: string | number) => formatMoneyCompact(Number(v), currency, lang) } } },
       },
     };
-  }, [a]);
+  }, [a, currency, lang]);
 
   return (
     <div data-testid="page-members">
@@ -77,8 +77,12 @@ export function MembersPage() {
       <ErrorBanner error={analytics.error} />
       <div class="kpis">
         <Kpi label={t("mem.total")} value={a ? num(a.members_total) : "—"} />
-        <Kpi label={t("mem.repeat_rate")} value={a ? formatPercent(a.repeat_rate, lang) : "—"} sub={t("mem.repeat_hint")} />
-        <Kpi label={t("mem.signups_30d")} value={a ? num(a.signups_by_day.reduce((s, d) => s + d.count, 0)) : "—"} />
+        <Kpi
+          label={t("mem.repeat_rate")}
+          value={a ? formatPercent(a.repeat_rate, lang) : "—"}
+          sub={a ? t("mem.repeat_of", { repeat: num(a.repeat_purchasers), buyers: num(a.purchasers) }) : t("mem.repeat_hint")}
+        />
+        <Kpi label={t("mem.signups_30d")} value={a ? num(a.signups.reduce((s, d) => s + d.count, 0)) : "—"} />
       </div>
       <div class="grid grid-2">
         <Card title={t("mem.signups")}>
@@ -110,12 +114,13 @@ export function MembersPage() {
           rowKey={(m) => m.id}
           columns={[
             { key: "name", label: t("common.name"), render: (m) => m.name ?? "—" },
-            { key: "phone", label: t("mem.phone"), render: (m) => <span class="mono">{m.phone}</span> },
+            { key: "phone", label: t("mem.phone"), render: (m) => <span class="mono">{m.phone ?? "—"}</span> },
             { key: "birth", label: t("mem.birth_year"), render: (m) => m.birth_year ?? "—" },
-            { key: "store", label: t("common.store"), render: (m) => m.store ?? "—" },
-            { key: "joined", label: t("mem.joined"), render: (m) => (m.joined_at_ms ? formatDateTime(m.joined_at_ms, lang) : "—") },
-            { key: "purchases", label: t("mem.purchases"), align: "right", render: (m) => (m.purchases !== undefined ? num(m.purchases) : "—") },
-            { key: "spent", label: t("mem.spent"), align: "right", render: (m) => (m.spent !== undefined ? money(m.spent) : "—") },
+            { key: "store", label: t("common.store"), render: (m) => m.home_store ?? "—" },
+            { key: "joined", label: t("mem.joined"), render: (m) => (m.signed_up_at_ms ? formatDateTime(m.signed_up_at_ms, lang) : "—") },
+            { key: "purchases", label: t("mem.purchases"), align: "right", render: (m) => num(m.purchases) },
+            { key: "spent", label: t("mem.spent"), align: "right", render: (m) => money(m.spent) },
+            { key: "last", label: t("mem.last_purchase"), render: (m) => (m.last_purchase_ms ? formatDateTime(m.last_purchase_ms, lang) : "—") },
             { key: "consent", label: t("mem.consent"), render: (m) => (m.marketing_consent ? <Badge tone="good">{t("common.yes")}</Badge> : <Badge tone="muted">{t("common.no")}</Badge>) },
           ]}
         />
