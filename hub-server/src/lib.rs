@@ -16,6 +16,7 @@
 //!   snapshot, upstream validation and acks, downstream pump, ping).
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
+//! - [`console`]: the HQ web console (`ui/hq/dist`, embedded) at `/`.
 //! - [`views`]: in-memory materialised stock for fast reads.
 //! - [`metrics`]: the Prometheus registry of one hub.
 //! - [`msgpack`]: locating the ops inside a `Push` frame's bytes.
@@ -27,6 +28,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod db;
 pub mod feed;
 pub mod metrics;

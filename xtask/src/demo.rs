@@ -354,6 +354,8 @@ impl Drop for DemoTill {
 
 /// Run the demo.
 pub fn run(args: DemoArgs) -> Result<()> {
+    // The hub serves the HQ console at `/`: build it first.
+    crate::ui::build()?;
     process::cargo(&["build", "--workspace", "--bins"])?;
     let data = args
         .data_dir
@@ -406,6 +408,7 @@ fn print_banner(url: &str, args: &DemoArgs, data: &Path, tills: &[DemoTill]) {
     println!();
     println!("Storelink demo is running");
     println!("  hub            {url}");
+    println!("  HQ console     {url}/   (log in as admin)");
     println!("  REST API       {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  health/metrics {url}/healthz  {url}/metrics");
     println!("  login          admin / {}", args.admin_password);
