@@ -11,6 +11,7 @@
 //! - `cargo xtask ui`    — the HQ console: `npm ci` when stale, Vite build.
 
 mod demo;
+mod demo_people;
 mod process;
 mod ui;
 
