@@ -351,6 +351,13 @@ pub struct LoginResponse {
     pub role: Role,
 }
 
+/// A password hash nobody knows, checked for unknown user names.
+fn dummy_hash() -> Option<&'static str> {
+    static HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::auth::hash_password(&random_token()).ok())
+        .as_deref()
+}
+
 /// The 429 answer: the JSON error with `retry_after_s`, and `Retry-After`.
 fn too_many_attempts(retry_after_s: u64) -> Response {
     let body = serde_json::json!({
@@ -435,6 +442,12 @@ pub async fn login(
         )
     };
     let Some(user) = user else {
+        // Same work as a wrong password, so timing does not reveal which names exist.
+        let password = req.password;
+        let _ = tokio::task::spawn_blocking(move || {
+            verify_password(&password, dummy_hash().unwrap_or_default())
+        })
+        .await;
         login_failed(&state, &req.username, None, ip, "unknown user").await;
         return Err(bad());
     };
