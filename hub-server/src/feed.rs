@@ -13,8 +13,9 @@
 //!   `sync_proto::wire::encode` (tested), and much cheaper when one op fans
 //!   out to many tills.
 //! - [`read_snapshot`] reads current state (catalog fields with their
-//!   winning HLC, the store's stock counter entries) in one read
-//!   transaction — never the history — in chunks.
+//!   winning HLC, the store's stock counter entries, and in `records` the
+//!   winning ops of its store's staff) in one read transaction — never the
+//!   history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -331,6 +332,7 @@ pub fn read_snapshot(
             .map_err(|e| HubError::Internal(format!("encoding snapshot: {e}")))?;
         chunk.catalog.clear();
         chunk.stock.clear();
+        chunk.records.clear();
         emit(bytes)
     };
     {
@@ -391,6 +393,10 @@ pub fn read_snapshot(
             }
         }
     }
+    // Winning ops of the LWW records the till needs: its store's staff.
+    chunk
+        .records
+        .extend(crate::accounts::snapshot_staff(&tx, store)?);
     flush(&mut chunk, true)?;
     tx.finish()?;
     Ok(at_cursor)

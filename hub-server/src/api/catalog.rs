@@ -135,6 +135,7 @@ pub fn product_fields(p: ProductInput) -> Result<(Sku, Vec<CatalogField>), Strin
         (status = 201, description = "Stored; catalog ops emitted", body = Product),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
     )
 )]
 pub async fn create_product(
@@ -142,6 +143,7 @@ pub async fn create_product(
     hq: Hq,
     ApiJson(req): ApiJson<ProductInput>,
 ) -> Result<(StatusCode, axum::Json<Product>), ApiError> {
+    hq.require_hq()?;
     let (sku, fields) = product_fields(req).map_err(ApiError::invalid)?;
     let mut product = Product {
         sku: sku.to_string(),
@@ -203,6 +205,7 @@ const MAX_REPORTED_ERRORS: usize = 1000;
         (status = 200, description = "Imported", body = ImportResult),
         (status = 400, description = "Missing or wrong header", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
     )
 )]
 pub async fn import_products(
@@ -210,6 +213,7 @@ pub async fn import_products(
     hq: Hq,
     body: Result<String, axum::extract::rejection::StringRejection>,
 ) -> Result<axum::Json<ImportResult>, ApiError> {
+    hq.require_hq()?;
     let body = body?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -347,7 +351,8 @@ pub struct ProductPage {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "Products", body = ProductPage),
               (status = 400, description = "Invalid query", body = ErrorBody),
-              (status = 401, description = "Not logged in", body = ErrorBody))
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Role or store not allowed", body = ErrorBody))
 )]
 pub async fn list_products(
     State(state): State<Arc<AppState>>,

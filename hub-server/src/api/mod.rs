@@ -7,13 +7,19 @@
 //! - [`catalog`]: products and CSV import.
 //! - [`stock`]: adjustments and stock queries.
 //! - [`sales`]: the sales report.
+//! - [`users`]: accounts and roles.
+//! - [`fleet`]: the till fleet, remote commands, the audit log.
+//! - [`events`]: the live event WebSocket.
 
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod events;
+pub mod fleet;
 pub mod sales;
 pub mod stock;
 pub mod stores;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -68,12 +74,21 @@ impl Modify for SecuritySchemes {
     info(title = "Storelink hub API", description = "HQ REST API of the Storelink hub. Tills sync over the WebSocket /sync/v1 (binary sync-proto frames)."),
     paths(
         auth::login,
+        auth::logout,
+        auth::me,
+        users::list,
+        users::create,
+        users::update,
+        fleet::list_tills,
+        fleet::create_command,
+        fleet::list_commands,
+        fleet::list_audit,
+        events::events_ws,
         stores::create_store,
         stores::list_stores,
         stores::create_enrolment_code,
         stores::enrol,
         stores::known_records,
-        stores::list_tills,
         stores::revoke_till,
         catalog::create_product,
         catalog::import_products,
@@ -88,6 +103,9 @@ impl Modify for SecuritySchemes {
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "HQ sessions"),
+        (name = "users", description = "Accounts and roles"),
+        (name = "audit", description = "The audit log"),
+        (name = "events", description = "Live events (WebSocket)"),
         (name = "stores", description = "Stores, warehouses and enrolment codes"),
         (name = "sync", description = "Till enrolment and sync helpers"),
         (name = "tills", description = "The till fleet"),
@@ -176,6 +194,16 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", axum::routing::patch(users::update))
+        .route(
+            "/tills/{actor}/commands",
+            post(fleet::create_command).get(fleet::list_commands),
+        )
+        .route("/audit", get(fleet::list_audit))
+        .route("/events", get(events::events_ws))
         .route(
             "/stores",
             post(stores::create_store).get(stores::list_stores),
@@ -186,7 +214,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/enrol", post(stores::enrol))
         .route("/sync/known-records", post(stores::known_records))
-        .route("/tills", get(stores::list_tills))
+        .route("/tills", get(fleet::list_tills))
         .route("/tills/{actor}/revoke", post(stores::revoke_till))
         .route(
             "/products",

@@ -222,11 +222,12 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "Sales", body = SalesReport),
               (status = 400, description = "Invalid query", body = ErrorBody),
-              (status = 401, description = "Not logged in", body = ErrorBody))
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Role or store not allowed", body = ErrorBody))
 )]
 pub async fn list_sales(
     State(state): State<Arc<AppState>>,
-    _hq: Hq,
+    hq: Hq,
     ApiQuery(q): ApiQuery<SalesQuery>,
 ) -> Result<axum::Json<SalesReport>, ApiError> {
     let store = match q.store.filter(|s| !s.is_empty()) {
@@ -237,6 +238,7 @@ pub async fn list_sales(
         ),
         None => None,
     };
+    let store = hq.scope_store(store)?;
     let time = |v: Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
         v.filter(|s| !s.is_empty())
             .map(|s| {

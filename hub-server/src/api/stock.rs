@@ -57,6 +57,7 @@ pub struct Adjustment {
         (status = 201, description = "Stored; op emitted to the location's tills", body = Adjustment),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
         (status = 404, description = "Unknown location", body = ErrorBody),
     )
 )]
@@ -69,6 +70,7 @@ pub async fn create_adjustment(
         .location
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    hq.require_store_access(location.as_str())?;
     let sku: Sku = req
         .sku
         .parse()
@@ -209,11 +211,12 @@ pub enum StockAnswer {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "With sku: SkuStock; without: StockPage", body = StockAnswer),
               (status = 400, description = "Invalid query", body = ErrorBody),
-              (status = 401, description = "Not logged in", body = ErrorBody))
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Role or store not allowed", body = ErrorBody))
 )]
 pub async fn get_stock(
     State(state): State<Arc<AppState>>,
-    _hq: Hq,
+    hq: Hq,
     ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<axum::Json<StockAnswer>, ApiError> {
     let location = match q.location.filter(|l| !l.is_empty()) {
@@ -224,11 +227,18 @@ pub async fn get_stock(
         ),
         None => None,
     };
+    let location = hq.scope_store(location)?;
     if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
         let sku: Sku = sku
             .parse()
             .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
-        let all = state.stock.get(sku.as_str());
+        // A store manager's chain total is their store's: other stores are not theirs to see.
+        let all: Vec<_> = state
+            .stock
+            .get(sku.as_str())
+            .into_iter()
+            .filter(|(l, _)| hq.can_see_store(l))
+            .collect();
         let chain_total = all.iter().map(|(_, q)| q).sum();
         let locations = all
             .into_iter()
