@@ -170,9 +170,51 @@ pub fn build() -> Result<()> {
     } else {
         eprintln!("ui: node_modules is current with package-lock.json");
     }
+    if dist_current(&dir) {
+        eprintln!("ui: dist is newer than every source file; not rebuilt");
+        return Ok(());
+    }
     npm(&["run", "build"])?;
     eprintln!("ui: built {}", dir.join("dist").display());
     Ok(())
+}
+
+/// The newest modification time of any file under `path` (or of `path`).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+/// Whether `dist/index.html` is newer than the console's sources and
+/// configuration. Rebuilding only then keeps the hub from recompiling (it
+/// embeds `dist`) when nothing in the console changed.
+fn dist_current(dir: &Path) -> bool {
+    let Some(built) = std::fs::metadata(dir.join("dist").join("index.html"))
+        .and_then(|m| m.modified())
+        .ok()
+    else {
+        return false;
+    };
+    let inputs = [
+        "src",
+        "public",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ];
+    inputs
+        .iter()
+        .filter_map(|i| newest(&dir.join(i)))
+        .all(|t| t <= built)
 }
 
 /// The console's unit tests (vitest).
