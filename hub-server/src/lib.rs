@@ -17,6 +17,8 @@
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
 //! - [`views`]: in-memory materialised stock for fast reads.
+//! - [`reports`]: report tables (sales by hour/day/SKU/cashier, stock history,
+//!   members, price rules) kept by the writer on apply.
 //! - [`metrics`]: the Prometheus registry of one hub.
 //! - [`msgpack`]: locating the ops inside a `Push` frame's bytes.
 //!
@@ -31,6 +33,7 @@ pub mod db;
 pub mod feed;
 pub mod metrics;
 pub mod msgpack;
+pub mod reports;
 pub mod settings;
 pub mod sync_ws;
 pub mod views;

@@ -12,6 +12,7 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
+use super::access::{HqAccess, audit};
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::{AppState, HubError};
@@ -69,6 +70,7 @@ pub async fn create_adjustment(
         .location
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    hq.require_store_access(location.as_str())?;
     let sku: Sku = req
         .sku
         .parse()
@@ -104,6 +106,7 @@ pub async fn create_adjustment(
     }
     let delta = req.delta;
     let (loc2, sku2) = (location.clone(), sku.clone());
+    let hq2 = hq.clone();
     let (op, qty) = state
         .writer
         .call(1, move |ap| {
@@ -118,6 +121,14 @@ pub async fn create_adjustment(
                     format!("no store or warehouse {loc2}"),
                 ));
             }
+            ap.set_hq_user(&hq2.username);
+            audit(
+                ap,
+                &hq2,
+                "stock.adjust",
+                &format!("{loc2}/{sku2}"),
+                serde_json::json!({"delta": delta, "reason": reason.as_str()}),
+            )?;
             ap.hub_stock_move(loc2, sku2, delta, reason, note)
         })
         .await?;
@@ -213,7 +224,7 @@ pub enum StockAnswer {
 )]
 pub async fn get_stock(
     State(state): State<Arc<AppState>>,
-    _hq: Hq,
+    hq: Hq,
     ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<axum::Json<StockAnswer>, ApiError> {
     let location = match q.location.filter(|l| !l.is_empty()) {
@@ -224,6 +235,7 @@ pub async fn get_stock(
         ),
         None => None,
     };
+    let location = hq.store_filter(location)?;
     if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
         let sku: Sku = sku
             .parse()
