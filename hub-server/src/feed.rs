@@ -13,8 +13,9 @@
 //!   `sync_proto::wire::encode` (tested), and much cheaper when one op fans
 //!   out to many tills.
 //! - [`read_snapshot`] reads current state (catalog fields with their
-//!   winning HLC, the store's stock counter entries) in one read
-//!   transaction — never the history — in chunks.
+//!   winning HLC, the store's stock counter entries, and the winning ops of
+//!   members and live price rules as `records`) in one read transaction —
+//!   never the history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -331,6 +332,7 @@ pub fn read_snapshot(
             .map_err(|e| HubError::Internal(format!("encoding snapshot: {e}")))?;
         chunk.catalog.clear();
         chunk.stock.clear();
+        chunk.records.clear();
         emit(bytes)
     };
     {
@@ -391,6 +393,14 @@ pub fn read_snapshot(
             }
         }
     }
+    // H2: members and price rules, as their winning ops.
+    crate::reports::snapshot_records(&tx, crate::now_ms(), |op| {
+        chunk.records.push(op);
+        if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
+            flush(&mut chunk, false)?;
+        }
+        Ok(())
+    })?;
     flush(&mut chunk, true)?;
     tx.finish()?;
     Ok(at_cursor)

@@ -55,6 +55,7 @@ pub struct Product {
     /// Display name.
     pub name: Option<String>,
     /// Unit price.
+    #[ts(type = "number | null")]
     pub price: Option<i64>,
     /// Barcode.
     pub barcode: Option<String>,
@@ -69,6 +70,7 @@ pub struct Product {
     /// Sellable.
     pub active: bool,
     /// Price in force now (a price rule's, else `price`).
+    #[ts(type = "number | null")]
     pub current_price: Option<i64>,
     /// Label of the price rule in force now, if any.
     pub price_label: Option<String>,
@@ -561,6 +563,7 @@ pub struct ProductPatch {
     /// Display name.
     pub name: Option<String>,
     /// Catalog price in minor units.
+    #[ts(type = "number | null")]
     pub price: Option<i64>,
     /// Barcode; `""` removes it.
     pub barcode: Option<String>,

@@ -36,6 +36,7 @@ pub struct PriceRuleInput {
     /// Every SKU of this style (give this or `skus`).
     pub style: Option<String>,
     /// Price in minor units while the rule applies.
+    #[ts(type = "number")]
     pub price: i64,
     /// Start (ms since epoch, inclusive).
     #[ts(type = "number")]
@@ -57,6 +58,7 @@ pub struct PriceRuleJson {
     /// SKU.
     pub sku: String,
     /// Price while it applies.
+    #[ts(type = "number")]
     pub price: i64,
     /// Start (inclusive).
     #[ts(type = "number")]

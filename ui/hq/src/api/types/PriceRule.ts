@@ -15,7 +15,7 @@ sku: string,
 /**
  * Price while it applies.
  */
-price: bigint, 
+price: number, 
 /**
  * Start (inclusive).
  */

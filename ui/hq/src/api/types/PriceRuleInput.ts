@@ -15,7 +15,7 @@ style: string | null,
 /**
  * Price in minor units while the rule applies.
  */
-price: bigint, 
+price: number, 
 /**
  * Start (ms since epoch, inclusive).
  */

@@ -15,7 +15,7 @@ name: string | null,
 /**
  * Unit price.
  */
-price: bigint | null, 
+price: number | null, 
 /**
  * Barcode.
  */
@@ -43,7 +43,7 @@ active: boolean,
 /**
  * Price in force now (a price rule's, else `price`).
  */
-current_price: bigint | null, 
+current_price: number | null, 
 /**
  * Label of the price rule in force now, if any.
  */

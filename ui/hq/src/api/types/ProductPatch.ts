@@ -11,7 +11,7 @@ name: string | null,
 /**
  * Catalog price in minor units.
  */
-price: bigint | null, 
+price: number | null, 
 /**
  * Barcode; `""` removes it.
  */
