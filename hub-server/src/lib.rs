@@ -16,6 +16,7 @@
 //!   snapshot, upstream validation and acks, downstream pump, ping).
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
+//! - [`audit`]: the audit log of admin actions.
 //! - [`views`]: in-memory materialised stock for fast reads.
 //! - [`reports`]: report tables (sales by hour/day/SKU/cashier, stock history,
 //!   members, price rules) kept by the writer on apply.
@@ -28,6 +29,7 @@
 //! twice changes nothing.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod feed;

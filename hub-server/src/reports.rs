@@ -490,6 +490,63 @@ pub fn price_rule(
     Ok(())
 }
 
+/// A stock cell whose level just got worse (the live `stock_alert` event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossedAlert {
+    /// Location code.
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Quantity now.
+    pub qty: i64,
+    /// Below zero (else low: 0 to the threshold).
+    pub negative: bool,
+}
+
+fn level(qty: i64, threshold: i64) -> u8 {
+    if qty < 0 {
+        2
+    } else if qty <= threshold {
+        1
+    } else {
+        0
+    }
+}
+
+/// Cells changed by `deltas` (already applied to `view`) that became low
+/// (from above `threshold`) or negative. Called by the writer after a commit
+/// to publish `stock_alert` events.
+pub fn crossed_alerts(
+    view: &crate::views::StockView,
+    deltas: &[(String, String, i64)],
+    threshold: i64,
+) -> Vec<CrossedAlert> {
+    if deltas.is_empty() {
+        return Vec::new();
+    }
+    let mut net: HashMap<(&str, &str), i64> = HashMap::new();
+    for (location, sku, d) in deltas {
+        *net.entry((location.as_str(), sku.as_str())).or_default() += d;
+    }
+    view.read(|map| {
+        let mut out: Vec<CrossedAlert> = net
+            .into_iter()
+            .filter_map(|((location, sku), d)| {
+                let after = map.get(sku).and_then(|m| m.get(location)).copied()?;
+                let (was, now) = (level(after - d, threshold), level(after, threshold));
+                (now > was).then(|| CrossedAlert {
+                    location: location.to_owned(),
+                    sku: sku.to_owned(),
+                    qty: after,
+                    negative: now == 2,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.location, &a.sku).cmp(&(&b.location, &b.sku)));
+        out
+    })
+}
+
 /// The winning ops of the LWW records every new till needs (all member
 /// fields; price rules neither cancelled nor over by `now_ms`), in log
 /// order, read on `conn` (the snapshot's read transaction).
@@ -529,6 +586,36 @@ pub fn snapshot_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_fire_when_a_cell_crosses_into_low_or_negative() {
+        let view = crate::views::StockView::default();
+        let d = |l: &str, s: &str, n: i64| (l.to_owned(), s.to_owned(), n);
+        let first = [d("GN01", "A", 10), d("GN01", "B", 2), d("HD02", "A", 5)];
+        view.apply(&first);
+        // B went from 0 to 2: low before and after, no alert.
+        assert_eq!(crossed_alerts(&view, &first, 3), vec![]);
+        let second = [d("GN01", "A", -8), d("GN01", "B", -3), d("HD02", "A", -1)];
+        view.apply(&second);
+        let got = crossed_alerts(&view, &second, 3);
+        assert_eq!(
+            got,
+            vec![
+                CrossedAlert {
+                    location: "GN01".into(),
+                    sku: "A".into(),
+                    qty: 2,
+                    negative: false
+                },
+                CrossedAlert {
+                    location: "GN01".into(),
+                    sku: "B".into(),
+                    qty: -1,
+                    negative: true
+                },
+            ]
+        );
+    }
 
     #[test]
     fn local_days_follow_the_offset() {

@@ -1,43 +1,32 @@
-//! Role checks of the H2 console endpoints and the audit call they make.
+//! Role guards of the H2 console endpoints, with the names and signatures
+//! H1 published for the role-aware `Hq` (see `/work/notes/contract.md`,
+//! "H1 API").
 //!
-//! TEMPORARY SEAM (H2, issue 4): the role-aware `Hq` extractor with
-//! `store`, `require_store_access`, `visible_stores` and `audit::record` are
-//! built by H1 on another branch. Until that is merged, the H2 handlers call
-//! the guard functions of [`HqAccess`] (named as in the contract) and
-//! [`audit`] here; the lead replaces this file's bodies with H1's. Roles
+//! TEMPORARY SEAM (H2, issue 4): until H1's `Hq` (with `store` and these
+//! guards as inherent methods) is merged, the H2 handlers call them through
+//! the [`HqAccess`] trait here. At the merge, delete this file and the
+//! `use super::access::HqAccess;` lines: the calls stay as they are. Roles
 //! (DESIGN §4): `hq_admin` and `hq_staff` see the whole chain;
 //! `store_manager` sees and changes only its own store; `cashier` and
 //! `driver` have no console access.
 
-use serde_json::Value;
+use axum::http::StatusCode;
 
 use super::auth::Hq;
 use super::error::ApiError;
-use crate::HubError;
-use crate::writer::Apply;
-use axum::http::StatusCode;
-
-/// Which stores a user may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visible {
-    /// Every store and warehouse.
-    All,
-    /// Only this store.
-    Store(String),
-}
 
 fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
 
-/// The guards the H2 handlers use (contract names).
+/// The guards (H1's names), over a role and an optional store.
 pub trait HqAccess {
     /// Role name.
     fn role_name(&self) -> &str;
     /// The store of a store-bound role.
     fn own_store(&self) -> Option<String>;
 
-    /// Any console role (HQ or a store manager).
+    /// Any console role (refuses cashier and driver).
     fn require_console(&self) -> Result<(), ApiError> {
         match self.role_name() {
             "hq_admin" | "hq_staff" => Ok(()),
@@ -47,7 +36,7 @@ pub trait HqAccess {
         }
     }
 
-    /// HQ roles only (catalog, prices, chain-wide changes).
+    /// Head office only (hq_admin, hq_staff): catalog and prices.
     fn require_hq(&self) -> Result<(), ApiError> {
         match self.role_name() {
             "hq_admin" | "hq_staff" => Ok(()),
@@ -57,36 +46,43 @@ pub trait HqAccess {
         }
     }
 
-    /// Stores the user may see.
-    fn visible_stores(&self) -> Result<Visible, ApiError> {
-        self.require_console()?;
-        match self.own_store() {
-            Some(s) if self.role_name() == "store_manager" => Ok(Visible::Store(s)),
-            _ => Ok(Visible::All),
+    /// May change stock (hq_admin, hq_staff, store_manager).
+    fn require_writer(&self) -> Result<(), ApiError> {
+        self.require_console()
+    }
+
+    /// Stores the user sees: `None` = all.
+    fn visible_stores(&self) -> Option<Vec<String>> {
+        match (self.role_name(), self.own_store()) {
+            ("hq_admin" | "hq_staff", _) => None,
+            (_, Some(s)) => Some(vec![s]),
+            (_, None) => Some(Vec::new()),
         }
     }
 
     /// Refuse a store the user may not see or change.
     fn require_store_access(&self, store: &str) -> Result<(), ApiError> {
-        match self.visible_stores()? {
-            Visible::All => Ok(()),
-            Visible::Store(own) if own == store => Ok(()),
-            Visible::Store(own) => Err(forbidden(format!(
-                "a store manager of {own} cannot see or change {store}"
+        self.require_console()?;
+        match self.visible_stores() {
+            None => Ok(()),
+            Some(own) if own.iter().any(|s| s == store) => Ok(()),
+            Some(_) => Err(forbidden(format!(
+                "this account cannot see or change {store}"
             ))),
         }
     }
 
     /// The store filter to apply: the requested one (checked), or the
     /// user's own store for a store manager who asked for none.
-    fn store_filter(&self, requested: Option<String>) -> Result<Option<String>, ApiError> {
-        match (self.visible_stores()?, requested) {
+    fn scope_store(&self, requested: Option<String>) -> Result<Option<String>, ApiError> {
+        self.require_console()?;
+        match (self.visible_stores(), requested) {
             (_, Some(s)) => {
                 self.require_store_access(&s)?;
                 Ok(Some(s))
             }
-            (Visible::All, None) => Ok(None),
-            (Visible::Store(own), None) => Ok(Some(own)),
+            (None, None) => Ok(None),
+            (Some(own), None) => Ok(own.into_iter().next()),
         }
     }
 }
@@ -100,21 +96,6 @@ impl HqAccess for Hq {
         // H1's `Hq` carries `store`; until then no session is store-bound.
         None
     }
-}
-
-/// Record an admin action in the audit log, inside the writer job that
-/// makes the change. Shaped like H1's `audit::record`; until it is merged,
-/// the entry goes to the log (target `audit`).
-pub fn audit(
-    ap: &mut Apply<'_, '_>,
-    hq: &Hq,
-    action: &'static str,
-    target: &str,
-    detail: Value,
-) -> Result<(), HubError> {
-    let _ = ap;
-    tracing::info!(target: "audit", user = %hq.username, action, target, %detail, "admin action");
-    Ok(())
 }
 
 #[cfg(test)]
@@ -135,20 +116,22 @@ mod tests {
     #[test]
     fn store_managers_see_only_their_store_and_others_nothing() {
         let admin = User("hq_admin", None);
-        assert_eq!(admin.visible_stores().expect("ok"), Visible::All);
-        assert_eq!(admin.store_filter(None).expect("ok"), None);
+        assert_eq!(admin.visible_stores(), None);
+        assert_eq!(admin.scope_store(None).expect("ok"), None);
         let mgr = User("store_manager", Some("GN01"));
-        assert_eq!(mgr.store_filter(None).expect("ok"), Some("GN01".into()));
+        assert_eq!(mgr.scope_store(None).expect("ok"), Some("GN01".into()));
         assert!(mgr.require_store_access("GN01").is_ok());
+        assert!(mgr.require_writer().is_ok());
         let e = mgr
-            .store_filter(Some("HD02".into()))
+            .scope_store(Some("HD02".into()))
             .expect_err("other store");
         assert_eq!((e.status.as_u16(), e.code), (403, "forbidden"));
         assert!(mgr.require_hq().is_err());
         for role in ["cashier", "driver"] {
             let u = User(role, Some("GN01"));
             assert_eq!(u.require_console().expect_err("no console").status, 403);
-            assert!(u.visible_stores().is_err());
+            assert!(u.scope_store(None).is_err());
+            assert!(u.require_store_access("GN01").is_err());
         }
         assert!(User("store_manager", None).require_console().is_err());
         assert!(User("hq_staff", None).require_hq().is_ok());

@@ -18,9 +18,10 @@ use sync_proto::validate::{MAX_AMOUNT, MAX_TEXT};
 use sync_proto::{CatalogField, CatalogSet, OpBody, Scope, Sku};
 use utoipa::ToSchema;
 
-use super::access::{HqAccess, audit};
+use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::audit::{self, actions};
 use crate::{AppState, HubError, now_ms};
 
 /// A product (one sellable variant) to create or update.
@@ -169,10 +170,10 @@ pub async fn create_product(
     state
         .writer
         .call(n, move |ap| {
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "product.create",
+                actions::PRODUCT_CREATE,
                 sku.as_str(),
                 serde_json::json!({}),
             )?;
@@ -340,10 +341,10 @@ pub async fn import_products(
         state
             .writer
             .call(1, move |ap| {
-                audit(
-                    ap,
+                audit::record(
+                    ap.conn,
                     &hq2,
-                    "product.import",
+                    actions::PRODUCT_IMPORT,
                     "catalog",
                     serde_json::json!({"imported": imported, "errors": errors}),
                 )
@@ -679,10 +680,10 @@ pub async fn patch_product(
                     }),
                 )?;
             }
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "product.update",
+                actions::PRODUCT_UPDATE,
                 sku2.as_str(),
                 serde_json::json!({ "fields": changed }),
             )

@@ -21,11 +21,12 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
-use super::access::{HqAccess, Visible, audit};
+use super::access::HqAccess;
 use super::auth::Hq;
 use super::catalog::{PRODUCT_FILTER, ProductFilter};
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use super::reports::location_param;
+use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
 /// Default low-stock threshold.
@@ -116,7 +117,7 @@ pub async fn summary(
     hq: Hq,
     ApiQuery(q): ApiQuery<SummaryQuery>,
 ) -> Result<axum::Json<InventorySummary>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let threshold = threshold_param(q.threshold)?;
     let locs = state.reads.read(|c| locations(c)).await?;
     let kinds: HashMap<String, bool> = locs
@@ -242,7 +243,8 @@ pub async fn matrix(
     hq: Hq,
     ApiQuery(q): ApiQuery<MatrixQuery>,
 ) -> Result<axum::Json<StockMatrix>, ApiError> {
-    let visible = hq.visible_stores()?;
+    hq.require_console()?;
+    let visible = hq.visible_stores();
     let wanted: Option<HashSet<String>> = match q.stores.filter(|s| !s.trim().is_empty()) {
         Some(list) => {
             let mut set = HashSet::new();
@@ -321,10 +323,7 @@ pub async fn matrix(
         .await?;
     let locs: Vec<LocationInfo> = locs
         .into_iter()
-        .filter(|l| match &visible {
-            Visible::All => true,
-            Visible::Store(own) => own == &l.code,
-        })
+        .filter(|l| visible.as_ref().is_none_or(|v| v.contains(&l.code)))
         .filter(|l| wanted.as_ref().is_none_or(|w| w.contains(&l.code)))
         .filter(|l| kind.as_ref().is_none_or(|k| k == &l.kind))
         .collect();
@@ -447,7 +446,7 @@ pub async fn alerts(
     hq: Hq,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<axum::Json<AlertPage>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let level = match q.level.as_deref().filter(|l| !l.is_empty()) {
         None => None,
         Some("low") => Some(false),
@@ -600,6 +599,7 @@ pub async fn create_stocktake(
         .trim()
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    hq.require_writer()?;
     hq.require_store_access(location.as_str())?;
     if req.counts.is_empty() || req.counts.len() > 5000 {
         return Err(ApiError::invalid("counts must list 1-5000 SKUs"));
@@ -718,10 +718,10 @@ pub async fn create_stocktake(
                     delta,
                 });
             }
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "stocktake.create",
+                actions::STOCKTAKE_CREATE,
                 loc2.as_str(),
                 serde_json::json!({"id": id.to_string(), "lines": lines.len(), "moves": moves}),
             )?;
@@ -806,7 +806,7 @@ pub async fn movements(
     hq: Hq,
     ApiQuery(q): ApiQuery<MovementsQuery>,
 ) -> Result<axum::Json<MovementPage>, ApiError> {
-    let location = hq.store_filter(location_param(q.location)?)?;
+    let location = hq.scope_store(location_param(q.location)?)?;
     let sku = match q.sku.filter(|s| !s.is_empty()) {
         Some(s) => Some(
             s.parse::<Sku>()

@@ -20,10 +20,11 @@ use sync_proto::{OpBody, Scope, StoreId};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::access::{HqAccess, Visible, audit};
+use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use super::reports::{api_to_hub, civil_from_days, date_text, location_param, parse_date, today};
+use crate::audit::{self, actions};
 use crate::reports::{DAY_MS, report_offset_min};
 use crate::{AppState, HubError, now_ms};
 
@@ -116,7 +117,7 @@ pub async fn list_members(
     hq: Hq,
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> Result<axum::Json<MemberPage>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit must be 1..=1000"));
@@ -209,14 +210,9 @@ pub async fn create_member(
     hq: Hq,
     ApiJson(req): ApiJson<MemberInput>,
 ) -> Result<(StatusCode, axum::Json<Member>), ApiError> {
-    let store = match (hq.visible_stores()?, location_param(req.store)?) {
-        (Visible::Store(own), None) => Some(own),
-        (_, Some(s)) => {
-            hq.require_store_access(&s)?;
-            Some(s)
-        }
-        (Visible::All, None) => None,
-    };
+    hq.require_writer()?;
+    // A store manager's members belong to their store; HQ may name one.
+    let store = hq.scope_store(location_param(req.store)?)?;
     let phone = normalise_phone(&req.phone).map_err(|e| ApiError::invalid(e.to_string()))?;
     let id = member_id_for_phone(&phone).map_err(|e| ApiError::invalid(e.to_string()))?;
     let name = req.name.trim().to_owned();
@@ -285,10 +281,10 @@ pub async fn create_member(
                     OpBody::MemberSet(MemberSet { member: id, field }),
                 )?;
             }
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "member.create",
+                actions::MEMBER_CREATE,
                 &id.to_string(),
                 serde_json::json!({"phone": phone2}),
             )
@@ -387,7 +383,7 @@ pub async fn member_analytics(
     hq: Hq,
     ApiQuery(q): ApiQuery<MemberAnalyticsQuery>,
 ) -> Result<axum::Json<MemberAnalytics>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let to =
         q.to.filter(|s| !s.is_empty())
             .as_deref()

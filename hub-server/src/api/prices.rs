@@ -19,9 +19,10 @@ use sync_proto::{OpBody, Scope, Sku};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::access::{HqAccess, audit};
+use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::audit::{self, actions};
 use crate::{AppState, HubError, now_ms};
 
 /// Most SKUs one request may put on a rule.
@@ -240,10 +241,9 @@ pub async fn create_price_rules(
                 out.push(rule);
             }
             let targets: Vec<String> = out.iter().map(|r| r.sku.to_string()).collect();
-            audit(
-                ap,
+            audit::record(ap.conn,
                 &hq2,
-                "price_rule.create",
+                actions::PRICE_RULE_CREATE,
                 &targets.join(","),
                 serde_json::json!({"price": price, "valid_from_ms": from, "valid_to_ms": to, "label": label, "rules": out.len()}),
             )?;
@@ -390,10 +390,10 @@ pub async fn cancel_price_rule(
             }
             rule.cancelled = true;
             ap.hub_op(Scope::Catalog, OpBody::PriceRule(rule.clone()))?;
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "price_rule.cancel",
+                actions::PRICE_RULE_CANCEL,
                 &id.to_string(),
                 serde_json::json!({"sku": rule.sku.as_str()}),
             )?;

@@ -316,7 +316,7 @@ pub async fn dashboard(
     hq: Hq,
     ApiQuery(q): ApiQuery<DashboardQuery>,
 ) -> Result<axum::Json<Dashboard>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let top = q.top.unwrap_or(10);
     if !(1..=100).contains(&top) {
         return Err(ApiError::invalid("top must be 1..=100"));
@@ -530,7 +530,7 @@ pub async fn sell_through(
     hq: Hq,
     ApiQuery(q): ApiQuery<SellThroughQuery>,
 ) -> Result<axum::Json<SellThrough>, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let to =
         q.to.filter(|s| !s.is_empty())
             .as_deref()
@@ -688,7 +688,7 @@ pub async fn export_sales(
     hq: Hq,
     ApiQuery(q): ApiQuery<SalesExportQuery>,
 ) -> Result<Response, ApiError> {
-    let store = hq.store_filter(location_param(q.store)?)?;
+    let store = hq.scope_store(location_param(q.store)?)?;
     let (from, to) = super::sales::time_range(q.from, q.to)?;
     let body = state
         .reads

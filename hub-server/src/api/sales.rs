@@ -270,7 +270,7 @@ pub async fn list_sales(
         ),
         None => None,
     };
-    let store = hq.store_filter(store)?;
+    let store = hq.scope_store(store)?;
     let cashier = q.cashier.filter(|s| !s.is_empty());
     if cashier.as_ref().is_some_and(|c| c.len() > 128) {
         return Err(ApiError::invalid("cashier is at most 128 bytes"));

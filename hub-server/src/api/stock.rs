@@ -12,9 +12,10 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
-use super::access::{HqAccess, audit};
+use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
 /// A stock change made at HQ.
@@ -70,6 +71,7 @@ pub async fn create_adjustment(
         .location
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    hq.require_writer()?;
     hq.require_store_access(location.as_str())?;
     let sku: Sku = req
         .sku
@@ -122,10 +124,10 @@ pub async fn create_adjustment(
                 ));
             }
             ap.set_hq_user(&hq2.username);
-            audit(
-                ap,
+            audit::record(
+                ap.conn,
                 &hq2,
-                "stock.adjust",
+                actions::STOCK_ADJUST,
                 &format!("{loc2}/{sku2}"),
                 serde_json::json!({"delta": delta, "reason": reason.as_str()}),
             )?;
@@ -235,7 +237,7 @@ pub async fn get_stock(
         ),
         None => None,
     };
-    let location = hq.store_filter(location)?;
+    let location = hq.scope_store(location)?;
     if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
         let sku: Sku = sku
             .parse()
