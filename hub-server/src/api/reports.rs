@@ -3,9 +3,11 @@
 //! `GET /api/v1/sales/export.csv`; plus the date, time-zone and CSV helpers
 //! the other H2 handlers share.
 //!
-//! Days are the hub's local business days (report offset, `+09:00` on a
-//! new hub, see `db/v3_analytics.sql`); a request naming another offset is
-//! refused rather than answered with misaligned days.
+//! Sales per hour are kept per UTC hour, so the dashboard's totals, hours
+//! and stores follow any whole-hour `tz` the console sends (the browser's);
+//! per-day tables (SKUs, cashiers, members) are kept per *business day* in
+//! the hub's report offset (`+09:00` on a new hub, see
+//! `db/v3_analytics.sql`), and answer for the same calendar date.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -137,21 +139,14 @@ pub fn parse_tz(s: &str) -> Result<i32, ApiError> {
     Ok(if b[0] == b'-' { -v } else { v })
 }
 
-/// The hub's report offset; a different requested `tz` is refused.
-pub fn check_tz(offset_min: i32, tz: Option<&str>) -> Result<(), ApiError> {
-    if let Some(tz) = tz.filter(|t| !t.is_empty())
-        && parse_tz(tz)? != offset_min
-    {
-        return Err(ApiError::bad_request(
-            "unsupported_tz",
-            format!(
-                "reports are kept in business days of {}; ask with tz={} (or without tz)",
-                tz_text(offset_min),
-                tz_text(offset_min)
-            ),
-        ));
+/// The offset (minutes) the hourly figures use for a requested `tz`:
+/// the hub's business offset when none is given; offsets that are not whole
+/// hours are taken down to the hour (sales are kept per UTC hour).
+pub fn hour_offset(business_min: i32, tz: Option<&str>) -> Result<i32, ApiError> {
+    match tz.filter(|t| !t.is_empty()) {
+        None => Ok(business_min.div_euclid(60) * 60),
+        Some(tz) => Ok(parse_tz(tz)?.div_euclid(60) * 60),
     }
-    Ok(())
 }
 
 /// Today's day number in the report offset.
@@ -166,7 +161,8 @@ pub struct DashboardQuery {
     pub date: Option<String>,
     /// One store (a store manager always gets their own).
     pub store: Option<String>,
-    /// UTC offset of the days, must be the hub's (`+09:00` by default).
+    /// UTC offset of the day and its hours, e.g. `+09:00` (default: the hub's
+    /// business offset); taken down to a whole hour.
     pub tz: Option<String>,
     /// Rows of `top_products` (default 10, at most 100).
     pub top: Option<u32>,
@@ -283,8 +279,10 @@ pub struct Dashboard {
     pub date: String,
     /// The same weekday a week earlier.
     pub last_week_date: String,
-    /// UTC offset of the days.
+    /// UTC offset of `date` and `by_hour` (whole hours).
     pub tz: String,
+    /// Offset of the business days of `top_products` and `by_cashier`.
+    pub business_tz: String,
     /// Store filter, if any.
     pub store: Option<String>,
     /// Totals of the day.
@@ -328,10 +326,10 @@ pub async fn dashboard(
         .reads
         .read(move |c| {
             let tx = c.transaction()?;
-            let offset = report_offset_min(&tx)?;
-            check_tz(offset, tz.as_deref()).map_err(api_to_hub)?;
+            let business = report_offset_min(&tx)?;
+            let offset = hour_offset(business, tz.as_deref()).map_err(api_to_hub)?;
             let day = day_param.unwrap_or_else(|| today(offset));
-            let d = build_dashboard(&tx, offset, day, store, top)?;
+            let d = build_dashboard(&tx, offset, business, day, store, top)?;
             tx.finish()?;
             Ok(d)
         })
@@ -352,10 +350,12 @@ fn first_hour(day: i64, offset_min: i32) -> i64 {
     (day * DAY_MS - i64::from(offset_min) * 60_000).div_euclid(HOUR_MS)
 }
 
-/// Compute the dashboard of `day` (reads only materialised tables).
+/// Compute the dashboard of `day` (reads only materialised tables): hours
+/// in `offset_min` (whole hours), SKUs and cashiers of business day `day`.
 pub fn build_dashboard(
     c: &rusqlite::Connection,
     offset_min: i32,
+    business_min: i32,
     day: i64,
     store: Option<String>,
     top: u32,
@@ -452,6 +452,7 @@ pub fn build_dashboard(
         date: date_text(day),
         last_week_date: date_text(last_week_day),
         tz: tz_text(offset_min),
+        business_tz: tz_text(business_min),
         store,
         today,
         last_week,
@@ -777,11 +778,11 @@ mod tests {
         assert_eq!(parse_tz("-05:30").expect("tz"), -330);
         assert_eq!(tz_text(-330), "-05:30");
         assert!(parse_tz("09:00").is_err());
-        assert!(check_tz(540, Some("+09:00")).is_ok());
-        assert_eq!(
-            check_tz(540, Some("+01:00")).expect_err("other").code,
-            "unsupported_tz"
-        );
+        assert_eq!(hour_offset(540, None).expect("tz"), 540);
+        assert_eq!(hour_offset(540, Some("+01:00")).expect("tz"), 60);
+        assert_eq!(hour_offset(540, Some("+05:30")).expect("tz"), 300);
+        assert_eq!(hour_offset(540, Some("-03:30")).expect("tz"), -240);
+        assert!(hour_offset(540, Some("+9")).is_err());
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         // Local midnight in +09:00 is 15:00 UTC the day before.
         assert_eq!(first_hour(1, 540) * HOUR_MS, DAY_MS - 9 * HOUR_MS);

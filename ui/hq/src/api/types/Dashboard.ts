@@ -18,9 +18,13 @@ date: string,
  */
 last_week_date: string, 
 /**
- * UTC offset of the days.
+ * UTC offset of `date` and `by_hour` (whole hours).
  */
 tz: string, 
+/**
+ * Offset of the business days of `top_products` and `by_cashier`.
+ */
+business_tz: string, 
 /**
  * Store filter, if any.
  */
