@@ -348,3 +348,54 @@ async fn price_rules_reach_tills_set_the_current_price_and_cancel() {
     );
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_every_console_data_endpoint() {
+    let hub = TestHub::start().await;
+    let (s, doc) = hub.get("openapi.json").await;
+    assert_eq!(s, 200);
+    for (path, method) in [
+        ("/api/v1/products", "get"),
+        ("/api/v1/products/{sku}", "patch"),
+        ("/api/v1/products/styles", "get"),
+        ("/api/v1/products/export.csv", "get"),
+        ("/api/v1/categories", "get"),
+        ("/api/v1/price-rules", "post"),
+        ("/api/v1/price-rules", "get"),
+        ("/api/v1/price-rules/{id}/cancel", "post"),
+        ("/api/v1/inventory/summary", "get"),
+        ("/api/v1/inventory/matrix", "get"),
+        ("/api/v1/inventory/alerts", "get"),
+        ("/api/v1/stocktakes", "post"),
+        ("/api/v1/stock/movements", "get"),
+        ("/api/v1/dashboard", "get"),
+        ("/api/v1/reports/sell-through", "get"),
+        ("/api/v1/sales/export.csv", "get"),
+        ("/api/v1/members", "get"),
+        ("/api/v1/members", "post"),
+        ("/api/v1/members/analytics", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(
+            op.is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+        assert!(
+            op["responses"]["400"].is_object() || op["responses"]["401"].is_object(),
+            "{method} {path}"
+        );
+    }
+    for schema in [
+        "Dashboard",
+        "StockMatrix",
+        "PriceRuleJson",
+        "Member",
+        "Stocktake",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema}"
+        );
+    }
+    hub.stop().await;
+}
