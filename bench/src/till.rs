@@ -55,6 +55,8 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
                     TenderRequest::rest(TenderKind::Card),
                 ],
                 cashier: None,
+                member_phone: None,
+                sold_at_ms: None,
             };
             let t = Instant::now();
             till.sell(&req)?;

@@ -13,9 +13,9 @@
 //!   `sync_proto::wire::encode` (tested), and much cheaper when one op fans
 //!   out to many tills.
 //! - [`read_snapshot`] reads current state (catalog fields with their
-//!   winning HLC, the store's stock counter entries, and the winning ops of
-//!   members and live price rules as `records`) in one read transaction —
-//!   never the history — in chunks.
+//!   winning HLC, the store's stock counter entries, and in `records` the
+//!   winning ops of its store's staff, of every member and of live price
+//!   rules) in one read transaction — never the history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -393,6 +393,10 @@ pub fn read_snapshot(
             }
         }
     }
+    // Winning ops of the LWW records the till needs: its store's staff.
+    chunk
+        .records
+        .extend(crate::accounts::snapshot_staff(&tx, store)?);
     // H2: members and price rules, as their winning ops.
     crate::reports::snapshot_records(&tx, crate::now_ms(), |op| {
         chunk.records.push(op);

@@ -16,11 +16,16 @@
 //!   snapshot, upstream validation and acks, downstream pump, ping).
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
+//! - [`console`]: the HQ web console (`ui/hq/dist`, embedded) at `/`.
 //! - [`audit`]: the audit log of admin actions.
 //! - [`views`]: in-memory materialised stock for fast reads.
 //! - [`reports`]: report tables (sales by hour/day/SKU/cashier, stock history,
 //!   members, price rules) kept by the writer on apply.
 //! - [`metrics`]: the Prometheus registry of one hub.
+//! - [`accounts`]: roles, users, login throttling, store staff (`StaffSet`).
+//! - [`audit`]: the audit log of admin actions.
+//! - [`fleet`]: the till fleet view and remote till commands.
+//! - [`events`]: the live event bus behind `GET /api/v1/events`.
 //! - [`msgpack`]: locating the ops inside a `Push` frame's bytes.
 //!
 //! Invariants: every change is an op in the log (HQ actions are ops of the
@@ -28,11 +33,15 @@
 //! after the transaction holding the ops has committed; applying an op
 //! twice changes nothing.
 
+pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod console;
 pub mod db;
+pub mod events;
 pub mod feed;
+pub mod fleet;
 pub mod metrics;
 pub mod msgpack;
 pub mod reports;
@@ -152,6 +161,10 @@ pub struct AppState {
     /// Ops decoded and queued for the writer, across all connections: bounds
     /// memory when many tills push at once (a permit per op).
     pub ingest_budget: Arc<tokio::sync::Semaphore>,
+    /// Live events for consoles.
+    pub events: events::EventBus,
+    /// Failed logins per user name and client IP.
+    pub throttle: accounts::LoginThrottle,
 }
 
 /// Create the `admin` account on first start. Returns the generated
@@ -170,7 +183,7 @@ fn bootstrap_admin(conn: &Connection, password: Option<&str>) -> Result<Option<S
     };
     let hash = auth::hash_password(&password)?;
     conn.execute(
-        "INSERT INTO users (username, password_hash, role, created_at_ms) VALUES ('admin', ?1, ?2, ?3)",
+        "INSERT INTO users (username, password_hash, role, created_at_ms, display_name) VALUES ('admin', ?1, ?2, ?3, 'Administrator')",
         rusqlite::params![hash, auth::ROLE_HQ_ADMIN, now_ms() as i64],
     )?;
     tracing::info!("created the admin account");
@@ -202,6 +215,7 @@ pub async fn launch(
     let (head_tx, head_rx) = watch::channel(0u64);
     let recent = Arc::new(feed::RecentLog::new(RECENT_LOG_BYTES));
     let scopes = Arc::new(feed::ScopeIds::default());
+    let events = events::EventBus::default();
     let (writer, join) = Writer::start(
         conn,
         WriterOutputs {
@@ -210,6 +224,7 @@ pub async fn launch(
             recent: recent.clone(),
             scopes: scopes.clone(),
             metrics: metrics.clone(),
+            events: events.clone(),
         },
         settings.max_ops_per_commit,
     )?;
@@ -229,6 +244,8 @@ pub async fn launch(
         sessions: api::auth::SessionCache::default(),
         stopping: stop_rx,
         ingest_budget: Arc::new(tokio::sync::Semaphore::new(INGEST_BUDGET_OPS)),
+        events,
+        throttle: accounts::LoginThrottle::default(),
     });
     let app = api::router(state.clone());
     let mut addr = listener.local_addr()?;
@@ -244,12 +261,15 @@ pub async fn launch(
         }
         out.flush()?;
     }
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
     drop(state);
     writer.stop().await;
     let _ = tokio::task::spawn_blocking(move || {

@@ -547,6 +547,28 @@ pub fn crossed_alerts(
     })
 }
 
+/// Publish a `stock_alert` event for each cell of `deltas` that just became
+/// low (at or below [`crate::api::inventory::DEFAULT_THRESHOLD`]) or negative.
+pub fn publish_stock_alerts(
+    view: &crate::views::StockView,
+    deltas: &[(String, String, i64)],
+    events: &crate::events::EventBus,
+) {
+    use crate::events::{AlertLevel, Event, StockAlert};
+    for a in crossed_alerts(view, deltas, crate::api::inventory::DEFAULT_THRESHOLD) {
+        events.publish(Event::StockAlert(StockAlert {
+            location: a.location,
+            sku: a.sku,
+            qty: a.qty,
+            level: if a.negative {
+                AlertLevel::Negative
+            } else {
+                AlertLevel::Low
+            },
+        }));
+    }
+}
+
 /// The winning ops of the LWW records every new till needs (all member
 /// fields; price rules neither cancelled nor over by `now_ms`), in log
 /// order, read on `conn` (the snapshot's read transaction).

@@ -13,12 +13,18 @@
 //!    head `watch`, reads the till's scopes after its cursor from a read
 //!    connection and sends `Ops` frames (catch-up, then live).
 //!
+//! 5. Fleet ([`crate::fleet`]): remote commands not yet carried out are sent
+//!    after `Welcome` and at once when HQ issues one (a per-connection
+//!    notification); `Status.acked_commands` marks them done and
+//!    `Status.locked` is recorded; `till` events go out on connect,
+//!    disconnect and status.
+//!
 //! Anything refused — undecodable, oversize, wrong version, forged actor,
 //! another store, a gap — gets an `Error` frame, a `warn!` log with the
 //! actor and reason, a metric, and the connection is closed. Nothing of a
 //! refused batch is stored; other connections never notice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -40,7 +46,7 @@ use sync_proto::wire::{
     Welcome,
 };
 use sync_proto::{ActorId, StoreId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -219,11 +225,17 @@ pub struct LiveTill {
     pub last_error: Option<String>,
     /// Its software version.
     pub app_version: String,
+    /// Lock state from its last Status (`None` before the first).
+    pub locked: Option<bool>,
+    /// Protocol version of its `Hello`.
+    pub protocol_version: u16,
 }
 
 struct LiveEntry {
     till: LiveTill,
     kick: Option<oneshot::Sender<()>>,
+    /// Wakes the connection to send newly issued commands.
+    commands: Arc<Notify>,
 }
 
 impl LiveTills {
@@ -232,9 +244,11 @@ impl LiveTills {
         actor: ActorId,
         app_version: &str,
         cursor: u64,
-    ) -> (u64, oneshot::Receiver<()>) {
+        protocol_version: u16,
+    ) -> (u64, oneshot::Receiver<()>, Arc<Notify>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (kick, kicked) = oneshot::channel();
+        let commands = Arc::new(Notify::new());
         let entry = LiveEntry {
             till: LiveTill {
                 conn_id: id,
@@ -242,8 +256,11 @@ impl LiveTills {
                 backlog: None,
                 last_error: None,
                 app_version: app_version.to_owned(),
+                locked: None,
+                protocol_version,
             },
             kick: Some(kick),
+            commands: commands.clone(),
         };
         if let Some(mut old) = self.inner.lock().insert(actor, entry) {
             // The newest connection of an actor wins; the older one closes.
@@ -251,7 +268,14 @@ impl LiveTills {
                 let _ = k.send(());
             }
         }
-        (id, kicked)
+        (id, kicked, commands)
+    }
+
+    /// Wake `actor`'s connection, if any, to send its pending commands.
+    pub fn notify(&self, actor: &ActorId) {
+        if let Some(e) = self.inner.lock().get(actor) {
+            e.commands.notify_one();
+        }
     }
 
     fn update(&self, actor: &ActorId, conn_id: u64, f: impl FnOnce(&mut LiveTill)) {
@@ -331,6 +355,9 @@ async fn connection(state: Arc<AppState>, device: Device, socket: WebSocket) {
         cursor_acked: 0,
         sent_cursor: Arc::new(AtomicU64::new(0)),
         status_persisted: None,
+        commands: None,
+        sent_commands: HashSet::new(),
+        proto: wire::PROTOCOL_VERSION,
     };
     let result = conv.run().await;
     if let Some(p) = conv.pump.take() {
@@ -356,6 +383,7 @@ async fn connection(state: Arc<AppState>, device: Device, socket: WebSocket) {
     state.metrics.connected_tills.dec();
     if let Some(id) = conv.conn_id {
         state.live.unregister(&device.actor, id);
+        crate::fleet::publish_till(&state, device.actor, None);
         let cursor = conv.cursor_acked as i64;
         let actor = device.actor;
         persist_till(&state, actor, move |c| {
@@ -383,6 +411,12 @@ struct Conversation {
     sent_cursor: Arc<AtomicU64>,
     /// When a Status was last written to the database (at most once a second).
     status_persisted: Option<Instant>,
+    /// Wakes this connection when HQ issues a command.
+    commands: Option<Arc<Notify>>,
+    /// Commands sent on this connection (each goes out once per connection).
+    sent_commands: HashSet<Uuid>,
+    /// Protocol version of the till's `Hello`.
+    proto: u16,
 }
 
 impl Conversation {
@@ -441,7 +475,11 @@ impl Conversation {
             }
             Ok(r) => match r? {
                 None => return Ok(()),
-                Some((Frame::Hello(h), _)) => h,
+                Some((Frame::Hello(h), raw)) => {
+                    self.proto =
+                        crate::fleet::frame_version(&raw).unwrap_or(wire::PROTOCOL_VERSION);
+                    h
+                }
                 Some((other, _)) => {
                     return Err(Refusal::new(
                         ErrorCode::ProtocolViolation,
@@ -452,6 +490,8 @@ impl Conversation {
         };
         let (start_cursor, kicked) = self.hello(hello).await?;
         let mut kicked = kicked;
+        self.send_commands().await?;
+        let commands = self.commands.clone().unwrap_or_default();
         let pump_state = self.state.clone();
         let out = self.out.clone();
         let store = self.device.store.clone();
@@ -483,6 +523,7 @@ impl Conversation {
                         acks.push_back(ack);
                     }
                 }
+                _ = commands.notified() => self.send_commands().await?,
                 _ = ping.tick() => {
                     nonce += 1;
                     self.send(encode(&Frame::Ping(Ping { nonce }))?).await?;
@@ -535,18 +576,21 @@ impl Conversation {
         let head = *self.state.head.borrow();
         let snapshot = hello.cursor == 0 || hello.cursor > head;
         self.next_seq = acked + 1;
-        let (conn_id, kicked) = self
-            .state
-            .live
-            .register(actor, &hello.app_version, hello.cursor);
+        let (conn_id, kicked, commands) =
+            self.state
+                .live
+                .register(actor, &hello.app_version, hello.cursor, self.proto);
         self.conn_id = Some(conn_id);
+        self.commands = Some(commands);
+        crate::fleet::publish_till(&self.state, actor, None);
         self.cursor_acked = if snapshot { 0 } else { hello.cursor };
         tracing::info!(last_seq = hello.last_seq, acked, cursor = hello.cursor, head, snapshot, app_version = %hello.app_version, "till connected");
         let app_version = hello.app_version.clone();
+        let proto = self.proto;
         persist_till(&self.state, actor, move |c| {
             c.execute(
-                "UPDATE devices SET last_seen_ms = ?2, app_version = ?3 WHERE actor = ?1",
-                params![actor.0.as_bytes().as_slice(), now_ms() as i64, app_version],
+                "UPDATE devices SET last_seen_ms = ?2, app_version = ?3, protocol_version = ?4 WHERE actor = ?1",
+                params![actor.0.as_bytes().as_slice(), now_ms() as i64, app_version, proto],
             )
         });
         self.send(encode(&Frame::Welcome(Welcome {
@@ -611,14 +655,18 @@ impl Conversation {
                         "status fields too long",
                     ));
                 }
+                let mut lock_changed = false;
                 if let Some(id) = self.conn_id {
                     let s2 = s.clone();
-                    self.state.live.update(&self.device.actor, id, move |t| {
+                    self.state.live.update(&self.device.actor, id, |t| {
+                        lock_changed = t.locked != Some(s2.locked);
                         t.backlog = Some(s2.unsent_ops);
                         t.last_error = s2.last_error;
                         t.app_version = s2.app_version;
+                        t.locked = Some(s2.locked);
                     });
                 }
+                self.record_commands(&s, lock_changed).await?;
                 // The live view is current; the database follows at most once a second.
                 if self
                     .status_persisted
@@ -628,6 +676,7 @@ impl Conversation {
                 }
                 self.status_persisted = Some(Instant::now());
                 let actor = self.device.actor;
+                crate::fleet::publish_till(&self.state, actor, None);
                 persist_till(&self.state, actor, move |c| {
                     c.execute(
                         "UPDATE devices SET last_seen_ms = ?2, backlog = ?3, last_error = ?4, app_version = ?5 WHERE actor = ?1",
@@ -647,6 +696,87 @@ impl Conversation {
                 format!("a till may not send {} here", other.kind()),
             )),
         }
+    }
+
+    /// Send the till's commands not yet carried out that this connection
+    /// has not sent; mark them delivered.
+    async fn send_commands(&mut self) -> Result<(), Refusal> {
+        let actor = self.device.actor;
+        let open = self
+            .state
+            .reads
+            .read(move |c| crate::fleet::open_commands(c, &actor))
+            .await?;
+        let mut newly = Vec::new();
+        for cmd in open {
+            let Some(frame) = cmd.wire() else { continue };
+            if !self.sent_commands.insert(frame.id) {
+                continue;
+            }
+            tracing::info!(id = %frame.id, kind = cmd.kind.as_str(), "command sent to the till");
+            if cmd.delivered_at_ms.is_none() {
+                newly.push(frame.id);
+            }
+            self.send(encode(&Frame::Command(frame))?).await?;
+        }
+        if !newly.is_empty() {
+            let rx = self
+                .state
+                .writer
+                .submit(1, move |ap| {
+                    for c in crate::fleet::mark_delivered(ap.conn, &actor, &newly)? {
+                        ap.emit(crate::events::Event::Command(c));
+                    }
+                    Ok(())
+                })
+                .await?;
+            tokio::spawn(async move {
+                if let Ok(Err(e)) = rx.await {
+                    tracing::warn!(%actor, error = %e, "could not mark commands delivered");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Record the commands a `Status` acknowledges and the till's lock state
+    /// (queued in order on the writer; not waited for).
+    async fn record_commands(
+        &mut self,
+        s: &wire::TillStatus,
+        lock_changed: bool,
+    ) -> Result<(), Refusal> {
+        if s.acked_commands.is_empty() && !lock_changed {
+            return Ok(());
+        }
+        if s.acked_commands.len() > 1000 {
+            return Err(Refusal::new(
+                ErrorCode::ProtocolViolation,
+                "more than 1000 acked commands in one Status",
+            ));
+        }
+        let actor = self.device.actor;
+        let acked = s.acked_commands.clone();
+        let locked = s.locked;
+        let rx = self
+            .state
+            .writer
+            .submit(1, move |ap| {
+                for c in crate::fleet::record_status(ap.conn, &actor, &acked, locked)? {
+                    ap.emit(crate::events::Event::Command(c));
+                }
+                Ok(())
+            })
+            .await?;
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            match rx.await {
+                Ok(Ok(())) => crate::fleet::publish_till(&state, actor, None),
+                Ok(Err(e)) => tracing::warn!(%actor, error = %e, "could not record acked commands"),
+                Err(_) => {}
+            }
+        });
+        Ok(())
     }
 
     async fn push(&mut self, push: Push, raw: Bytes) -> Result<AckFuture, Refusal> {

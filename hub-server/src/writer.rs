@@ -94,6 +94,8 @@ pub struct WriterOutputs {
     pub scopes: Arc<ScopeIds>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Live events, published after commit.
+    pub events: crate::events::EventBus,
 }
 
 /// A number assigned inside the current transaction.
@@ -131,6 +133,10 @@ struct WriterState {
     stock_deltas: Vec<(String, String, i64)>,
     /// Ops of the current transaction, for the recent log.
     recent: Vec<RecentOp>,
+    /// Live events of the current transaction, published after COMMIT.
+    events: Vec<crate::events::Event>,
+    /// Anyone listening to live events (decided per group).
+    events_wanted: bool,
     ops_new: u64,
     ops_dup: u64,
     /// Report rows of the current job (H2: crate::reports).
@@ -146,6 +152,7 @@ struct Mark {
     new_nos: usize,
     stock_deltas: usize,
     recent: usize,
+    events: usize,
     ops_new: u64,
     ops_dup: u64,
 }
@@ -160,6 +167,7 @@ impl WriterState {
             new_nos: self.new_nos.len(),
             stock_deltas: self.stock_deltas.len(),
             recent: self.recent.len(),
+            events: self.events.len(),
             ops_new: self.ops_new,
             ops_dup: self.ops_dup,
         }
@@ -192,6 +200,7 @@ impl WriterState {
         self.reports.clear();
         self.stock_deltas.truncate(m.stock_deltas);
         self.recent.truncate(m.recent);
+        self.events.truncate(m.events);
         self.ops_new = m.ops_new;
         self.ops_dup = m.ops_dup;
     }
@@ -206,6 +215,7 @@ impl WriterState {
         self.reports.clear();
         self.stock_deltas.clear();
         self.recent.clear();
+        self.events.clear();
         self.ops_new = 0;
         self.ops_dup = 0;
     }
@@ -356,6 +366,8 @@ impl Writer {
             counters: HashMap::new(),
             stock_deltas: Vec::new(),
             recent: Vec::new(),
+            events: Vec::new(),
+            events_wanted: false,
             ops_new: 0,
             ops_dup: 0,
             reports: crate::reports::Fold::load(&conn)?,
@@ -478,6 +490,7 @@ fn commit_group(
     jobs: &mut Vec<JobFn>,
 ) {
     let started = Instant::now();
+    st.events_wanted = out.events.has_subscribers();
     let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
     let result = (|| -> Result<(), HubError> {
         // IMMEDIATE: take the write lock up front (waiting via busy_timeout),
@@ -527,6 +540,9 @@ fn commit_group(
             st.acked_undo.clear();
             st.new_nos.clear();
             out.stock.apply(&st.stock_deltas);
+            if st.events_wanted {
+                crate::reports::publish_stock_alerts(&out.stock, &st.stock_deltas, &out.events);
+            }
             st.stock_deltas.clear();
             let ops = st.ops_new;
             out.metrics.ops_ingested.inc_by(st.ops_new);
@@ -546,6 +562,9 @@ fn commit_group(
                     *h = head;
                     changed
                 });
+            }
+            for event in st.events.drain(..) {
+                out.events.publish(event);
             }
             for done in completions {
                 done(Ok(()));
@@ -578,6 +597,12 @@ impl Apply<'_, '_> {
     /// The hub's own actor.
     pub fn hub_actor(&self) -> ActorId {
         self.st.hub_actor
+    }
+
+    /// Publish a live event once this job's transaction has committed
+    /// (never if it rolls back).
+    pub fn emit(&mut self, event: crate::events::Event) {
+        self.st.events.push(event);
     }
 
     /// Name the HQ user on whose behalf this job's hub ops are made (stock history).
@@ -706,8 +731,7 @@ impl Apply<'_, '_> {
             }
             OpBody::MemberSet(m) => crate::reports::member_set(self.conn, &op.hlc, m, cursor)?,
             OpBody::PriceRule(r) => crate::reports::price_rule(self.conn, &op.hlc, r, cursor)?,
-            // Kept in the log (tills receive them downstream); the staff table is H1's.
-            OpBody::StaffSet(_) => {}
+            OpBody::StaffSet(s) => crate::accounts::apply_staff_set(self.conn, op, s, cursor)?,
         }
         self.st.recent.push(RecentOp {
             cursor,
@@ -850,7 +874,7 @@ impl Apply<'_, '_> {
     }
 
     fn apply_sale(&mut self, s: &SaleRecord, cursor: u64) -> Result<(), HubError> {
-        self.stmts.sale_insert.execute(params![
+        let inserted = self.stmts.sale_insert.execute(params![
             s.id.as_bytes().as_slice(),
             s.receipt.as_str(),
             s.store.as_str(),
@@ -862,11 +886,15 @@ impl Apply<'_, '_> {
             s.cashier,
             s.member.as_ref().map(|m| m.as_bytes().as_slice())
         ])?;
+        if inserted > 0 && self.st.events_wanted {
+            self.emit(crate::events::Event::Sale(crate::events::sale_event(s)));
+        }
         Ok(())
     }
 
     fn apply_return(&mut self, r: &ReturnRecord, cursor: u64) -> Result<(), HubError> {
-        self.conn
+        let inserted = self
+            .conn
             .prepare_cached(
                 "INSERT INTO returns (id, receipt, original_sale, store, till, total_refund, currency, returned_at_ms, cursor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
@@ -882,6 +910,9 @@ impl Apply<'_, '_> {
                 r.returned_at_ms as i64,
                 cursor as i64
             ])?;
+        if inserted > 0 && self.st.events_wanted {
+            self.emit(crate::events::Event::Return(crate::events::return_event(r)));
+        }
         Ok(())
     }
 
@@ -997,6 +1028,7 @@ mod tests {
                 recent: Arc::new(RecentLog::new(1 << 20)),
                 scopes: Arc::new(ScopeIds::default()),
                 metrics: Arc::new(Metrics::new()),
+                events: crate::events::EventBus::default(),
             },
             10_000,
         )

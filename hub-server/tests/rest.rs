@@ -57,7 +57,12 @@ async fn endpoints_refuse_requests_without_a_valid_session() {
         .await
         .expect("login");
     let status = r.status().as_u16();
-    assert_error(status, &r.json().await.expect("json"), 401, "unauthorized");
+    assert_error(
+        status,
+        &r.json().await.expect("json"),
+        401,
+        "bad_credentials",
+    );
     let r = hub
         .http
         .post(format!("{}/api/v1/auth/login", hub.url))

@@ -5,7 +5,10 @@
 //! - stock counter entries are upserted with `MAX()` per `(location, sku, actor)`;
 //! - sale and return records are inserted `ON CONFLICT DO NOTHING`;
 //! - a catalog field is replaced only if the incoming HLC is newer than the
-//!   stored one (text HLCs compare like HLCs, see [`crate::db::hlc_to_text`]).
+//!   stored one (text HLCs compare like HLCs, see [`crate::db::hlc_to_text`]);
+//! - staff records, member fields and price rules likewise (last writer by
+//!   HLC wins, [`crate::people`], [`crate::prices`]); a snapshot's `records`
+//!   (the winning ops of those registers) go through the same [`apply_ops`].
 //!
 //! A batch and the new downstream cursor commit in ONE transaction, so a crash
 //! between the two cannot skip or double anything; received HLCs advance the
@@ -19,7 +22,7 @@ use sync_proto::{Hlc, Op, Sku};
 
 use crate::db::{self, keys};
 use crate::error::Result;
-use crate::records;
+use crate::{people, prices, records};
 
 /// What an apply changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +35,8 @@ pub struct ApplyStats {
     pub counters_changed: usize,
     /// Catalog fields that changed.
     pub catalog_changed: usize,
+    /// Staff records, member fields and price rules that changed.
+    pub registers_changed: usize,
 }
 
 fn clamp(v: u64) -> i64 {
@@ -116,8 +121,15 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
                 stats.catalog_changed +=
                     usize::from(apply_catalog_field(conn, &c.sku, &c.field, &op.hlc)?);
             }
-            // Staff, members and price rules: not yet kept by the till.
-            OpBody::StaffSet(_) | OpBody::MemberSet(_) | OpBody::PriceRule(_) => {}
+            OpBody::StaffSet(s) => {
+                stats.registers_changed += usize::from(people::apply_staff(conn, s, &op.hlc)?);
+            }
+            OpBody::MemberSet(m) => {
+                stats.registers_changed += usize::from(people::apply_member_set(conn, m, &op.hlc)?);
+            }
+            OpBody::PriceRule(r) => {
+                stats.registers_changed += usize::from(prices::apply_price_rule(conn, r, &op.hlc)?);
+            }
         }
     }
     observe_hlcs(conn, ops.iter().map(|o| &o.hlc))?;
@@ -170,11 +182,17 @@ pub fn apply_snapshot_entries(
     Ok(stats)
 }
 
-/// Apply one snapshot chunk in one transaction; the last chunk (`done`) also
-/// sets the cursor to `at_cursor`.
+/// Apply one snapshot chunk (catalog, stock and the `records` ops) in one
+/// transaction; the last chunk (`done`) also sets the cursor to `at_cursor`.
 pub fn apply_snapshot_chunk(conn: &mut Connection, chunk: &SnapshotChunk) -> Result<ApplyStats> {
     let tx = db::write_tx(conn)?;
-    let stats = apply_snapshot_entries(&tx, &chunk.catalog, &chunk.stock)?;
+    let mut stats = apply_snapshot_entries(&tx, &chunk.catalog, &chunk.stock)?;
+    let records = apply_ops(&tx, &chunk.records)?;
+    stats.ops += records.ops;
+    stats.new_records += records.new_records;
+    stats.counters_changed += records.counters_changed;
+    stats.catalog_changed += records.catalog_changed;
+    stats.registers_changed += records.registers_changed;
     if chunk.done {
         db::set_meta(&tx, keys::CURSOR, &chunk.at_cursor.to_string())?;
         db::set_meta(&tx, keys::LAST_SYNC_MS, &db::now_ms().to_string())?;

@@ -17,7 +17,14 @@
 //! - `ops(actor, seq, hlc, scope, kind, body)`: the till's own ops — the outbox.
 //!   `body` is the whole [`Op`] encoded with rmp-serde.
 //! - `sales`, `sale_lines`, `tenders`, `returns`, `return_lines`: records,
-//!   local and received from the store's other tills.
+//!   local and received from the store's other tills. Since schema 2 a sale
+//!   row keeps its member and each line the label of the price rule that set
+//!   its price (local sales only; the label is not part of the synced record).
+//! - `commands`: remote commands from HQ, one row per command id (idempotent),
+//!   with when they were carried out and reported back ([`crate::commands`]).
+//! - `staff`, `member_field`, `price_rule`: last-writer-wins records from the
+//!   hub (and member sign-ups made here), each with the HLC of its winning write
+//!   ([`crate::people`], [`crate::prices`]).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -75,10 +82,13 @@ pub mod keys {
     pub const CARRY_OVER_FROM: &str = "carry_over_from";
     /// Seq of that actor after which records may be unknown to the hub.
     pub const CARRY_OVER_AFTER_SEQ: &str = "carry_over_after_seq";
+    /// `1` while head office has locked the till (remote `Lock` command).
+    pub const LOCKED: &str = "locked";
 }
 
 /// The schema, one entry per version (`user_version` = index + 1).
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -178,7 +188,60 @@ CREATE TABLE return_lines (
     refund    INTEGER NOT NULL,
     PRIMARY KEY (return_id, line_no)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+ALTER TABLE sales ADD COLUMN member TEXT;
+CREATE INDEX sales_member ON sales(member) WHERE member IS NOT NULL;
+ALTER TABLE sale_lines ADD COLUMN price_label TEXT;
+
+-- Remote commands from HQ; `id` makes a re-delivered command a no-op.
+CREATE TABLE commands (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,   -- lock | unlock | force_sync | show_message
+    message     TEXT,            -- show_message only
+    received_ms INTEGER NOT NULL,
+    done_ms     INTEGER,         -- carried out
+    reported_ms INTEGER,         -- acknowledged in a Status frame (NULL = still to send)
+    read_ms     INTEGER          -- show_message: the cashier has read it
+);
+CREATE INDEX commands_to_report ON commands(received_ms)
+    WHERE done_ms IS NOT NULL AND reported_ms IS NULL;
+
+-- Store staff (LWW per id by HLC), from the hub's StaffSet ops.
+CREATE TABLE staff (
+    id           TEXT PRIMARY KEY,
+    username     TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    store        TEXT NOT NULL,
+    pin_hash     TEXT,
+    active       INTEGER NOT NULL,
+    hlc          TEXT NOT NULL
+);
+
+-- Member fields (LWW per (member, field) by HLC); value = the MemberField as JSON.
+CREATE TABLE member_field (
+    member TEXT NOT NULL,
+    field  TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    hlc    TEXT NOT NULL,
+    PRIMARY KEY (member, field)
+) WITHOUT ROWID;
+
+-- Scheduled prices and deals (LWW per rule id by HLC).
+CREATE TABLE price_rule (
+    id            TEXT PRIMARY KEY,
+    sku           TEXT NOT NULL,
+    price         INTEGER NOT NULL,
+    valid_from_ms INTEGER NOT NULL,
+    valid_to_ms   INTEGER,
+    label         TEXT NOT NULL,
+    cancelled     INTEGER NOT NULL,
+    hlc           TEXT NOT NULL
+);
+CREATE INDEX price_rule_sku ON price_rule(sku);
+"#,
+];
 
 /// Open (creating if needed) the till database in `data_dir` and bring its
 /// schema up to date.

@@ -14,6 +14,9 @@
 //! ones as ops of the new actor — same record ids and receipt numbers, fresh
 //! stock moves — so nothing is lost and nothing counted twice. If the hub
 //! cannot be asked now, the carry-over stays pending and the next sync does it.
+//! Unacknowledged member sign-ups (`MemberSet` ops) are re-issued as they are:
+//! they are last-writer-wins registers, so one the hub already has is simply
+//! written again (with the new actor's newer timestamp).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -215,10 +218,13 @@ struct KnownResponse {
     known: Vec<Uuid>,
 }
 
-/// Candidate records (sales/returns) of the pending old actors, in seq order.
-fn pending_records(conn: &rusqlite::Connection) -> Result<Vec<(Uuid, OpBody)>> {
+/// Candidate records (sales/returns) of the pending old actors, in seq
+/// order, and their member fields (re-issued without asking the hub).
+#[allow(clippy::type_complexity)]
+fn pending_records(conn: &rusqlite::Connection) -> Result<(Vec<(Uuid, OpBody)>, Vec<OpBody>)> {
     let pending = db::get_meta(conn, keys::CARRY_OVER_FROM)?.unwrap_or_default();
     let mut out = Vec::new();
+    let mut members = Vec::new();
     for entry in pending.split(',').filter(|e| !e.is_empty()) {
         let (actor, after) = entry
             .split_once(':')
@@ -230,7 +236,7 @@ fn pending_records(conn: &rusqlite::Connection) -> Result<Vec<(Uuid, OpBody)>> {
             .parse()
             .map_err(|_| TillError::Corrupt(format!("carry-over seq {after:?}")))?;
         let mut stmt = conn.prepare(
-            "SELECT body FROM ops WHERE actor = ?1 AND seq > ?2 AND kind IN ('sale', 'return') ORDER BY seq",
+            "SELECT body FROM ops WHERE actor = ?1 AND seq > ?2 AND kind IN ('sale', 'return', 'member_set') ORDER BY seq",
         )?;
         let rows = stmt.query_map(rusqlite::params![actor.to_string(), after as i64], |r| {
             r.get::<_, Vec<u8>>(0)
@@ -240,16 +246,17 @@ fn pending_records(conn: &rusqlite::Connection) -> Result<Vec<(Uuid, OpBody)>> {
             match &op.body {
                 OpBody::Sale(s) => out.push((s.id, op.body)),
                 OpBody::Return(r) => out.push((r.id, op.body)),
+                OpBody::MemberSet(_) => members.push(op.body),
                 _ => {}
             }
         }
     }
-    Ok(out)
+    Ok((out, members))
 }
 
 pub(crate) async fn complete_carry_over_at(db: &SyncDb, hub_url: &str) -> Result<usize> {
-    let candidates = db.call(|c| pending_records(c)).await?;
-    if candidates.is_empty() {
+    let (candidates, members) = db.call(|c| pending_records(c)).await?;
+    if candidates.is_empty() && members.is_empty() {
         db.call(|c| db::delete_meta(c, keys::CARRY_OVER_FROM))
             .await?;
         return Ok(0);
@@ -277,6 +284,7 @@ pub(crate) async fn complete_carry_over_at(db: &SyncDb, hub_url: &str) -> Result
         .into_iter()
         .filter(|(id, _)| !known.contains(id))
         .map(|(_, body)| body)
+        .chain(members)
         .collect();
     let n = unknown.len();
     db.call(move |c| {
@@ -324,6 +332,9 @@ pub(crate) fn reissue(conn: &rusqlite::Connection, records: Vec<OpBody>) -> Resu
                 for (sku, qty) in lines {
                     w.stock_move(&sku, i64::from(qty), StockReason::Return, reference.clone())?;
                 }
+            }
+            body @ OpBody::MemberSet(_) => {
+                w.emit_to(sync_proto::Scope::Broadcast, body)?;
             }
             _ => {}
         }

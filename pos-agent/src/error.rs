@@ -34,6 +34,19 @@ pub enum TillError {
     /// A sale without items.
     #[error("nothing to sell: add at least one item")]
     EmptySale,
+    /// A sale entered later (from the paper fallback book) with a time that is
+    /// in the future or too long ago.
+    #[error(
+        "a sale entered later must have happened in the last {max_days} days, not in the future (got {sold_at_ms} ms, now {now_ms} ms)"
+    )]
+    SoldAtOutOfRange {
+        /// The time given.
+        sold_at_ms: u64,
+        /// The till's clock.
+        now_ms: u64,
+        /// How far back a late entry may go.
+        max_days: u64,
+    },
     /// A sale with more lines than the hub accepts.
     #[error("too many lines on one sale ({0}); split it into several sales")]
     TooManyLines(usize),
@@ -80,6 +93,23 @@ pub enum TillError {
     /// No sale or return with this receipt number at this till.
     #[error("no receipt {0} at this till (a sale from another till shows up here after sync)")]
     ReceiptNotFound(String),
+    /// Head office has locked the till (remote `Lock` command).
+    #[error("this till is locked by head office; ask HQ to unlock it")]
+    Locked,
+    /// No active staff member has this PIN.
+    #[error("wrong PIN: no active staff member of this store has it")]
+    WrongPin,
+    /// The PIN belongs to a person who has been deactivated.
+    #[error("{0} is no longer active at this store; ask the store manager or HQ")]
+    StaffInactive(String),
+    /// No staff PIN has reached this till yet.
+    #[error("no staff PINs have reached this till yet; sync the till with the hub and try again")]
+    NoStaff,
+    /// No member with this phone number at this till.
+    #[error(
+        "no member with phone {0} at this till; sign them up first: pos-agent member add --phone {0} --name NAME"
+    )]
+    UnknownMember(String),
     /// Malformed input (SKU, receipt number, quantity syntax…).
     #[error("{0}")]
     InvalidInput(String),

@@ -4,7 +4,8 @@
 //! the Tauri desktop app both sit on this library unchanged.
 //!
 //! - [`Till`]: open a data directory and sell, take returns, look up stock,
-//!   receipts and status. Every change commits the domain rows, the stock
+//!   receipts and status; unlock with a staff PIN, sign members up, read
+//!   head office's messages. Every change commits the domain rows, the stock
 //!   moves and the outbox ops in ONE SQLite transaction.
 //! - [`enrol()`]: enrol with the hub (and re-enrol as a new actor after the
 //!   hub refused a restored till, carrying unacknowledged records over).
@@ -14,7 +15,8 @@
 //! Layout: [`db`] (SQLite, schema, settings), [`outbox`] (ops written with
 //! the change), [`records`] (sales/returns rows), [`sell`] and [`returns`]
 //! (pure pricing, tender and refund logic), [`apply`] (idempotent downstream
-//! apply), [`receipt`] (printable text, Code 128), [`sync`], [`enrol`](mod@enrol),
+//! apply), [`commands`] (remote lock/unlock/force sync/messages), [`people`]
+//! (staff PINs, members), [`prices`] (scheduled prices and deals), [`receipt`] (printable text, Code 128), [`sync`], [`enrol`](mod@enrol),
 //! [`error`].
 //!
 //! ```no_run
@@ -30,10 +32,13 @@
 //! ```
 
 pub mod apply;
+pub mod commands;
 pub mod db;
 pub mod enrol;
 pub mod error;
 pub mod outbox;
+pub mod people;
+pub mod prices;
 pub mod receipt;
 pub mod records;
 pub mod returns;
@@ -41,8 +46,11 @@ pub mod sell;
 pub mod sync;
 mod till;
 
+pub use commands::CashierMessage;
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
+pub use people::{Member, MemberSignUp, SignUpOutcome, Staff};
+pub use prices::PriceQuote;
 pub use sell::{SaleItem, TenderRequest};
 pub use sync::{SyncOptions, SyncReport};
 pub use till::{
@@ -61,3 +69,5 @@ pub fn install_crypto_provider() {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hq;

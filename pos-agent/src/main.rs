@@ -1,7 +1,8 @@
 //! `pos-agent`: the headless Storelink till (CLI and sync daemon) over the
 //! `pos_agent` core library. The commands and their output are the contract
 //! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
-//! status, receipt).
+//! status, receipt; issue 4 adds `sell --pin/--member`, `member add|find`,
+//! `product`, `messages`).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
@@ -12,8 +13,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use pos_agent::{
-    ReturnRequest, SaleItem, SaleRequest, StoredReceipt, SyncOptions, TenderRequest, Till,
-    TillError, receipt,
+    MemberSignUp, ReturnRequest, SaleItem, SaleRequest, StoredReceipt, SyncOptions, TenderRequest,
+    Till, TillError, receipt,
 };
 
 #[derive(Parser, Debug)]
@@ -51,8 +52,18 @@ enum Command {
         #[arg(long = "tender", value_name = "KIND[:AMOUNT]")]
         tenders: Vec<String>,
         /// Cashier name.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "pin")]
         cashier: Option<String>,
+        /// Staff PIN: the matching active staff member of this store is the cashier.
+        #[arg(long)]
+        pin: Option<String>,
+        /// Phone number of the member the sale is made to.
+        #[arg(long, value_name = "PHONE")]
+        member: Option<String>,
+        /// Enter a sale written on paper while the till was down: when it
+        /// happened, in ms since the epoch (at most 31 days ago; priced as then).
+        #[arg(long, value_name = "MS")]
+        sold_at_ms: Option<u64>,
         /// Ring up the same sale N times (one transaction each).
         #[arg(long, default_value_t = 1)]
         repeat: u32,
@@ -100,10 +111,66 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Members: sign up at the counter (offline) or look one up.
+    Member {
+        #[command(subcommand)]
+        action: MemberAction,
+    },
+    /// Look a product up (SKU or barcode) with the price it sells at now.
+    Product {
+        /// SKU or barcode.
+        code: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Messages from head office (unread ones unless --all).
+    Messages {
+        /// Include messages already read.
+        #[arg(long)]
+        all: bool,
+        /// Mark the listed messages read.
+        #[arg(long)]
+        mark_read: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a stored receipt (sale or return).
     Receipt {
         /// Receipt number, e.g. GN01-01-000042.
         receipt: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MemberAction {
+    /// Sign a member up (or update the member with this phone number).
+    Add {
+        /// Phone number, e.g. 010-1234-5678.
+        #[arg(long)]
+        phone: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Year of birth.
+        #[arg(long)]
+        birth_year: Option<u16>,
+        /// The member agrees to marketing messages.
+        #[arg(long)]
+        consent: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find a member by phone number.
+    Find {
+        /// Phone number.
+        #[arg(long)]
+        phone: String,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -177,6 +244,9 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             items,
             tenders,
             cashier,
+            pin,
+            member,
+            sold_at_ms,
             repeat,
             json,
         } => {
@@ -188,18 +258,41 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|s| s.parse::<TenderRequest>())
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut till = Till::open(&data_dir)?;
+            if till.is_locked()? {
+                return Err(TillError::Locked.into());
+            }
+            let cashier = match pin {
+                Some(pin) => Some(till.unlock(&pin)?.username),
+                None => cashier,
+            };
+            if let Some(phone) = &member
+                && till.find_member(phone)?.is_none()
+            {
+                return Err(TillError::UnknownMember(phone.trim().to_owned()).into());
+            }
             let req = SaleRequest {
                 items,
                 tenders,
                 cashier,
+                member_phone: member,
+                sold_at_ms,
             };
-            let mut till = Till::open(&data_dir)?;
             for _ in 0..repeat.max(1) {
                 let sold = till.sell(&req)?;
                 if json {
                     print_json(&sold.sale)?;
                 } else {
                     println!("{}", sold.sale.receipt);
+                }
+                for (line, label) in sold.sale.lines.iter().zip(&sold.price_labels) {
+                    if let Some(label) = label {
+                        eprintln!(
+                            "{} at {} ({label})",
+                            line.sku,
+                            receipt::format_money(line.unit_price, &sold.sale.currency)
+                        );
+                    }
                 }
                 if sold.sale.change_given > 0 {
                     eprintln!(
@@ -233,7 +326,15 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 print_json(&levels)?;
             } else {
                 for l in levels {
-                    println!("{:<24} {:>8}  {}", l.sku, l.qty, l.name.unwrap_or_default());
+                    let price = l.current_price.map(|p| p.to_string()).unwrap_or_default();
+                    let label = l.price_label.map(|x| format!(" [{x}]")).unwrap_or_default();
+                    println!(
+                        "{:<24} {:>8} {:>10}  {}{label}",
+                        l.sku,
+                        l.qty,
+                        price,
+                        l.name.unwrap_or_default()
+                    );
                 }
             }
         }
@@ -280,7 +381,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             } else {
                 let v = serde_json::to_value(&status)?;
                 if let Some(map) = v.as_object() {
-                    for (k, v) in map {
+                    for (k, v) in map.iter().filter(|(k, _)| *k != "unread_messages") {
                         println!(
                             "{k}: {}",
                             if v.is_string() {
@@ -290,6 +391,123 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                             }
                         );
                     }
+                }
+                if status.locked {
+                    println!(
+                        "LOCKED by head office: sales and returns are refused until HQ unlocks"
+                    );
+                }
+                for m in &status.unread_messages {
+                    println!("message from head office: {}", m.text);
+                }
+            }
+        }
+        Command::Member { action } => match action {
+            MemberAction::Add {
+                phone,
+                name,
+                birth_year,
+                consent,
+                json,
+            } => {
+                let mut till = Till::open(&data_dir)?;
+                let out = till.sign_up_member(&MemberSignUp {
+                    phone,
+                    name,
+                    birth_year,
+                    marketing_consent: consent,
+                })?;
+                if json {
+                    print_json(&out)?;
+                } else {
+                    println!(
+                        "{} member {} ({})",
+                        if out.created { "signed up" } else { "updated" },
+                        out.member.phone.as_deref().unwrap_or_default(),
+                        out.member.id
+                    );
+                }
+            }
+            MemberAction::Find { phone, json } => {
+                let till = Till::open(&data_dir)?;
+                let Some(m) = till.find_member(&phone)? else {
+                    return Err(TillError::UnknownMember(phone.trim().to_owned()).into());
+                };
+                if json {
+                    print_json(&m)?;
+                } else {
+                    println!("id: {}", m.id);
+                    println!("phone: {}", m.phone.unwrap_or_default());
+                    println!("name: {}", m.name.unwrap_or_default());
+                    if let Some(y) = m.birth_year {
+                        println!("birth_year: {y}");
+                    }
+                    if let Some(s) = m.home_store {
+                        println!("home_store: {s}");
+                    }
+                    println!(
+                        "marketing_consent: {}",
+                        m.marketing_consent.unwrap_or(false)
+                    );
+                }
+            }
+        },
+        Command::Product { code, json } => {
+            let till = Till::open(&data_dir)?;
+            let Some(p) = till.product(&code)? else {
+                return Err(TillError::UnknownSku(code).into());
+            };
+            if json {
+                print_json(&p)?;
+            } else {
+                let currency = till
+                    .enrolment()?
+                    .map(|e| e.currency)
+                    .unwrap_or_else(|| "KRW".into());
+                let money = |m: Option<i64>| {
+                    m.map(|v| receipt::format_money(v, &currency))
+                        .unwrap_or_else(|| "no price".into())
+                };
+                println!("{} {}", p.item.sku, p.item.name);
+                println!("price now: {}", money(p.current_price));
+                if let Some(label) = &p.price_label {
+                    println!(
+                        "price rule: {label} (catalog price {})",
+                        money(p.item.price)
+                    );
+                }
+                if let Some(b) = &p.item.barcode {
+                    println!("barcode: {b}");
+                }
+                if !p.item.active {
+                    println!("not for sale (inactive)");
+                }
+            }
+        }
+        Command::Messages {
+            all,
+            mark_read,
+            json,
+        } => {
+            let till = Till::open(&data_dir)?;
+            let messages = till.messages(!all)?;
+            if mark_read {
+                for m in &messages {
+                    till.mark_message_read(&m.id)?;
+                }
+            }
+            if json {
+                print_json(&messages)?;
+            } else if messages.is_empty() {
+                println!("no messages from head office");
+            } else {
+                for m in &messages {
+                    println!(
+                        "{} {}{}",
+                        m.id,
+                        m.text,
+                        if m.read_ms.is_some() { " (read)" } else { "" }
+                    );
                 }
             }
         }
@@ -304,8 +522,15 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             } else {
                 let store_name = till.enrolment()?.map(|e| e.store_name).unwrap_or_default();
                 match &stored {
-                    StoredReceipt::Sale { sale, returns } => {
-                        print!("{}", receipt::render_sale(sale, returns, &store_name));
+                    StoredReceipt::Sale {
+                        sale,
+                        returns,
+                        price_labels,
+                    } => {
+                        print!(
+                            "{}",
+                            receipt::render_sale_labelled(sale, returns, &store_name, price_labels)
+                        );
                     }
                     StoredReceipt::Return { record } => {
                         print!("{}", receipt::render_return(record, &store_name));

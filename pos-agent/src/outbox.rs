@@ -63,13 +63,20 @@ impl<'t> Writer<'t> {
         ))
     }
 
-    /// Append an op with `body` to the outbox.
+    /// Append an op with `body` to the outbox, scoped to the till's store.
     pub fn emit(&mut self, body: OpBody) -> Result<&Op> {
+        let scope = Scope::Store(self.enrolment.store.clone());
+        self.emit_to(scope, body)
+    }
+
+    /// Append an op with `body` and an explicit `scope` to the outbox
+    /// (member fields go to `broadcast`).
+    pub fn emit_to(&mut self, scope: Scope, body: OpBody) -> Result<&Op> {
         let op = Op {
             actor: self.enrolment.actor,
             seq: self.next_seq,
             hlc: self.clock.tick(self.now_ms),
-            scope: Scope::Store(self.enrolment.store.clone()),
+            scope,
             body,
         };
         db::insert_op(self.conn, &op, self.now_ms)?;

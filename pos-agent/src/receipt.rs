@@ -141,6 +141,17 @@ fn tenders(out: &mut String, title: &str, tenders: &[Tender], currency: &str) {
 
 /// The printable text of a sale receipt (with returns made against it so far).
 pub fn render_sale(sale: &SaleRecord, returns: &[ReturnRecord], store_name: &str) -> String {
+    render_sale_labelled(sale, returns, store_name, &[])
+}
+
+/// [`render_sale`] with the label of the price rule (deal, season price) that
+/// set each line's price, printed next to the line (`labels[i]` for line `i`).
+pub fn render_sale_labelled(
+    sale: &SaleRecord,
+    returns: &[ReturnRecord],
+    store_name: &str,
+    labels: &[Option<String>],
+) -> String {
     let mut out = String::new();
     let c = sale.currency.as_str();
     let _ = writeln!(out, "{store_name} ({})", sale.store);
@@ -149,12 +160,19 @@ pub fn render_sale(sale: &SaleRecord, returns: &[ReturnRecord], store_name: &str
     if let Some(cashier) = &sale.cashier {
         let _ = writeln!(out, "cashier: {cashier}");
     }
+    if sale.member.is_some() {
+        let _ = writeln!(out, "member sale");
+    }
     rule(&mut out);
-    for l in &sale.lines {
+    for (i, l) in sale.lines.iter().enumerate() {
         let _ = writeln!(out, "{} {}", l.sku, l.name);
+        let label = match labels.get(i) {
+            Some(Some(label)) => format!(" [{label}]"),
+            _ => String::new(),
+        };
         line(
             &mut out,
-            &format!("  {} x {}", l.qty, format_money(l.unit_price, c)),
+            &format!("  {} x {}{label}", l.qty, format_money(l.unit_price, c)),
             &format_money(l.line_total, c),
         );
         if l.discount > 0 {

@@ -29,11 +29,22 @@ fn insert_tenders(conn: &Connection, record_id: &str, tenders: &[Tender]) -> Res
 
 /// Insert a sale with its lines and tenders; `false` if it was already there.
 pub fn insert_sale(conn: &Connection, s: &SaleRecord, local: bool) -> Result<bool> {
+    insert_sale_labelled(conn, s, local, &[])
+}
+
+/// [`insert_sale`] keeping, per line, the label of the price rule that set
+/// its price (`labels[i]` for line `i`; missing entries = catalog price).
+pub fn insert_sale_labelled(
+    conn: &Connection,
+    s: &SaleRecord,
+    local: bool,
+    labels: &[Option<String>],
+) -> Result<bool> {
     let id = s.id.to_string();
     let n = conn
         .prepare_cached(
-            "INSERT INTO sales(id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms, local)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO sales(id, receipt, store, till, cashier, total, change_given, currency, sold_at_ms, local, member)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -46,14 +57,15 @@ pub fn insert_sale(conn: &Connection, s: &SaleRecord, local: bool) -> Result<boo
             s.change_given,
             s.currency,
             s.sold_at_ms as i64,
-            local
+            local,
+            s.member.map(|m| m.to_string())
         ])?;
     if n == 0 {
         return Ok(false);
     }
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO sale_lines(sale_id, line_no, sku, name, qty, unit_price, discount, line_total)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO sale_lines(sale_id, line_no, sku, name, qty, unit_price, discount, line_total, price_label)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for (i, l) in s.lines.iter().enumerate() {
         stmt.execute(params![
@@ -64,7 +76,8 @@ pub fn insert_sale(conn: &Connection, s: &SaleRecord, local: bool) -> Result<boo
             l.qty,
             l.unit_price,
             l.discount,
-            l.line_total
+            l.line_total,
+            labels.get(i).cloned().flatten()
         ])?;
     }
     insert_tenders(conn, &id, &s.tenders)?;
@@ -124,7 +137,7 @@ fn load_tenders(conn: &Connection, record_id: &str) -> Result<Vec<Tender>> {
 pub fn load_sale(conn: &Connection, id: &str) -> Result<Option<SaleRecord>> {
     let head = conn
         .prepare_cached(
-            "SELECT receipt, store, till, cashier, total, change_given, currency, sold_at_ms
+            "SELECT receipt, store, till, cashier, total, change_given, currency, sold_at_ms, member
              FROM sales WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -137,12 +150,18 @@ pub fn load_sale(conn: &Connection, id: &str) -> Result<Option<SaleRecord>> {
                 r.get::<_, i64>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
             ))
         })
         .optional()?;
-    let Some((receipt, store, till, cashier, total, change_given, currency, sold_at_ms)) = head
+    let Some((receipt, store, till, cashier, total, change_given, currency, sold_at_ms, member)) =
+        head
     else {
         return Ok(None);
+    };
+    let member = match member {
+        None => None,
+        Some(m) => Some(m.parse().map_err(|_| corrupt("sale member"))?),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT sku, name, qty, unit_price, discount, line_total FROM sale_lines
@@ -176,7 +195,7 @@ pub fn load_sale(conn: &Connection, id: &str) -> Result<Option<SaleRecord>> {
         store: store.parse().map_err(|_| corrupt("store"))?,
         till: till.parse().map_err(|_| corrupt("till"))?,
         cashier,
-        member: None,
+        member,
         lines,
         tenders: load_tenders(conn, id)?,
         total,
@@ -184,6 +203,17 @@ pub fn load_sale(conn: &Connection, id: &str) -> Result<Option<SaleRecord>> {
         currency,
         sold_at_ms: sold_at_ms as u64,
     }))
+}
+
+/// The price-rule label of each line of a sale (`None` = catalog price or
+/// not known here), in line order.
+pub fn sale_price_labels(conn: &Connection, id: &str) -> Result<Vec<Option<String>>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT price_label FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no")?;
+    let labels = stmt
+        .query_map([id], |r| r.get::<_, Option<String>>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(labels)
 }
 
 /// Load a return by id.

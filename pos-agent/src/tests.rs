@@ -98,6 +98,8 @@ fn a_sale_writes_everything_and_the_hub_would_accept_it() {
                 TenderRequest::rest(TenderKind::Card),
             ],
             cashier: Some("Kim".into()),
+            member_phone: None,
+            sold_at_ms: None,
         })
         .expect("sell");
     let sale = &sold.sale;
@@ -631,6 +633,8 @@ fn returns_against_a_receipt_full_partial_and_over() {
             ],
             tenders: vec![TenderRequest::of(TenderKind::Cash, 200_000)],
             cashier: None,
+            member_phone: None,
+            sold_at_ms: None,
         })
         .expect("sell");
     assert_eq!(sold.sale.change_given, 200_000 - 122_000);
@@ -698,7 +702,7 @@ fn returns_against_a_receipt_full_partial_and_over() {
     assert_eq!(ops.len(), 3 + 2 + 3);
 
     match till.receipt(&receipt).expect("lookup") {
-        StoredReceipt::Sale { sale, returns } => {
+        StoredReceipt::Sale { sale, returns, .. } => {
             assert_eq!(sale, sold.sale);
             assert_eq!(returns.len(), 2);
             let text = crate::receipt::render_sale(&sale, &returns, "Gangnam");

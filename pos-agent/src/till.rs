@@ -11,6 +11,14 @@
 //!
 //! and commits all of it together, or nothing. Selling never waits for the
 //! network and never refuses because local stock says zero (DESIGN §2).
+//!
+//! Head office can lock the till remotely ([`crate::commands`]): `sell` and
+//! `return_sale` then refuse with [`TillError::Locked`]. The lock is read from
+//! the database inside the sale's transaction, since the sync daemon that
+//! receives the command is usually another process. Each line is priced with
+//! the price rule in force at the moment of sale ([`crate::prices`]); a sale
+//! can carry the cashier who unlocked the till with their PIN and a member
+//! ([`crate::people`]).
 
 use std::path::{Path, PathBuf};
 
@@ -18,13 +26,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::op::{CatalogField, Money, OpBody, ReturnRecord, SaleRecord, StockReason};
 use sync_proto::state::{CatalogEntry, StockCounterRow};
+use sync_proto::wire::SnapshotChunk;
 use sync_proto::{ActorId, Hlc, Op, ReceiptNo, Sku, StoreId};
 use uuid::Uuid;
 
 use crate::apply::{self, ApplyStats};
+use crate::commands::{self, CashierMessage, Received};
 use crate::db::{self, Enrolment, keys};
 use crate::error::{Result, TillError};
 use crate::outbox::Writer;
+use crate::people::{self, Member, MemberSignUp, SignUpOutcome, Staff};
+use crate::prices::{self, PriceQuote};
 use crate::records;
 use crate::returns;
 use crate::sell::{self, PricedProduct, SaleItem, TenderRequest};
@@ -36,18 +48,44 @@ pub struct SaleRequest {
     pub items: Vec<SaleItem>,
     /// Payments; empty = card for the whole total.
     pub tenders: Vec<TenderRequest>,
-    /// Logged-in cashier, if any.
+    /// Logged-in cashier, if any (the username of [`Till::unlock`]'s staff member).
     pub cashier: Option<String>,
+    /// Phone number of the member the sale is made to, if any; the member
+    /// must be known at this till ([`Till::sign_up_member`] or synced).
+    #[serde(default)]
+    pub member_phone: Option<String>,
+    /// When the sale really happened, for a sale written on paper while the
+    /// till was down (power cut) and entered later; `None` = now. At most
+    /// [`MAX_LATE_ENTRY_DAYS`] in the past; priced as at that time.
+    #[serde(default)]
+    pub sold_at_ms: Option<u64>,
 }
+
+/// How far back a sale from the paper fallback book may be entered.
+pub const MAX_LATE_ENTRY_DAYS: u64 = 31;
 
 /// A committed sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SaleReceipt {
     /// The sale record (also in the outbox as an op).
     pub sale: SaleRecord,
+    /// Per line, the label of the price rule that set its price (`None` = catalog price).
+    pub price_labels: Vec<Option<String>>,
     /// Every op the sale wrote to the outbox: the sale, then one stock move per line.
     #[serde(skip)]
     pub ops: Vec<Op>,
+}
+
+/// A product with the price it sells at right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductInfo {
+    /// The catalog entry (its `price` is the catalog price).
+    #[serde(flatten)]
+    pub item: CatalogItem,
+    /// The price a sale would charge now (price rule or catalog price).
+    pub current_price: Option<Money>,
+    /// Label of the price rule in force, if one is.
+    pub price_label: Option<String>,
 }
 
 /// A return as the cashier takes it.
@@ -79,6 +117,10 @@ pub struct StockLevel {
     pub name: Option<String>,
     /// Σ increments − Σ decrements over every actor (may be negative).
     pub qty: i64,
+    /// The price a sale would charge now (price rule or catalog price).
+    pub current_price: Option<Money>,
+    /// Label of the price rule in force, if one is.
+    pub price_label: Option<String>,
 }
 
 /// A product of the till's catalog.
@@ -135,6 +177,10 @@ pub struct TillStatus {
     pub needs_enrolment: bool,
     /// Last sync error.
     pub last_error: Option<String>,
+    /// Head office has locked the till: it refuses sales and returns.
+    pub locked: bool,
+    /// Messages from head office the cashier has not marked read (newest first).
+    pub unread_messages: Vec<CashierMessage>,
 }
 
 /// A stored receipt, as looked up by its number.
@@ -147,6 +193,8 @@ pub enum StoredReceipt {
         sale: SaleRecord,
         /// Returns against it.
         returns: Vec<ReturnRecord>,
+        /// Per line, the price rule label (local sales only).
+        price_labels: Vec<Option<String>>,
     },
     /// A return.
     Return {
@@ -298,10 +346,34 @@ impl Till {
     /// sale, its lines and tenders, the stock moves and the outbox ops
     /// committed in one transaction. Returns the sale with its receipt number.
     pub fn sell(&mut self, req: &SaleRequest) -> Result<SaleReceipt> {
+        commands::ensure_unlocked(&self.conn)?;
         if req.items.is_empty() {
             return Err(TillError::EmptySale);
         }
+        let member = match &req.member_phone {
+            None => None,
+            Some(phone) => {
+                let id = people::member_id(phone)?;
+                if !people::member_exists(&self.conn, &id)? {
+                    return Err(TillError::UnknownMember(phone.trim().to_owned()));
+                }
+                Some(id)
+            }
+        };
+        let now_ms = db::now_ms();
+        let at_ms = match req.sold_at_ms {
+            None => now_ms,
+            Some(t) if t <= now_ms && now_ms - t <= MAX_LATE_ENTRY_DAYS * 86_400_000 => t,
+            Some(t) => {
+                return Err(TillError::SoldAtOutOfRange {
+                    sold_at_ms: t,
+                    now_ms,
+                    max_days: MAX_LATE_ENTRY_DAYS,
+                });
+            }
+        };
         let mut priced = Vec::with_capacity(req.items.len());
+        let mut labels: Vec<(String, Option<String>)> = Vec::new();
         for item in &req.items {
             sell::check_qty(&item.code, u64::from(item.qty))?;
             let product = lookup_product(&self.conn, &item.code)?
@@ -309,19 +381,31 @@ impl Till {
             if !product.active {
                 return Err(TillError::NotForSale(product.sku));
             }
-            let unit_price = product
-                .price
+            let quote = prices::quote(&self.conn, &product.sku, product.price, at_ms)?
                 .ok_or_else(|| TillError::NoPrice(product.sku.clone()))?;
+            if !labels.iter().any(|(s, _)| *s == product.sku) {
+                labels.push((product.sku.clone(), quote.label));
+            }
             priced.push((
                 PricedProduct {
                     sku: product.sku.parse()?,
                     name: product.name,
-                    unit_price,
+                    unit_price: quote.price,
                 },
                 item.qty,
             ));
         }
         let (lines, total) = sell::price_lines(&priced)?;
+        // Same SKU scanned twice is one line: labels follow the lines' order.
+        let price_labels: Vec<Option<String>> = lines
+            .iter()
+            .map(|l| {
+                labels
+                    .iter()
+                    .find(|(s, _)| s == l.sku.as_str())
+                    .and_then(|(_, label)| label.clone())
+            })
+            .collect();
         let settlement = sell::settle(total, &req.tenders)?;
         let cashier = req
             .cashier
@@ -329,6 +413,8 @@ impl Till {
             .map(|c| c.chars().take(sync_proto::validate::MAX_TEXT / 4).collect());
 
         let tx = db::write_tx(&mut self.conn)?;
+        // Again under the write lock: a Lock may have landed since the check above.
+        commands::ensure_unlocked(&tx)?;
         let mut w = Writer::begin(&tx)?;
         let receipt = w.next_receipt()?;
         let sale = SaleRecord {
@@ -337,15 +423,15 @@ impl Till {
             store: w.enrolment.store.clone(),
             till: w.enrolment.actor,
             cashier,
-            member: None,
+            member,
             lines,
             tenders: settlement.tenders,
             total,
             change_given: settlement.change,
             currency: w.enrolment.currency.clone(),
-            sold_at_ms: w.now_ms(),
+            sold_at_ms: req.sold_at_ms.unwrap_or_else(|| w.now_ms()),
         };
-        records::insert_sale(&tx, &sale, true)?;
+        records::insert_sale_labelled(&tx, &sale, true, &price_labels)?;
         w.emit(OpBody::Sale(sale.clone()))?;
         let reference = Some(sale.id.to_string());
         for line in &sale.lines {
@@ -358,13 +444,18 @@ impl Till {
         }
         let ops = w.finish()?;
         tx.commit()?;
-        Ok(SaleReceipt { sale, ops })
+        Ok(SaleReceipt {
+            sale,
+            price_labels,
+            ops,
+        })
     }
 
     /// Take a return against a receipt (a sale of this store known to this
     /// till). No items = everything still returnable. Refunds go back on the
     /// sale's tenders; stock comes back; all in one transaction.
     pub fn return_sale(&mut self, req: &ReturnRequest) -> Result<ReturnReceipt> {
+        commands::ensure_unlocked(&self.conn)?;
         let receipt_no: ReceiptNo = req.receipt.parse()?;
         let mut wanted: Vec<(Sku, u32)> = Vec::with_capacity(req.items.len());
         for item in &req.items {
@@ -375,6 +466,7 @@ impl Till {
             wanted.push((sku, item.qty));
         }
         let tx = db::write_tx(&mut self.conn)?;
+        commands::ensure_unlocked(&tx)?;
         let sale_id = match records::sale_id_by_receipt(&tx, receipt_no.as_str())? {
             Some(id) => id,
             None if records::return_id_by_receipt(&tx, receipt_no.as_str())?.is_some() => {
@@ -435,24 +527,41 @@ impl Till {
              )
              SELECT skus.sku, c.name,
                     (SELECT COALESCE(SUM(s.inc_total - s.dec_total), 0) FROM stock_counters s
-                      WHERE s.location = ?1 AND s.sku = skus.sku)
+                      WHERE s.location = ?1 AND s.sku = skus.sku),
+                    c.price
              FROM skus LEFT JOIN catalog c ON c.sku = skus.sku
              WHERE ?2 IS NULL OR skus.sku = ?2
              ORDER BY skus.sku",
         )?;
         let rows = stmt.query_map(params![store.as_str(), filter], |r| {
-            Ok(StockLevel {
-                sku: r.get(0)?,
-                name: r.get(1)?,
-                qty: r.get(2)?,
-            })
+            Ok((
+                StockLevel {
+                    sku: r.get(0)?,
+                    name: r.get(1)?,
+                    qty: r.get(2)?,
+                    current_price: None,
+                    price_label: None,
+                },
+                r.get::<_, Option<Money>>(3)?,
+            ))
         })?;
-        let mut out: Vec<StockLevel> = rows.collect::<Result<_, _>>()?;
+        let rows: Vec<(StockLevel, Option<Money>)> = rows.collect::<Result<_, _>>()?;
+        let now = db::now_ms();
+        let mut out = Vec::with_capacity(rows.len());
+        for (mut level, catalog_price) in rows {
+            if let Some(q) = prices::quote(&self.conn, &level.sku, catalog_price, now)? {
+                level.current_price = Some(q.price);
+                level.price_label = q.label;
+            }
+            out.push(level);
+        }
         if let (Some(f), true) = (filter, out.is_empty()) {
             out.push(StockLevel {
                 sku: f,
                 name: None,
                 qty: 0,
+                current_price: None,
+                price_label: None,
             });
         }
         Ok(out)
@@ -470,7 +579,12 @@ impl Till {
             let sale = records::load_sale(&self.conn, &id)?
                 .ok_or_else(|| TillError::ReceiptNotFound(no.to_string()))?;
             let returns = records::returns_for_sale(&self.conn, &sale.id)?;
-            return Ok(StoredReceipt::Sale { sale, returns });
+            let price_labels = records::sale_price_labels(&self.conn, &id)?;
+            return Ok(StoredReceipt::Sale {
+                sale,
+                returns,
+                price_labels,
+            });
         }
         if let Some(id) = records::return_id_by_receipt(&self.conn, no.as_str())? {
             let record = records::load_return(&self.conn, &id)?
@@ -490,6 +604,82 @@ impl Till {
     /// transaction (what the sync client does; public for tests and tools).
     pub fn apply_downstream(&mut self, ops: &[Op], to_cursor: u64) -> Result<ApplyStats> {
         apply::apply_batch(&mut self.conn, ops, to_cursor)
+    }
+
+    /// Apply one snapshot chunk from the hub (catalog, stock and the winning
+    /// ops of staff, members and price rules) in one transaction; the last
+    /// chunk sets the cursor (what the sync client does; public for tests and tools).
+    pub fn apply_snapshot_chunk(&mut self, chunk: &SnapshotChunk) -> Result<ApplyStats> {
+        apply::apply_snapshot_chunk(&mut self.conn, chunk)
+    }
+
+    /// A product (SKU or barcode) with the price it sells at now.
+    pub fn product(&self, code: &str) -> Result<Option<ProductInfo>> {
+        let Some(item) = lookup_product(&self.conn, code)? else {
+            return Ok(None);
+        };
+        let quote = prices::quote(&self.conn, &item.sku, item.price, db::now_ms())?;
+        Ok(Some(ProductInfo {
+            current_price: quote.as_ref().map(|q| q.price),
+            price_label: quote.and_then(|q| q.label),
+            item,
+        }))
+    }
+
+    /// The price of a product (SKU or barcode) at `at_ms`, with the rule label.
+    pub fn price_at(&self, code: &str, at_ms: u64) -> Result<Option<PriceQuote>> {
+        let Some(item) = lookup_product(&self.conn, code)? else {
+            return Err(TillError::UnknownSku(code.to_owned()));
+        };
+        prices::quote(&self.conn, &item.sku, item.price, at_ms)
+    }
+
+    /// Whether head office has locked the till.
+    pub fn is_locked(&self) -> Result<bool> {
+        commands::is_locked(&self.conn)
+    }
+
+    /// Record and carry out a remote command (idempotent by id). The sync
+    /// client does this for `Command` frames; public for tools and tests.
+    pub fn receive_command(&mut self, cmd: &sync_proto::wire::Command) -> Result<Received> {
+        commands::receive(&mut self.conn, cmd)
+    }
+
+    /// Messages from head office (newest first); only unread ones when `unread_only`.
+    pub fn messages(&self, unread_only: bool) -> Result<Vec<CashierMessage>> {
+        commands::messages(&self.conn, unread_only)
+    }
+
+    /// Mark one message read; `false` if there is no unread message with that id.
+    pub fn mark_message_read(&self, id: &Uuid) -> Result<bool> {
+        commands::mark_read(&self.conn, id)
+    }
+
+    /// Mark every message read; how many were unread.
+    pub fn mark_all_messages_read(&self) -> Result<usize> {
+        commands::mark_all_read(&self.conn)
+    }
+
+    /// Unlock the till with a staff PIN, offline: the active staff member of
+    /// this store whose argon2id PIN hash matches. Use their `username` as the
+    /// sale's cashier.
+    pub fn unlock(&self, pin: &str) -> Result<Staff> {
+        let store = db::require_enrolment(&self.conn)?.store;
+        people::unlock(&self.conn, store.as_str(), pin)
+    }
+
+    /// Sign a member up at the counter (or update a member with this phone),
+    /// offline: `MemberSet` ops (scope broadcast) in the outbox, in one transaction.
+    pub fn sign_up_member(&mut self, req: &MemberSignUp) -> Result<SignUpOutcome> {
+        let tx = db::write_tx(&mut self.conn)?;
+        let out = people::sign_up(&tx, req)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The member with this phone number, if this till knows them.
+    pub fn find_member(&self, phone: &str) -> Result<Option<Member>> {
+        people::find_member(&self.conn, phone)
     }
 
     /// Apply snapshot entries (catalog with HLCs, stock counter rows) in one
@@ -570,5 +760,7 @@ pub(crate) fn status(conn: &Connection) -> Result<TillStatus> {
         returns_count: count("SELECT COUNT(*) FROM returns WHERE local = 1")?,
         needs_enrolment: db::get_meta(conn, keys::NEEDS_ENROLMENT)?.as_deref() == Some("1"),
         last_error: db::get_meta(conn, keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
+        locked: commands::is_locked(conn)?,
+        unread_messages: commands::messages(conn, true)?,
     })
 }

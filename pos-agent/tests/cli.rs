@@ -194,3 +194,170 @@ fn refusals_have_clear_messages_and_exit_codes() {
         "cannot reach the hub",
     );
 }
+
+/// A PHC argon2id hash with small parameters (fast in debug builds).
+fn pin_hash(pin: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let params = argon2::Params::new(8, 1, 1, None).expect("params");
+    let salt = SaltString::encode_b64(&[3u8; 16]).expect("salt");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(pin.as_bytes(), &salt)
+        .expect("hash")
+        .to_string()
+}
+
+fn give_staff(dir: &Path) {
+    use sync_proto::op::OpBody;
+    use sync_proto::people::{StaffRecord, StaffRole};
+    let hub = sync_proto::ActorId(uuid::Uuid::from_bytes([9; 16]));
+    let op = |seq: u64, username: &str, pin: &str, active: bool| sync_proto::Op {
+        actor: hub,
+        seq,
+        hlc: sync_proto::Hlc {
+            wall_ms: 1_000,
+            counter: seq as u32,
+            actor: hub,
+        },
+        scope: sync_proto::Scope::Store("GN01".parse().expect("store")),
+        body: OpBody::StaffSet(StaffRecord {
+            id: uuid::Uuid::from_u128(u128::from(seq)),
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            role: StaffRole::Cashier,
+            store: "GN01".parse().expect("store"),
+            pin_hash: Some(pin_hash(pin)),
+            active,
+        }),
+    };
+    Till::open(dir)
+        .expect("open")
+        .apply_downstream(
+            &[op(1, "kim", "1234", true), op(2, "lee", "5678", false)],
+            2,
+        )
+        .expect("staff");
+}
+
+#[test]
+fn hq_lock_pin_member_and_messages_from_the_cli() {
+    let dir = prepared_till();
+    let d = dir.path();
+    give_staff(d);
+
+    // --pin: the cashier is the PIN's owner; wrong and inactive PINs are refused.
+    let sale: Value = serde_json::from_str(&ok(
+        d,
+        &["sell", "TSH-0001-BLK-M", "--pin", "1234", "--json"],
+    ))
+    .expect("json");
+    assert_eq!(sale["cashier"], "kim");
+    fails(
+        d,
+        &["sell", "TSH-0001-BLK-M", "--pin", "0000"],
+        1,
+        "wrong PIN",
+    );
+    fails(
+        d,
+        &["sell", "TSH-0001-BLK-M", "--pin", "5678"],
+        1,
+        "no longer active",
+    );
+
+    // Members: sign up offline, find, attach to a sale; unknown phones refused.
+    let added = ok(
+        d,
+        &[
+            "member",
+            "add",
+            "--phone",
+            "010-1234-5678",
+            "--name",
+            "Choi",
+            "--birth-year",
+            "1994",
+            "--consent",
+        ],
+    );
+    assert!(added.starts_with("signed up member 01012345678"), "{added}");
+    let again = ok(
+        d,
+        &[
+            "member",
+            "add",
+            "--phone",
+            "01012345678",
+            "--name",
+            "Choi Y",
+        ],
+    );
+    assert!(again.starts_with("updated member"), "{again}");
+    let found: Value = serde_json::from_str(&ok(
+        d,
+        &["member", "find", "--phone", "010 1234 5678", "--json"],
+    ))
+    .expect("json");
+    assert_eq!(found["name"], "Choi Y");
+    assert_eq!(found["birth_year"], 1994);
+    assert_eq!(found["home_store"], "GN01");
+    fails(
+        d,
+        &["member", "find", "--phone", "010-0000-0000"],
+        1,
+        "member add",
+    );
+    let sale: Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "sell",
+            "SCK-0003-WHT-F",
+            "--member",
+            "010-1234-5678",
+            "--json",
+        ],
+    ))
+    .expect("json");
+    assert_eq!(sale["member"], found["id"]);
+    fails(
+        d,
+        &["sell", "SCK-0003-WHT-F", "--member", "010-9999-0000"],
+        1,
+        "pos-agent member add --phone 010-9999-0000",
+    );
+
+    // HQ locks the till (the sync daemon would carry the command out).
+    let receipt = sale["receipt"].as_str().expect("receipt").to_owned();
+    let mut till = Till::open(d).expect("open");
+    till.receive_command(&sync_proto::wire::Command {
+        id: uuid::Uuid::now_v7(),
+        kind: sync_proto::wire::CommandKind::Lock,
+    })
+    .expect("lock");
+    till.receive_command(&sync_proto::wire::Command {
+        id: uuid::Uuid::now_v7(),
+        kind: sync_proto::wire::CommandKind::ShowMessage("Call HQ".into()),
+    })
+    .expect("message");
+    let locked = "this till is locked by head office; ask HQ to unlock it";
+    fails(d, &["sell", "TSH-0001-BLK-M"], 1, locked);
+    fails(d, &["sell", "TSH-0001-BLK-M", "--pin", "1234"], 1, locked);
+    fails(d, &["return", &receipt], 1, locked);
+    let status: Value = serde_json::from_str(&ok(d, &["status", "--json"])).expect("json");
+    assert_eq!(status["locked"], true);
+    assert_eq!(status["unread_messages"][0]["text"], "Call HQ");
+    let text = ok(d, &["status"]);
+    assert!(text.contains("LOCKED by head office"), "{text}");
+    assert!(text.contains("message from head office: Call HQ"), "{text}");
+    let listed = ok(d, &["messages", "--mark-read"]);
+    assert!(listed.contains("Call HQ"), "{listed}");
+    assert_eq!(ok(d, &["messages"]).trim(), "no messages from head office");
+    let status: Value = serde_json::from_str(&ok(d, &["status", "--json"])).expect("json");
+    assert_eq!(status["unread_messages"].as_array().map(Vec::len), Some(0));
+
+    till.receive_command(&sync_proto::wire::Command {
+        id: uuid::Uuid::now_v7(),
+        kind: sync_proto::wire::CommandKind::Unlock,
+    })
+    .expect("unlock");
+    ok(d, &["sell", "TSH-0001-BLK-M"]);
+}

@@ -10,7 +10,8 @@ use pos_agent::{CatalogItem, SaleItem, SaleRequest, SyncOptions, Till, TillError
 use sync_proto::op::{CatalogField, CatalogSet, OpBody};
 use sync_proto::state::{CatalogEntry, StockCounterRow, continues_totals};
 use sync_proto::wire::{
-    self, Ack, ErrorCode, ErrorFrame, Frame, OpsBatch, PROTOCOL_VERSION, SnapshotChunk, Welcome,
+    self, Ack, Command, CommandKind, ErrorCode, ErrorFrame, Frame, OpsBatch, PROTOCOL_VERSION,
+    SnapshotChunk, TillStatus, Welcome,
 };
 use sync_proto::{ActorId, Hlc, Op, Scope, StoreId};
 use tokio::net::TcpListener;
@@ -24,6 +25,15 @@ struct HubState {
     connections: usize,
     cursor_acks: Vec<u64>,
     statuses: Vec<u64>,
+    /// Every Status frame, whole.
+    status_frames: Vec<TillStatus>,
+    /// Commands sent right after Welcome on every connection (a real hub
+    /// re-sends commands not yet acknowledged on each new connection).
+    on_connect: Vec<Command>,
+    /// Commands to send on the live connection as soon as it sees them.
+    outgoing: Vec<Command>,
+    /// `SnapshotChunk.records` (winning ops of staff, members, price rules).
+    snapshot_records: Vec<Op>,
     /// Close connection number 1 right after its first Ack.
     drop_first_after_ack: bool,
     credential: String,
@@ -116,6 +126,11 @@ async fn handle(
             snapshot,
         })))
         .await;
+    let on_connect = lock(&state).on_connect.clone();
+    for cmd in on_connect {
+        let _ = ws.send(send(Frame::Command(cmd))).await;
+    }
+    let records = lock(&state).snapshot_records.clone();
     if snapshot {
         let _ = ws
             .send(send(Frame::Snapshot(SnapshotChunk {
@@ -139,7 +154,7 @@ async fn handle(
                     inc_total: 10,
                     dec_total: 0,
                 }],
-                records: vec![],
+                records,
                 done: true,
             })))
             .await;
@@ -168,7 +183,21 @@ async fn handle(
             })))
             .await;
     }
-    while let Some(Ok(msg)) = ws.next().await {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        let msg = tokio::select! {
+            msg = ws.next() => match msg {
+                Some(Ok(msg)) => msg,
+                _ => break,
+            },
+            _ = tick.tick() => {
+                let out = std::mem::take(&mut lock(&state).outgoing);
+                for cmd in out {
+                    let _ = ws.send(send(Frame::Command(cmd))).await;
+                }
+                continue;
+            }
+        };
         let Message::Binary(b) = msg else { continue };
         match wire::decode(&b).expect("till frames decode") {
             Frame::Push(p) => {
@@ -207,7 +236,14 @@ async fn handle(
                 }
             }
             Frame::CursorAck(c) => lock(&state).cursor_acks.push(c.cursor),
-            Frame::Status(st) => lock(&state).statuses.push(st.unsent_ops),
+            Frame::Status(st) => {
+                let mut s = lock(&state);
+                s.statuses.push(st.unsent_ops);
+                s.status_frames.push(st);
+            }
+            Frame::Ping(p) => {
+                let _ = ws.send(send(Frame::Pong(p))).await;
+            }
             Frame::Pong(_) => {}
             other => panic!("unexpected frame from till: {other:?}"),
         }
@@ -434,4 +470,243 @@ async fn run_pushes_new_sales_and_reconnects_without_duplicates() {
     drop(s);
     let st = till.status().expect("status");
     assert_eq!((st.acked_seq, st.unsent_ops), (10, 0));
+}
+
+/// Wait (up to 5 s) until the hub has received a Status acknowledging `id`; that Status.
+async fn status_acking(hub: &Shared, id: uuid::Uuid) -> TillStatus {
+    for _ in 0..200 {
+        if let Some(st) = lock(hub)
+            .status_frames
+            .iter()
+            .find(|st| st.acked_commands.contains(&id))
+        {
+            return st.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no Status acknowledged command {id}");
+}
+
+fn command(kind: CommandKind) -> Command {
+    Command {
+        id: uuid::Uuid::now_v7(),
+        kind,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_over_a_live_connection_is_acked_refuses_sales_and_unlock_sells_again() {
+    let (url, hub) = start_hub("GN01").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = enrolled_till(dir.path(), &url);
+    sell(&mut till, 1);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let path = dir.path().to_path_buf();
+    let runner = tokio::spawn(async move {
+        pos_agent::sync::run(&path, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    for _ in 0..200 {
+        if !lock(&hub).status_frames.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        lock(&hub).status_frames.iter().all(|st| !st.locked),
+        "not locked before the command"
+    );
+
+    let lock_cmd = command(CommandKind::Lock);
+    lock(&hub).outgoing.push(lock_cmd.clone());
+    let st = status_acking(&hub, lock_cmd.id).await;
+    assert!(
+        st.locked,
+        "the Status that acknowledges Lock reports locked"
+    );
+    assert_eq!(st.acked_commands, vec![lock_cmd.id]);
+
+    let err = till
+        .sell(&SaleRequest {
+            items: vec![SaleItem::new("TSH-1", 1)],
+            ..SaleRequest::default()
+        })
+        .expect_err("locked till refuses to sell");
+    assert!(matches!(err, TillError::Locked), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "this till is locked by head office; ask HQ to unlock it"
+    );
+    assert_eq!(err.exit_code(), 1);
+    assert!(till.status().expect("status").locked);
+
+    let unlock_cmd = command(CommandKind::Unlock);
+    lock(&hub).outgoing.push(unlock_cmd.clone());
+    let st = status_acking(&hub, unlock_cmd.id).await;
+    assert!(!st.locked);
+    assert_eq!(
+        st.acked_commands,
+        vec![unlock_cmd.id],
+        "each command acknowledged once on a healthy connection"
+    );
+    sell(&mut till, 1);
+    for _ in 0..200 {
+        if lock(&hub).stored.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        lock(&hub).stored.len(),
+        4,
+        "the sale after Unlock reached the hub"
+    );
+
+    let _ = stop_tx.send(());
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .expect("run stops on shutdown")
+        .expect("join")
+        .expect("clean exit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_on_sync_once_are_carried_out_once_and_acked_again_when_redelivered() {
+    let (url, hub) = start_hub("GN01").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = enrolled_till(dir.path(), &url);
+    let message = command(CommandKind::ShowMessage("Stocktake at 18:00".into()));
+    let lock_cmd = command(CommandKind::Lock);
+    let force = command(CommandKind::ForceSync);
+    lock(&hub).on_connect = vec![message.clone(), lock_cmd.clone(), force.clone()];
+
+    pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    let acked: Vec<uuid::Uuid> = lock(&hub)
+        .status_frames
+        .iter()
+        .flat_map(|st| st.acked_commands.clone())
+        .collect();
+    assert_eq!(acked, vec![message.id, lock_cmd.id, force.id]);
+    assert!(lock(&hub).status_frames.last().expect("status").locked);
+    let st = till.status().expect("status");
+    assert!(st.locked);
+    assert_eq!(st.unread_messages.len(), 1);
+    assert_eq!(st.unread_messages[0].text, "Stocktake at 18:00");
+
+    // The hub did not get the acks (say the connection dropped): it sends the
+    // same commands again. The till acknowledges them again and changes nothing.
+    // Meanwhile an Unlock was carried out while no connection was up (given
+    // straight to the library): its ack waits in the database for the next contact.
+    assert!(till.mark_message_read(&message.id).expect("read"));
+    let unlock_cmd = command(CommandKind::Unlock);
+    till.receive_command(&unlock_cmd)
+        .expect("unlocked meanwhile");
+    lock(&hub).status_frames.clear();
+    pos_agent::sync::sync_once(dir.path())
+        .await
+        .expect("sync again");
+    let acked: Vec<uuid::Uuid> = lock(&hub)
+        .status_frames
+        .iter()
+        .flat_map(|st| st.acked_commands.clone())
+        .collect();
+    assert_eq!(
+        acked,
+        vec![unlock_cmd.id, message.id, lock_cmd.id, force.id],
+        "the pending ack in the first Status, then each re-delivered command once"
+    );
+    let st = till.status().expect("status");
+    assert!(!st.locked, "a re-delivered Lock is not carried out again");
+    assert!(st.unread_messages.is_empty(), "nor a message shown again");
+    assert_eq!(till.messages(false).expect("messages").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_records_give_a_new_till_staff_members_and_price_rules() {
+    use sync_proto::people::{MemberField, MemberSet, StaffRecord, StaffRole};
+    use sync_proto::pricing::PriceRule;
+    let (url, hub) = start_hub("GN01").await;
+    let hub_actor = ActorId(uuid::Uuid::from_bytes([9; 16]));
+    let now = pos_agent::db::now_ms();
+    let op = |seq: u64, scope: Scope, body: OpBody| Op {
+        actor: hub_actor,
+        seq,
+        hlc: Hlc {
+            wall_ms: now - 1_000,
+            counter: seq as u32,
+            actor: hub_actor,
+        },
+        scope,
+        body,
+    };
+    let member = sync_proto::people::member_id_for_phone("010-5555-0001").expect("phone");
+    lock(&hub).snapshot_records = vec![
+        op(
+            10,
+            Scope::Store("GN01".parse().expect("store")),
+            OpBody::StaffSet(StaffRecord {
+                id: uuid::Uuid::from_u128(1),
+                username: "kim".into(),
+                display_name: "Kim".into(),
+                role: StaffRole::Cashier,
+                store: "GN01".parse().expect("store"),
+                pin_hash: None,
+                active: true,
+            }),
+        ),
+        op(
+            11,
+            Scope::Broadcast,
+            OpBody::MemberSet(MemberSet {
+                member,
+                field: MemberField::Name("Park".into()),
+            }),
+        ),
+        op(
+            12,
+            Scope::Catalog,
+            OpBody::PriceRule(PriceRule {
+                id: uuid::Uuid::from_u128(2),
+                sku: "HUB-SKU".parse().expect("sku"),
+                price: 5_000,
+                valid_from_ms: 0,
+                valid_to_ms: None,
+                label: "Opening deal".into(),
+                cancelled: false,
+            }),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = enrolled_till(dir.path(), &url);
+    let report = pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    assert!(report.snapshot);
+    let m = till
+        .find_member("01055550001")
+        .expect("find")
+        .expect("member from the snapshot");
+    assert_eq!(m.name.as_deref(), Some("Park"));
+    let p = till.product("HUB-SKU").expect("product").expect("known");
+    assert_eq!(p.current_price, Some(5_000));
+    assert_eq!(p.price_label.as_deref(), Some("Opening deal"));
+    let sold = till
+        .sell(&SaleRequest {
+            items: vec![SaleItem::new("HUB-SKU", 2)],
+            member_phone: Some("010-5555-0001".into()),
+            ..SaleRequest::default()
+        })
+        .expect("sell");
+    assert_eq!(sold.sale.total, 10_000);
+    assert_eq!(sold.sale.member, Some(member));
+    assert_eq!(sold.price_labels, vec![Some("Opening deal".to_owned())]);
+    let staff: i64 = till
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM staff WHERE username = 'kim'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(staff, 1);
 }

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::process;
+use crate::{demo_people, process};
 
 /// Options of `cargo xtask demo`.
 #[derive(clap::Args, Debug, Clone)]
@@ -55,7 +55,8 @@ impl DemoArgs {
     }
 }
 
-const STORES: [(&str, &str); 10] = [
+/// The demo's stores: (code, name).
+pub const STORES: [(&str, &str); 10] = [
     ("GN01", "강남점 Gangnam"),
     ("HD02", "홍대점 Hongdae"),
     ("MD03", "명동점 Myeongdong"),
@@ -99,8 +100,10 @@ const TILLS: [(&str, &str); 6] = [
     ("ss09-till1", "SS09"),
 ];
 
-struct Product {
-    sku: String,
+/// A SKU of the demo catalog.
+pub struct Product {
+    /// Its SKU.
+    pub sku: String,
 }
 
 fn ean13(body12: u64) -> String {
@@ -182,7 +185,8 @@ fn start_hub(args: &DemoArgs, data: &Path) -> Result<Hub> {
     Ok(Hub { child, url })
 }
 
-struct Api {
+/// A logged-in HQ client of the demo hub.
+pub struct Api {
     base: String,
     token: String,
     http: reqwest::blocking::Client,
@@ -207,7 +211,8 @@ impl Api {
         })
     }
 
-    fn post(&self, path: &str, body: Value) -> Result<Value> {
+    /// POST JSON to `/api/v1/<path>`.
+    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
         let resp = self
             .http
             .post(format!("{}/{path}", self.base))
@@ -289,9 +294,11 @@ fn seed(api: &Api) -> Result<Vec<Product>> {
     Ok(products)
 }
 
-struct DemoTill {
+/// A headless till of the demo.
+pub struct DemoTill {
     name: &'static str,
-    store: &'static str,
+    /// Its store.
+    pub store: &'static str,
     dir: PathBuf,
     daemon: Option<Child>,
     offline_until: Option<Instant>,
@@ -304,7 +311,8 @@ impl DemoTill {
         cmd
     }
 
-    fn ok(&self, args: &[&str]) -> Result<String> {
+    /// Run `pos-agent` on this till; its stdout, or the error it printed.
+    pub fn ok(&self, args: &[&str]) -> Result<String> {
         let out = self.cli().args(args).output()?;
         if !out.status.success() {
             bail!(
@@ -354,6 +362,8 @@ impl Drop for DemoTill {
 
 /// Run the demo.
 pub fn run(args: DemoArgs) -> Result<()> {
+    // The hub serves the HQ console at `/`: build it first.
+    crate::ui::build()?;
     process::cargo(&["build", "--workspace", "--bins"])?;
     let data = args
         .data_dir
@@ -368,10 +378,18 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let api = Api::login(&hub.url, &args.admin_password)?;
     let started = Instant::now();
     let products = seed(&api)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as u64;
+    demo_people::seed_accounts(&api)?;
+    let members = demo_people::seed_members(&api)?;
+    demo_people::seed_prices(&api, now_ms)?;
     eprintln!(
-        "seeded {} stores, 1 warehouse, {} SKUs in {:.1} s",
+        "seeded {} stores, 1 warehouse, {} SKUs, {} members, {} staff in {:.1} s",
         STORES.len(),
         products.len(),
+        members.len(),
+        STORES.len() * demo_people::STORE_PEOPLE.len() + 1,
         started.elapsed().as_secs_f64()
     );
 
@@ -393,12 +411,15 @@ pub fn run(args: DemoArgs) -> Result<()> {
         till.ok(&["sync", "--once"])?;
         tills.push(till);
     }
+    let per_till = if args.duration.is_some() { 6 } else { 45 };
+    let history = demo_people::backfill(&tills, &products, &members, now_ms, per_till)?;
+    eprintln!("entered {history} sales of last week and earlier today at the tills");
     for till in &mut tills {
         till.go_online()?;
     }
 
     print_banner(&hub.url, &args, &data, &tills);
-    simulate(&args, &api, &products, &mut tills)?;
+    simulate(&args, &api, &products, &members, &mut tills)?;
     check_agreement(&api, &mut tills)
 }
 
@@ -406,9 +427,15 @@ fn print_banner(url: &str, args: &DemoArgs, data: &Path, tills: &[DemoTill]) {
     println!();
     println!("Storelink demo is running");
     println!("  hub            {url}");
+    println!("  HQ console     {url}/   (log in as admin)");
     println!("  REST API       {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  health/metrics {url}/healthz  {url}/metrics");
     println!("  login          admin / {}", args.admin_password);
+    println!(
+        "                 planner / {pw} (HQ staff)   gn01.manager / {pw} (store manager)",
+        pw = demo_people::DEMO_PASSWORD
+    );
+    println!("  till PINs      manager 9000, cashiers 1111 and 2222 (every store)");
     println!("  data           {}", data.display());
     println!("  tills:");
     for t in tills {
@@ -437,6 +464,7 @@ fn simulate(
     args: &DemoArgs,
     api: &Api,
     products: &[Product],
+    members: &[demo_people::DemoMember],
     tills: &mut [DemoTill],
 ) -> Result<()> {
     let mut rng = rand::thread_rng();
@@ -488,12 +516,10 @@ fn simulate(
                 }
             }
         } else {
-            let mut basket: Vec<String> = Vec::new();
-            for _ in 0..rng.gen_range(1..=3) {
-                let p = &products[rng.gen_range(0..products.len())];
-                basket.push(format!("{}:{}", p.sku, rng.gen_range(1..=2)));
-            }
+            let basket = demo_people::basket(products, &mut rng);
+            let extras = demo_people::sale_extras(till, members, &mut rng);
             let mut cmd: Vec<&str> = basket.iter().map(String::as_str).collect();
+            cmd.extend(extras.iter().map(String::as_str));
             match rng.gen_range(0..3) {
                 0 => cmd.extend(["--tender", "card"]),
                 1 => cmd.extend(["--tender", "cash:500000"]),

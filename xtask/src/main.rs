@@ -6,9 +6,14 @@
 //!   a seeded chain of Seoul stores, and headless tills that sell, go offline
 //!   and come back.
 //! - `cargo xtask bench` — the load and speed figures, written to `BENCHMARKS.md`.
+//! - `cargo xtask setup` — Debian packages the browser test needs (Chromium,
+//!   CJK fonts), installed when missing.
+//! - `cargo xtask ui`    — the HQ console: `npm ci` when stale, Vite build.
 
 mod demo;
+mod demo_people;
 mod process;
+mod ui;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -39,6 +44,10 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
+    /// Install the Debian packages the console's browser test needs.
+    Setup,
+    /// Install the console's npm packages (when stale) and build it.
+    Ui,
 }
 
 fn main() -> Result<()> {
@@ -46,10 +55,17 @@ fn main() -> Result<()> {
         Task::Test { quick } => test(quick),
         Task::Demo(args) => demo::run(args),
         Task::Bench { only, quick } => bench(only, quick),
+        Task::Setup => ui::setup(),
+        Task::Ui => ui::build(),
     }
 }
 
 fn test(quick: bool) -> Result<()> {
+    // The console first: the hub embeds ui/hq/dist, and the browser test
+    // (tests/tests/hq_console.rs, run by `cargo test` below) drives it.
+    ui::setup()?;
+    ui::build()?;
+    ui::unit_tests()?;
     if !quick {
         process::cargo(&["fmt", "--all", "--", "--check"])?;
         process::cargo(&[

@@ -18,7 +18,6 @@ use sync_proto::validate::{MAX_AMOUNT, MAX_TEXT};
 use sync_proto::{CatalogField, CatalogSet, OpBody, Scope, Sku};
 use utoipa::ToSchema;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::audit::{self, actions};
@@ -147,6 +146,7 @@ pub fn product_fields(p: ProductInput) -> Result<(Sku, Vec<CatalogField>), Strin
         (status = 201, description = "Stored; catalog ops emitted", body = Product),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
     )
 )]
 pub async fn create_product(
@@ -225,6 +225,7 @@ const MAX_REPORTED_ERRORS: usize = 1000;
         (status = 200, description = "Imported", body = ImportResult),
         (status = 400, description = "Missing or wrong header", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
     )
 )]
 pub async fn import_products(

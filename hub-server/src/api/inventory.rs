@@ -21,7 +21,6 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::catalog::{PRODUCT_FILTER, ProductFilter};
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
@@ -406,7 +405,7 @@ pub struct AlertsQuery {
 /// A low or negative cell.
 #[derive(Debug, Clone, Serialize, ToSchema, ts_rs::TS)]
 #[ts(export)]
-pub struct StockAlert {
+pub struct InventoryAlert {
     /// Location code.
     pub location: String,
     /// SKU.
@@ -425,7 +424,7 @@ pub struct StockAlert {
 #[ts(export)]
 pub struct AlertPage {
     /// Alerts, lowest quantity first.
-    pub items: Vec<StockAlert>,
+    pub items: Vec<InventoryAlert>,
     /// Alerts matching the filter.
     #[ts(type = "number")]
     pub total: u64,
@@ -463,7 +462,7 @@ pub async fn alerts(
         return Err(ApiError::invalid("limit must be 1..=1000"));
     }
     let offset = q.offset.unwrap_or(0) as usize;
-    let mut all: Vec<StockAlert> = state.stock.read(|view| {
+    let mut all: Vec<InventoryAlert> = state.stock.read(|view| {
         let mut out = Vec::new();
         for (sku, per_loc) in view {
             for (loc, &qty) in per_loc {
@@ -478,7 +477,7 @@ pub async fn alerts(
                     Some(false) => low,
                 };
                 if keep {
-                    out.push(StockAlert {
+                    out.push(InventoryAlert {
                         location: loc.clone(),
                         sku: sku.clone(),
                         name: None,
@@ -497,7 +496,8 @@ pub async fn alerts(
             .then(a.sku.cmp(&b.sku))
     });
     let total = all.len() as u64;
-    let mut items: Vec<StockAlert> = all.into_iter().skip(offset).take(limit as usize).collect();
+    let mut items: Vec<InventoryAlert> =
+        all.into_iter().skip(offset).take(limit as usize).collect();
     let skus: Vec<String> = items.iter().map(|a| a.sku.clone()).collect();
     let names = state
         .reads

@@ -20,7 +20,6 @@ use sync_proto::{OpBody, Scope, StoreId};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use super::reports::{api_to_hub, civil_from_days, date_text, location_param, parse_date, today};

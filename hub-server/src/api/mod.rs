@@ -7,14 +7,17 @@
 //! - [`catalog`]: products and CSV import.
 //! - [`stock`]: adjustments and stock queries.
 //! - [`sales`]: the sales report.
-//! - [`inventory`], [`reports`], [`members`], [`prices`] (H2): the console's
-//!   inventory, dashboards, members and price rules; [`access`] holds their
-//!   role checks until H1's `Hq` guards are merged.
+//! - [`users`]: accounts and roles.
+//! - [`fleet`]: the till fleet, remote commands, the audit log.
+//! - [`events`]: the live event WebSocket.
+//! - [`inventory`], [`reports`], [`members`], [`prices`]: the console's
+//!   inventory, dashboards and sales reports, members and price rules.
 
-pub mod access;
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod events;
+pub mod fleet;
 pub mod inventory;
 pub mod members;
 pub mod prices;
@@ -22,6 +25,7 @@ pub mod reports;
 pub mod sales;
 pub mod stock;
 pub mod stores;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -76,12 +80,21 @@ impl Modify for SecuritySchemes {
     info(title = "Storelink hub API", description = "HQ REST API of the Storelink hub. Tills sync over the WebSocket /sync/v1 (binary sync-proto frames)."),
     paths(
         auth::login,
+        auth::logout,
+        auth::me,
+        users::list,
+        users::create,
+        users::update,
+        fleet::list_tills,
+        fleet::create_command,
+        fleet::list_commands,
+        fleet::list_audit,
+        events::events_ws,
         stores::create_store,
         stores::list_stores,
         stores::create_enrolment_code,
         stores::enrol,
         stores::known_records,
-        stores::list_tills,
         stores::revoke_till,
         catalog::create_product,
         catalog::import_products,
@@ -115,6 +128,9 @@ impl Modify for SecuritySchemes {
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "HQ sessions"),
+        (name = "users", description = "Accounts and roles"),
+        (name = "audit", description = "The audit log"),
+        (name = "events", description = "Live events (WebSocket)"),
         (name = "stores", description = "Stores, warehouses and enrolment codes"),
         (name = "sync", description = "Till enrolment and sync helpers"),
         (name = "tills", description = "The till fleet"),
@@ -204,6 +220,16 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", axum::routing::patch(users::update))
+        .route(
+            "/tills/{actor}/commands",
+            post(fleet::create_command).get(fleet::list_commands),
+        )
+        .route("/audit", get(fleet::list_audit))
+        .route("/events", get(events::events_ws))
         .route(
             "/stores",
             post(stores::create_store).get(stores::list_stores),
@@ -214,7 +240,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/enrol", post(stores::enrol))
         .route("/sync/known-records", post(stores::known_records))
-        .route("/tills", get(stores::list_tills))
+        .route("/tills", get(fleet::list_tills))
         .route("/tills/{actor}/revoke", post(stores::revoke_till))
         .route(
             "/products",
@@ -265,7 +291,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .fallback(not_found)
+        .fallback(crate::console::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(TraceLayer::new_for_http())

@@ -19,7 +19,6 @@ use sync_proto::{OpBody, Scope, Sku};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::audit::{self, actions};

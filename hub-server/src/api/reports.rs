@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use sync_proto::LocationId;
 use utoipa::ToSchema;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiQuery, ErrorBody};
 use crate::reports::{DAY_MS, HOUR_MS, day_of, report_offset_min};

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use sync_proto::{LocationId, Op, OpBody, SaleRecord};
 use utoipa::ToSchema;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiQuery, ErrorBody};
 use crate::AppState;
@@ -255,7 +254,8 @@ pub fn time_range(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "Sales", body = SalesReport),
               (status = 400, description = "Invalid query", body = ErrorBody),
-              (status = 401, description = "Not logged in", body = ErrorBody))
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Role or store not allowed", body = ErrorBody))
 )]
 pub async fn list_sales(
     State(state): State<Arc<AppState>>,

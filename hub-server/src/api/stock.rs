@@ -12,7 +12,6 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
-use super::access::HqAccess;
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::audit::{self, actions};
@@ -59,6 +58,7 @@ pub struct Adjustment {
         (status = 201, description = "Stored; op emitted to the location's tills", body = Adjustment),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Role or store not allowed", body = ErrorBody),
         (status = 404, description = "Unknown location", body = ErrorBody),
     )
 )]
@@ -222,7 +222,8 @@ pub enum StockAnswer {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "With sku: SkuStock; without: StockPage", body = StockAnswer),
               (status = 400, description = "Invalid query", body = ErrorBody),
-              (status = 401, description = "Not logged in", body = ErrorBody))
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Role or store not allowed", body = ErrorBody))
 )]
 pub async fn get_stock(
     State(state): State<Arc<AppState>>,
@@ -242,7 +243,13 @@ pub async fn get_stock(
         let sku: Sku = sku
             .parse()
             .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
-        let all = state.stock.get(sku.as_str());
+        // A store manager's chain total is their store's: other stores are not theirs to see.
+        let all: Vec<_> = state
+            .stock
+            .get(sku.as_str())
+            .into_iter()
+            .filter(|(l, _)| hq.can_see_store(l))
+            .collect();
         let chain_total = all.iter().map(|(_, q)| q).sum();
         let locations = all
             .into_iter()

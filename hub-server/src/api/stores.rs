@@ -1,7 +1,11 @@
 //! Stores, enrolment and the till fleet: `POST/GET /api/v1/stores`,
 //! `POST /api/v1/stores/{code}/enrolment-codes`, `POST /api/v1/enrol`,
-//! `POST /api/v1/sync/known-records`, `GET /api/v1/tills`,
-//! `POST /api/v1/tills/{actor}/revoke`.
+//! `POST /api/v1/sync/known-records`, `POST /api/v1/tills/{actor}/revoke`
+//! (the fleet view is in [`super::fleet`]).
+//!
+//! Creating stores, issuing enrolment codes and revoking tills are hq_admin
+//! actions, each with an audit entry in the same writer job; a store
+//! manager lists only their own store.
 
 use std::sync::Arc;
 
@@ -16,8 +20,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{DeviceAuth, Hq};
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::audit::{self, actions};
 use crate::auth::{new_enrolment_code, normalise_enrolment_code, random_token, secret_hash};
+use crate::fleet::{self, Till};
 use crate::{AppState, HubError, now_ms};
 
 /// A new store or warehouse.
@@ -31,6 +37,12 @@ pub struct CreateStore {
     pub kind: String,
     /// ISO 4217 currency of its prices (default `KRW`).
     pub currency: Option<String>,
+    /// Region (e.g. `Seoul`), 1-64 characters.
+    pub region: Option<String>,
+    /// Latitude (WGS 84), -90..=90.
+    pub lat: Option<f64>,
+    /// Longitude (WGS 84), -180..=180.
+    pub lon: Option<f64>,
 }
 
 /// A store or warehouse.
@@ -48,11 +60,17 @@ pub struct Store {
     pub created_at_ms: u64,
     /// Tills enrolled so far (incl. revoked).
     pub tills: u32,
+    /// Region.
+    pub region: Option<String>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Longitude.
+    pub lon: Option<f64>,
 }
 
 fn read_store(c: &rusqlite::Connection, code: &str) -> Result<Option<Store>, HubError> {
     Ok(c.prepare_cached(
-        "SELECT code, name, kind, currency, created_at_ms, next_till_no - 1 FROM stores WHERE code = ?1",
+        "SELECT code, name, kind, currency, created_at_ms, next_till_no - 1, region, lat, lon FROM stores WHERE code = ?1",
     )?
     .query_row([code], store_row)
     .optional()?)
@@ -66,6 +84,9 @@ fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
         currency: r.get(3)?,
         created_at_ms: r.get::<_, i64>(4)? as u64,
         tills: r.get(5)?,
+        region: r.get(6)?,
+        lat: r.get(7)?,
+        lon: r.get(8)?,
     })
 }
 
@@ -78,6 +99,7 @@ fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
         (status = 201, description = "Created", body = Store),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not an hq_admin", body = ErrorBody),
         (status = 409, description = "The code exists", body = ErrorBody),
     )
 )]
@@ -86,6 +108,24 @@ pub async fn create_store(
     hq: Hq,
     ApiJson(req): ApiJson<CreateStore>,
 ) -> Result<(StatusCode, axum::Json<Store>), ApiError> {
+    hq.require_hq_admin()?;
+    let region = match req.region.map(|r| r.trim().to_owned()) {
+        Some(r) if r.is_empty() || r.chars().count() > 64 => {
+            return Err(ApiError::invalid("region must be 1-64 characters"));
+        }
+        other => other,
+    };
+    match (req.lat, req.lon) {
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return Err(ApiError::invalid("lat must be -90..=90 and lon -180..=180"));
+            }
+        }
+        (None, None) => {}
+        _ => return Err(ApiError::invalid("give both lat and lon, or neither")),
+    }
+    let (lat, lon) = (req.lat, req.lon);
+    let who = hq.clone();
     let code: LocationId = req
         .code
         .trim()
@@ -112,9 +152,9 @@ pub async fn create_store(
         .writer
         .call(1, move |ap| {
             let n = ap.conn.execute(
-                "INSERT INTO stores (code, name, kind, currency, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (code) DO NOTHING",
-                params![code.as_str(), name, kind, currency, now_ms() as i64],
+                "INSERT INTO stores (code, name, kind, currency, created_at_ms, region, lat, lon)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (code) DO NOTHING",
+                params![code.as_str(), name, kind, currency, now_ms() as i64, region, lat, lon],
             )?;
             if n == 0 {
                 return Err(HubError::rejected(
@@ -123,8 +163,16 @@ pub async fn create_store(
                     format!("a location with code {code} exists"),
                 ));
             }
-            read_store(ap.conn, code.as_str())?
-                .ok_or_else(|| HubError::Internal("store vanished".into()))
+            let store = read_store(ap.conn, code.as_str())?
+                .ok_or_else(|| HubError::Internal("store vanished".into()))?;
+            audit::record(
+                ap.conn,
+                &who,
+                actions::STORE_CREATE,
+                &store.code,
+                serde_json::json!({"name": store.name, "kind": store.kind, "currency": store.currency, "region": store.region}),
+            )?;
+            Ok(store)
         })
         .await?;
     tracing::info!(user = %hq.username, store = %store.code, kind = %store.kind, "store created");
@@ -140,15 +188,17 @@ pub async fn create_store(
 )]
 pub async fn list_stores(
     State(state): State<Arc<AppState>>,
-    _hq: Hq,
+    hq: Hq,
 ) -> Result<axum::Json<Vec<Store>>, ApiError> {
+    let only = hq.scope_store(None)?;
     let stores = state
         .reads
-        .read(|c| {
+        .read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT code, name, kind, currency, created_at_ms, next_till_no - 1 FROM stores ORDER BY code",
+                "SELECT code, name, kind, currency, created_at_ms, next_till_no - 1, region, lat, lon
+                 FROM stores WHERE (?1 IS NULL OR code = ?1) ORDER BY code",
             )?;
-            let rows = stmt.query_map([], store_row)?;
+            let rows = stmt.query_map([only], store_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
@@ -183,6 +233,7 @@ pub struct EnrolmentCode {
         (status = 201, description = "Issued", body = EnrolmentCode),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not an hq_admin", body = ErrorBody),
         (status = 404, description = "No such store", body = ErrorBody),
     )
 )]
@@ -192,6 +243,7 @@ pub async fn create_enrolment_code(
     ApiPath(code): ApiPath<String>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, axum::Json<EnrolmentCode>), ApiError> {
+    hq.require_hq_admin()?;
     let body = body?;
     let req: CreateEnrolmentCode = if body.iter().all(u8::is_ascii_whitespace) {
         CreateEnrolmentCode::default()
@@ -211,6 +263,7 @@ pub async fn create_enrolment_code(
     let now = now_ms();
     let expires = now + u64::from(ttl) * 60_000;
     let store2 = store.clone();
+    let who = hq.clone();
     state
         .writer
         .call(1, move |ap| {
@@ -220,6 +273,13 @@ pub async fn create_enrolment_code(
             ap.conn.execute(
                 "INSERT INTO enrolment_codes (code_hash, store, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![hash.as_slice(), store2.as_str(), now as i64, expires as i64],
+            )?;
+            audit::record(
+                ap.conn,
+                &who,
+                actions::ENROLMENT_CODE_CREATE,
+                store2.as_str(),
+                serde_json::json!({"ttl_minutes": ttl, "expires_at_ms": expires}),
             )?;
             Ok(())
         })
@@ -421,131 +481,24 @@ pub async fn known_records(
     Ok(axum::Json(KnownRecordsResponse { known }))
 }
 
-/// A till in the fleet view.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TillInfo {
-    /// Actor id.
-    pub actor: String,
-    /// Store code.
-    pub store: String,
-    /// Till number.
-    pub till_no: u32,
-    /// Software version.
-    pub app_version: String,
-    /// Enrolment time (ms).
-    pub enrolled_at_ms: u64,
-    /// Last contact (ms); now when online.
-    pub last_seen_ms: Option<u64>,
-    /// Connected now.
-    pub online: bool,
-    /// Highest seq stored at the hub.
-    pub acked_seq: u64,
-    /// Last downstream cursor the till acknowledged.
-    pub cursor: u64,
-    /// Unsent ops from its last Status.
-    pub backlog: Option<u64>,
-    /// Last error from its Status.
-    pub last_error: Option<String>,
-    /// Credential revoked.
-    pub revoked: bool,
-}
-
-/// Filter of the fleet view.
-#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
-pub struct TillsQuery {
-    /// Only this store.
-    pub store: Option<String>,
-}
-
-fn read_tills(
-    c: &rusqlite::Connection,
-    store: Option<&str>,
-    actor: Option<&[u8]>,
-) -> Result<Vec<TillInfo>, HubError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT actor, store, till_no, app_version, enrolled_at_ms, last_seen_ms, acked_seq, cursor,
-                backlog, last_error, revoked
-         FROM devices WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR actor = ?2)
-         ORDER BY store, till_no",
-    )?;
-    let rows = stmt.query_map(params![store, actor], |r| {
-        let actor: Vec<u8> = r.get(0)?;
-        Ok(TillInfo {
-            actor: Uuid::from_slice(&actor)
-                .map(|u| u.to_string())
-                .unwrap_or_default(),
-            store: r.get(1)?,
-            till_no: r.get(2)?,
-            app_version: r.get(3)?,
-            enrolled_at_ms: r.get::<_, i64>(4)? as u64,
-            last_seen_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
-            online: false,
-            acked_seq: r.get::<_, i64>(6)? as u64,
-            cursor: r.get::<_, i64>(7)? as u64,
-            backlog: r.get::<_, Option<i64>>(8)?.map(|v| v as u64),
-            last_error: r.get(9)?,
-            revoked: r.get(10)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
-}
-
-fn merge_live(state: &AppState, tills: &mut [TillInfo]) {
-    let live = state.live.snapshot();
-    let now = now_ms();
-    for t in tills {
-        let Ok(actor) = t.actor.parse::<ActorId>() else {
-            continue;
-        };
-        if let Some(l) = live.get(&actor) {
-            t.online = true;
-            t.last_seen_ms = Some(now);
-            t.cursor = t.cursor.max(l.cursor);
-            if l.backlog.is_some() {
-                t.backlog = l.backlog;
-                t.last_error = l.last_error.clone();
-            }
-            t.app_version = l.app_version.clone();
-        }
-    }
-}
-
-/// The till fleet: actor, store, last seen, backlog.
-#[utoipa::path(
-    get, path = "/api/v1/tills", tag = "tills",
-    params(TillsQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, description = "Tills", body = [TillInfo]),
-              (status = 401, description = "Not logged in", body = ErrorBody))
-)]
-pub async fn list_tills(
-    State(state): State<Arc<AppState>>,
-    _hq: Hq,
-    ApiQuery(q): ApiQuery<TillsQuery>,
-) -> Result<axum::Json<Vec<TillInfo>>, ApiError> {
-    let mut tills = state
-        .reads
-        .read(move |c| read_tills(c, q.store.as_deref(), None))
-        .await?;
-    merge_live(&state, &mut tills);
-    Ok(axum::Json(tills))
-}
-
 /// Revoke a till's credential: it can no longer sync (401) and must enrol again.
 #[utoipa::path(
     post, path = "/api/v1/tills/{actor}/revoke", tag = "tills",
     params(("actor" = String, Path, description = "Actor id of the till")),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, description = "Revoked", body = TillInfo),
+    responses((status = 200, description = "Revoked", body = Till),
               (status = 400, description = "Not an actor id", body = ErrorBody),
               (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Not an hq_admin", body = ErrorBody),
               (status = 404, description = "No such till", body = ErrorBody))
 )]
 pub async fn revoke_till(
     State(state): State<Arc<AppState>>,
     hq: Hq,
     ApiPath(actor): ApiPath<String>,
-) -> Result<axum::Json<TillInfo>, ApiError> {
+) -> Result<axum::Json<Till>, ApiError> {
+    hq.require_hq_admin()?;
+    let who = hq.clone();
     let actor: ActorId = actor
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
@@ -563,11 +516,21 @@ pub async fn revoke_till(
                     format!("no till {actor}"),
                 ));
             }
-            read_tills(ap.conn, None, Some(actor.0.as_bytes().as_slice()))?
+            let till = fleet::read_tills(ap.conn, None, Some(&actor))?
                 .pop()
-                .ok_or_else(|| HubError::Internal("till vanished".into()))
+                .ok_or_else(|| HubError::Internal("till vanished".into()))?;
+            audit::record(
+                ap.conn,
+                &who,
+                actions::TILL_REVOKE,
+                &till.actor,
+                serde_json::json!({"store": till.store, "till_no": till.till_no}),
+            )?;
+            ap.emit(crate::events::Event::Till(till.clone()));
+            Ok(till)
         })
         .await?;
+    // Its connection closes at once; it must enrol again.
     state.live.kick(&actor);
     tracing::warn!(user = %hq.username, %actor, "till credential revoked");
     Ok(axum::Json(till))

@@ -2,7 +2,8 @@
 //! hub sends down, over one WebSocket (`/sync/v1`, contract §"Sync conversation").
 //!
 //! - [`sync_once`]: connect, push everything, pull until caught up and every
-//!   pushed op is acknowledged, close. The CLI's `sync --once`.
+//!   pushed op is acknowledged, carry out the commands the hub sent, close.
+//!   The CLI's `sync --once`.
 //! - [`run`]: stay connected; poll the outbox every [`POLL_INTERVAL`] for ops
 //!   committed by any process on the same data directory; reconnect with
 //!   jittered exponential backoff ([`backoff_delay`], 200 ms .. 10 s) until the

@@ -7,14 +7,24 @@
 //! [`MAX_PUSH_BYTES`]) are in flight; each `Ack` is persisted before more is
 //! sent. Each downstream `Ops` batch is applied with its new cursor in one
 //! transaction and only then acknowledged with `CursorAck`.
+//!
+//! A `Command` from head office is recorded and carried out idempotently
+//! ([`crate::commands::receive`]); a `ForceSync` also pushes the whole outbox
+//! at once (downstream is already live: the hub streams every op as it is
+//! committed, and the till re-acknowledges its cursor). Right after, a
+//! `Status` goes out with the ids of the commands carried out since the
+//! previous one (`acked_commands`, persisted until sent) and the lock state.
+//! Before a `sync --once` closes, it sends a Ping and waits for the Pong: the
+//! hub answers in order, so the commands it sent after `Welcome` have been read
+//! and carried out by then.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use sync_proto::wire::{
-    self, CursorAck, ErrorCode, Frame, Hello, MAX_FRAME_BYTES, MAX_OPS_PER_FRAME, Ping, Push,
-    SYNC_PATH, TillStatus, Welcome,
+    self, CommandKind, CursorAck, ErrorCode, Frame, Hello, MAX_FRAME_BYTES, MAX_OPS_PER_FRAME,
+    Ping, Push, SYNC_PATH, TillStatus, Welcome,
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -22,6 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{MAX_IN_FLIGHT, MAX_PUSH_BYTES, POLL_INTERVAL, SyncDb, SyncOptions, SyncReport};
+use crate::commands::{self, Received};
 use crate::db::{self, Enrolment, keys};
 use crate::error::{Result, TillError};
 use crate::{apply, enrol};
@@ -175,6 +186,15 @@ async fn mark_restored(db: &SyncDb) -> Result<()> {
         .await
 }
 
+/// The Ping a `sync --once` sends before closing, so that the commands the
+/// hub sent after `Welcome` are read and carried out first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Barrier {
+    NotSent,
+    Sent(u64),
+    Passed,
+}
+
 /// State of the upstream pipeline.
 struct Upstream {
     acked: u64,
@@ -284,6 +304,7 @@ pub(crate) async fn run_session(
     let mut cursor = local.cursor;
     let mut caught_up = !snapshot_pending && cursor >= welcome.head_cursor;
     let mut last_status: Option<(u64, Instant)> = None;
+    let mut barrier = Barrier::NotSent;
 
     send_status(
         db,
@@ -311,11 +332,23 @@ pub(crate) async fn run_session(
             && up.in_flight.is_empty()
             && up.acked >= up.limit.unwrap_or(0)
         {
-            report.cursor = cursor;
-            report.acked_seq = up.acked;
-            report.unsent_ops = up.known_last.saturating_sub(up.acked);
-            let _ = sink.send(Message::Close(None)).await;
-            return Ok(());
+            // Barrier before closing: the hub answers a Ping in order, after
+            // the commands it sent on Hello, so none is left unread.
+            match barrier {
+                Barrier::NotSent => {
+                    let nonce = rand::random::<u64>().max(1);
+                    send(&mut sink, &Frame::Ping(Ping { nonce })).await?;
+                    barrier = Barrier::Sent(nonce);
+                }
+                Barrier::Sent(_) => {}
+                Barrier::Passed => {
+                    report.cursor = cursor;
+                    report.acked_seq = up.acked;
+                    report.unsent_ops = up.known_last.saturating_sub(up.acked);
+                    let _ = sink.send(Message::Close(None)).await;
+                    return Ok(());
+                }
+            }
         }
         tokio::select! {
             msg = stream.next() => {
@@ -369,9 +402,24 @@ pub(crate) async fn run_session(
                         send(&mut sink, &Frame::CursorAck(CursorAck { cursor: to })).await?;
                     }
                     Frame::Ping(p) => send(&mut sink, &Frame::Pong(p)).await?,
-                    Frame::Pong(_) => {}
+                    Frame::Pong(p) => {
+                        if barrier == Barrier::Sent(p.nonce) {
+                            barrier = Barrier::Passed;
+                        }
+                    }
                     Frame::Command(cmd) => {
                         tracing::info!(id = %cmd.id, kind = ?cmd.kind, "command from the hub");
+                        let received = db.call(move |c| commands::receive(c, &cmd)).await?;
+                        if received == Received::New(CommandKind::ForceSync) {
+                            let actor = actor_of(db).await?;
+                            up.known_last = db.call(move |c| db::last_seq(c, actor)).await?;
+                            if mode == Mode::Once {
+                                up.limit = Some(up.known_last);
+                            }
+                            fill_pipeline(db, &mut sink, &mut up, report, mode).await?;
+                            send(&mut sink, &Frame::CursorAck(CursorAck { cursor })).await?;
+                        }
+                        send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, true).await?;
                     }
                     Frame::Error(e) => {
                         if e.code == ErrorCode::TillRestored {
@@ -445,7 +493,9 @@ async fn actor_of(db: &SyncDb) -> Result<sync_proto::ActorId> {
 }
 
 /// Send a `Status` frame if forced, or if the backlog changed (at most every
-/// [`STATUS_EVERY`], except when it drops to zero).
+/// [`STATUS_EVERY`], except when it drops to zero). It carries the lock state
+/// and the commands carried out but not yet acknowledged, which are marked
+/// reported once the frame is sent.
 async fn send_status(
     db: &SyncDb,
     sink: &mut Sink,
@@ -462,21 +512,31 @@ async fn send_status(
     if !force && !due {
         return Ok(());
     }
-    let last_error = db
-        .call(|c| db::get_meta(c, keys::LAST_ERROR))
-        .await?
-        .filter(|e| !e.is_empty());
+    let (last_error, locked, acked_commands) = db
+        .call(|c| {
+            Ok((
+                db::get_meta(c, keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
+                commands::is_locked(c)?,
+                commands::to_report(c)?,
+            ))
+        })
+        .await?;
+    let acked = acked_commands.clone();
     send(
         sink,
         &Frame::Status(TillStatus {
             unsent_ops: unsent,
             app_version: app_version.to_owned(),
             last_error,
-            acked_commands: Vec::new(),
-            locked: false,
+            acked_commands,
+            locked,
         }),
     )
     .await?;
+    if !acked.is_empty() {
+        tracing::info!(commands = acked.len(), "acknowledged commands to the hub");
+        db.call(move |c| commands::mark_reported(c, &acked)).await?;
+    }
     *last = Some((unsent, Instant::now()));
     Ok(())
 }

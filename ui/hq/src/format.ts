@@ -1,0 +1,150 @@
+// Money, number and time formatting. Money travels as integer minor units
+// with an ISO 4217 code (KRW has no minor unit: 29000 means ₩29,000; USD
+// 1999 means $19.99; BHD has three digits); the number of digits comes from
+// the platform's currency data, never from a table of our own.
+
+import type { Lang } from "./i18n";
+
+const LOCALES: Record<Lang, string> = { en: "en-US", ko: "ko-KR" };
+
+export function localeOf(lang: Lang): string {
+  return LOCALES[lang];
+}
+
+const digitCache = new Map<string, number>();
+
+/** Minor-unit digits of a currency (KRW 0, USD 2, BHD 3); 2 when unknown. */
+export function currencyDigits(currency: string): number {
+  const code = currency.toUpperCase();
+  const hit = digitCache.get(code);
+  if (hit !== undefined) return hit;
+  let d = 2;
+  try {
+    d = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
+      .maximumFractionDigits ?? 2;
+  } catch {
+    d = 2;
+  }
+  digitCache.set(code, d);
+  return d;
+}
+
+/** `29000, "KRW"` → `₩29,000`; `1999, "USD"` → `$19.99`. */
+export function formatMoney(minor: number, currency: string, lang: Lang): string {
+  const d = currencyDigits(currency);
+  const value = minor / 10 ** d;
+  try {
+    return new Intl.NumberFormat(localeOf(lang), {
+      style: "currency",
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: d,
+      maximumFractionDigits: d,
+    }).format(value);
+  } catch {
+    return `${value.toFixed(d)} ${currency}`;
+  }
+}
+
+/** Short money for chart axes: `₩1.2M` / `₩120만`. */
+export function formatMoneyCompact(minor: number, currency: string, lang: Lang): string {
+  const value = minor / 10 ** currencyDigits(currency);
+  try {
+    return new Intl.NumberFormat(localeOf(lang), {
+      style: "currency",
+      currency: currency.toUpperCase(),
+      notation: "compact",
+      maximumFractionDigits: 1,
+    }).format(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * What a person typed as a price → minor units, or null when it is not a
+ * valid amount of that currency (`"19.999"` in USD, `"1.5"` in KRW, `"-3"`).
+ */
+export function parseMoney(input: string, currency: string): number | null {
+  const s = input.trim().replace(/[,\s_]/g, "").replace(/^[₩$€£¥]/, "");
+  if (!/^\d+(\.\d+)?$/.test(s)) return null;
+  const d = currencyDigits(currency);
+  const [whole = "0", frac = ""] = s.split(".");
+  if (frac.length > d) return null;
+  const minor = Number(whole) * 10 ** d + Number(frac.padEnd(d, "0") || "0");
+  return Number.isSafeInteger(minor) ? minor : null;
+}
+
+/** Minor units → the plain decimal a person edits (`1999` USD → `"19.99"`). */
+export function moneyInput(minor: number, currency: string): string {
+  const d = currencyDigits(currency);
+  return d === 0 ? String(minor) : (minor / 10 ** d).toFixed(d);
+}
+
+export function formatNumber(n: number, lang: Lang): string {
+  return new Intl.NumberFormat(localeOf(lang)).format(n);
+}
+
+export function formatPercent(ratio: number, lang: Lang): string {
+  return new Intl.NumberFormat(localeOf(lang), { style: "percent", maximumFractionDigits: 1 }).format(
+    ratio,
+  );
+}
+
+/** Date and time in the viewer's time zone (or `timeZone` when given). */
+export function formatDateTime(ms: number, lang: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(localeOf(lang), {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(new Date(ms));
+}
+
+export function formatTime(ms: number, lang: Lang, timeZone?: string): string {
+  return new Intl.DateTimeFormat(localeOf(lang), {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(new Date(ms));
+}
+
+/** `5 s ago` / `5초 전`, from the largest fitting unit. */
+export function formatAgo(ms: number, now: number, lang: Lang): string {
+  const rtf = new Intl.RelativeTimeFormat(localeOf(lang), { numeric: "auto", style: "short" });
+  const s = Math.round((ms - now) / 1000);
+  const a = Math.abs(s);
+  if (a < 60) return rtf.format(s, "second");
+  if (a < 3600) return rtf.format(Math.round(s / 60), "minute");
+  if (a < 86400) return rtf.format(Math.round(s / 3600), "hour");
+  return rtf.format(Math.round(s / 86400), "day");
+}
+
+/** The `tz` parameter of the reports for an offset in minutes east of UTC: `+09:00`. */
+export function tzParam(offsetMinutesEast: number): string {
+  const sign = offsetMinutesEast < 0 ? "-" : "+";
+  const a = Math.abs(offsetMinutesEast);
+  const hh = String(Math.floor(a / 60)).padStart(2, "0");
+  const mm = String(a % 60).padStart(2, "0");
+  return `${sign}${hh}:${mm}`;
+}
+
+/** The browser's offset (minutes east of UTC) at `date`. */
+export function browserOffset(date = new Date()): number {
+  return -date.getTimezoneOffset();
+}
+
+/** `YYYY-MM-DD` of `ms` in the zone `offsetMinutesEast` from UTC. */
+export function dateInOffset(ms: number, offsetMinutesEast: number): string {
+  return new Date(ms + offsetMinutesEast * 60_000).toISOString().slice(0, 10);
+}
+
+/** Hour of day (0–23) of `ms` in the zone `offsetMinutesEast` from UTC. */
+export function hourInOffset(ms: number, offsetMinutesEast: number): number {
+  return new Date(ms + offsetMinutesEast * 60_000).getUTCHours();
+}

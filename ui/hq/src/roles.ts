@@ -1,0 +1,73 @@
+// What each role sees and may do in the console (DESIGN §4; the hub checks
+// every request again — this only keeps people away from refusals).
+
+import type { Role } from "./api/pending";
+
+export type Page =
+  | "dashboard"
+  | "inventory"
+  | "catalog"
+  | "sales"
+  | "members"
+  | "stores"
+  | "tills"
+  | "users"
+  | "audit";
+
+export const PAGE_PATHS: Record<Page, string> = {
+  dashboard: "/",
+  inventory: "/inventory",
+  catalog: "/catalog",
+  sales: "/sales",
+  members: "/members",
+  stores: "/stores",
+  tills: "/tills",
+  users: "/users",
+  audit: "/audit",
+};
+
+const ALL: Page[] = ["dashboard", "inventory", "catalog", "sales", "members", "stores", "tills", "users", "audit"];
+
+/** Pages in the navigation of a role, in order. */
+export function pagesFor(role: Role): Page[] {
+  switch (role) {
+    case "hq_admin":
+      return ALL;
+    case "hq_staff":
+      return ALL.filter((p) => p !== "users" && p !== "audit");
+    case "store_manager":
+      return ["dashboard", "inventory", "sales", "members", "tills", "users"];
+    default:
+      return [];
+  }
+}
+
+export function pageForPath(path: string): Page | null {
+  for (const [page, p] of Object.entries(PAGE_PATHS) as [Page, string][]) {
+    if (p === path) return page;
+  }
+  return null;
+}
+
+/** May the role change things in this area (the hub decides in the end)? */
+export function canEdit(role: Role, area: "catalog" | "prices" | "stock" | "stores" | "users" | "commands"): boolean {
+  switch (area) {
+    case "stores":
+      return role === "hq_admin";
+    case "users":
+      return role === "hq_admin" || role === "store_manager";
+    case "catalog":
+    case "prices":
+      return role === "hq_admin" || role === "hq_staff";
+    case "stock":
+    case "commands":
+      return role === "hq_admin" || role === "hq_staff" || role === "store_manager";
+  }
+}
+
+/** Roles a user of `role` may create. */
+export function creatableRoles(role: Role): Role[] {
+  if (role === "hq_admin") return ["hq_admin", "hq_staff", "store_manager", "cashier", "driver"];
+  if (role === "store_manager") return ["cashier"];
+  return [];
+}

@@ -1,0 +1,181 @@
+//! The HQ console's tool chain: `cargo xtask setup` (Debian packages the
+//! browser test needs) and `cargo xtask ui` (npm packages and the Vite build
+//! that the hub embeds).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::process;
+
+/// Debian packages the console's browser test needs: Chromium for
+/// playwright-core (browsers are never downloaded) and CJK fonts so Korean
+/// renders in screenshots.
+const DEBIAN_PACKAGES: [&str; 2] = ["chromium", "fonts-noto-cjk"];
+
+/// Oldest Node.js that Vite 8 runs on.
+const NODE_MIN: (u32, u32) = (20, 19);
+
+/// `ui/hq/` in the workspace.
+pub fn console_dir() -> PathBuf {
+    process::workspace_root().join("ui").join("hq")
+}
+
+fn installed(pkg: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", pkg])
+        .output()
+        .map(|o| {
+            o.status.success()
+                && String::from_utf8_lossy(&o.stdout).contains("install ok installed")
+        })
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn sudo_works() -> bool {
+    Command::new("sudo")
+        .args(["-n", "true"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    eprintln!("$ {what}");
+    let status = cmd.status().with_context(|| format!("running {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo xtask setup`: install the missing Debian packages (as root or with
+/// password-less sudo), and check Node.js.
+pub fn setup() -> Result<()> {
+    let has_dpkg = Command::new("dpkg-query").arg("--version").output().is_ok();
+    if !has_dpkg {
+        if Path::new("/usr/bin/chromium").exists() {
+            eprintln!("setup: not a Debian system; /usr/bin/chromium is there, nothing to install");
+        } else {
+            bail!(
+                "setup: not a Debian system (no dpkg). Install Chromium as /usr/bin/chromium and a CJK font \
+                 (Noto Sans CJK) by hand; the browser test drives that binary"
+            );
+        }
+    } else {
+        let missing: Vec<&str> = DEBIAN_PACKAGES
+            .into_iter()
+            .filter(|p| !installed(p))
+            .collect();
+        if missing.is_empty() {
+            eprintln!(
+                "setup: Debian packages present: {}",
+                DEBIAN_PACKAGES.join(", ")
+            );
+        } else {
+            let prefix: Vec<&str> = if is_root() {
+                vec![]
+            } else if sudo_works() {
+                vec!["sudo", "-n"]
+            } else {
+                bail!(
+                    "setup: missing Debian packages {missing:?}; run as root or with sudo:\n    \
+                     sudo apt-get update && sudo apt-get install -y --no-install-recommends {}",
+                    missing.join(" ")
+                );
+            };
+            let apt = |args: &[&str]| {
+                let mut all: Vec<&str> = prefix.clone();
+                all.push("apt-get");
+                all.extend_from_slice(args);
+                let (first, rest) = all.split_first().expect("non-empty command");
+                let mut cmd = Command::new(first);
+                cmd.args(rest).env("DEBIAN_FRONTEND", "noninteractive");
+                (cmd, all.join(" "))
+            };
+            let (mut update, what) = apt(&["update", "-q"]);
+            run(&mut update, &what)?;
+            let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+            args.extend(missing.iter().copied());
+            let (mut install, what) = apt(&args);
+            run(&mut install, &what)?;
+        }
+    }
+    check_node()?;
+    Ok(())
+}
+
+/// Node.js is there and new enough for Vite.
+fn check_node() -> Result<()> {
+    let out = Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "Node.js is not installed; the console needs Node.js {}.{}+ and npm",
+                NODE_MIN.0,
+                NODE_MIN.1
+            )
+        })?;
+    let v = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches('v')
+        .to_owned();
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if (major, minor) < NODE_MIN {
+        bail!(
+            "Node.js {v} is too old for the console's build (Vite 8 needs {}.{}+)",
+            NODE_MIN.0,
+            NODE_MIN.1
+        );
+    }
+    eprintln!("setup: Node.js {v}");
+    Ok(())
+}
+
+fn npm(args: &[&str]) -> Result<()> {
+    let mut cmd = Command::new("npm");
+    cmd.args(args).current_dir(console_dir());
+    run(&mut cmd, &format!("npm {} (in ui/hq)", args.join(" ")))
+}
+
+/// `node_modules` is missing or older than `package-lock.json`.
+fn node_modules_stale(dir: &Path) -> bool {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (
+        modified(dir.join("node_modules").join(".package-lock.json")),
+        modified(dir.join("package-lock.json")),
+    ) {
+        (Some(installed), Some(lock)) => installed < lock,
+        _ => true,
+    }
+}
+
+/// `cargo xtask ui`: `npm ci` when needed, then the production build into
+/// `ui/hq/dist` (no network after `npm ci`).
+pub fn build() -> Result<()> {
+    let dir = console_dir();
+    if node_modules_stale(&dir) {
+        npm(&["ci", "--no-audit", "--no-fund"])?;
+    } else {
+        eprintln!("ui: node_modules is current with package-lock.json");
+    }
+    npm(&["run", "build"])?;
+    eprintln!("ui: built {}", dir.join("dist").display());
+    Ok(())
+}
+
+/// The console's unit tests (vitest).
+pub fn unit_tests() -> Result<()> {
+    npm(&["test"])
+}
