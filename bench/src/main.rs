@@ -13,9 +13,11 @@
 //! - [`catchup`]: one till that sold 10,000 times offline, and a 200-till reconnect storm.
 //! - [`stock_read`]: `GET /api/v1/stock?sku=` throughput and latency.
 //! - [`bootstrap`]: a new till with a 20,000-SKU catalog and a 1,000,000-op history.
+//! - [`console`]: the HQ console's stock matrix and dashboard API at 1,000 stores × 2,000 SKUs.
 
 mod bootstrap;
 mod catchup;
+mod console;
 mod ingest;
 mod report;
 mod sqlite_ref;
@@ -83,6 +85,9 @@ fn main() -> Result<()> {
     }
     if wanted("bootstrap") {
         bootstrap::run(&mut report, scale)?;
+    }
+    if wanted("console") {
+        console::run(&mut report, scale)?;
     }
 
     let md = report.markdown();

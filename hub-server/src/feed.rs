@@ -14,8 +14,8 @@
 //!   out to many tills.
 //! - [`read_snapshot`] reads current state (catalog fields with their
 //!   winning HLC, the store's stock counter entries, and in `records` the
-//!   winning ops of its store's staff) in one read transaction — never the
-//!   history — in chunks.
+//!   winning ops of its store's staff, of every member and of live price
+//!   rules) in one read transaction — never the history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -397,6 +397,14 @@ pub fn read_snapshot(
     chunk
         .records
         .extend(crate::accounts::snapshot_staff(&tx, store)?);
+    // H2: members and price rules, as their winning ops.
+    crate::reports::snapshot_records(&tx, crate::now_ms(), |op| {
+        chunk.records.push(op);
+        if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
+            flush(&mut chunk, false)?;
+        }
+        Ok(())
+    })?;
     flush(&mut chunk, true)?;
     tx.finish()?;
     Ok(at_cursor)

@@ -17,7 +17,10 @@
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
 //! - [`console`]: the HQ web console (`ui/hq/dist`, embedded) at `/`.
+//! - [`audit`]: the audit log of admin actions.
 //! - [`views`]: in-memory materialised stock for fast reads.
+//! - [`reports`]: report tables (sales by hour/day/SKU/cashier, stock history,
+//!   members, price rules) kept by the writer on apply.
 //! - [`metrics`]: the Prometheus registry of one hub.
 //! - [`accounts`]: roles, users, login throttling, store staff (`StaffSet`).
 //! - [`audit`]: the audit log of admin actions.
@@ -41,6 +44,7 @@ pub mod feed;
 pub mod fleet;
 pub mod metrics;
 pub mod msgpack;
+pub mod reports;
 pub mod settings;
 pub mod sync_ws;
 pub mod views;

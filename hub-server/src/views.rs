@@ -55,6 +55,12 @@ impl StockView {
         }
     }
 
+    /// Run `f` on the whole view under the read lock (keep it short: the
+    /// writer waits for it). Map: SKU → location → quantity.
+    pub fn read<R>(&self, f: impl FnOnce(&HashMap<String, BTreeMap<String, i64>>) -> R) -> R {
+        f(&self.by_sku.read())
+    }
+
     /// Quantities of `sku` per location (location order).
     pub fn get(&self, sku: &str) -> Vec<(String, i64)> {
         self.by_sku

@@ -139,6 +139,8 @@ struct WriterState {
     events_wanted: bool,
     ops_new: u64,
     ops_dup: u64,
+    /// Report rows of the current job (H2: crate::reports).
+    reports: crate::reports::Fold,
 }
 
 /// Job checkpoint, to undo in-memory effects of a job whose savepoint rolled back.
@@ -195,6 +197,7 @@ impl WriterState {
             }
         }
         self.counters.clear();
+        self.reports.clear();
         self.stock_deltas.truncate(m.stock_deltas);
         self.recent.truncate(m.recent);
         self.events.truncate(m.events);
@@ -209,6 +212,7 @@ impl WriterState {
         self.new_nos.clear();
         self.acked_undo.clear();
         self.counters.clear();
+        self.reports.clear();
         self.stock_deltas.clear();
         self.recent.clear();
         self.events.clear();
@@ -252,8 +256,8 @@ impl<'c> Stmts<'c> {
                  ON CONFLICT (location, sku) DO UPDATE SET qty = qty + excluded.qty",
             )?,
             sale_insert: conn.prepare_cached(
-                "INSERT INTO sales (id, receipt, store, till, total, currency, sold_at_ms, cursor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                "INSERT INTO sales (id, receipt, store, till, total, currency, sold_at_ms, cursor, cashier, member)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )?,
             catalog_put: conn.prepare_cached(
                 "INSERT INTO catalog_field (sku, field, value, hlc_wall, hlc_counter, hlc_actor)
@@ -366,6 +370,7 @@ impl Writer {
             events_wanted: false,
             ops_new: 0,
             ops_dup: 0,
+            reports: crate::reports::Fold::load(&conn)?,
         };
         let alive2 = alive.clone();
         let handle = std::thread::Builder::new()
@@ -506,6 +511,7 @@ fn commit_group(
                     };
                     job(&mut ap)
                 };
+                st.reports.clear(); // flushed by the job; forget its HQ user
                 completions.push(done);
                 if ok {
                     conn.execute_batch("RELEASE job")?;
@@ -534,6 +540,9 @@ fn commit_group(
             st.acked_undo.clear();
             st.new_nos.clear();
             out.stock.apply(&st.stock_deltas);
+            if st.events_wanted {
+                crate::reports::publish_stock_alerts(&out.stock, &st.stock_deltas, &out.events);
+            }
             st.stock_deltas.clear();
             let ops = st.ops_new;
             out.metrics.ops_ingested.inc_by(st.ops_new);
@@ -594,6 +603,11 @@ impl Apply<'_, '_> {
     /// (never if it rolls back).
     pub fn emit(&mut self, event: crate::events::Event) {
         self.st.events.push(event);
+    }
+
+    /// Name the HQ user on whose behalf this job's hub ops are made (stock history).
+    pub fn set_hq_user(&mut self, username: &str) {
+        self.st.reports.hq_user = Some(username.to_owned());
     }
 
     fn acked_seq(&mut self, actor: ActorId) -> Result<u64, HubError> {
@@ -691,15 +705,33 @@ impl Apply<'_, '_> {
         }
         let cursor = self.conn.last_insert_rowid() as u64;
         self.st.ops_new += 1;
+        // Report hooks (crate::reports) run only for new ops and new records.
         match &op.body {
-            OpBody::StockMove(m) => self.apply_stock_move(op, m, strict)?,
-            OpBody::Sale(s) => self.apply_sale(s, cursor)?,
-            OpBody::Return(r) => self.apply_return(r, cursor)?,
-            OpBody::CatalogSet(c) => self.apply_catalog(&op.hlc, c)?,
+            OpBody::StockMove(m) => {
+                self.apply_stock_move(op, m, strict)?;
+                let user = self.st.reports.hq_user.as_deref();
+                crate::reports::stock_move(self.conn, op, m, cursor, user)?;
+            }
+            OpBody::Sale(s) => {
+                self.apply_sale(s, cursor)?;
+                if self.conn.changes() > 0 {
+                    self.st.reports.sale(s);
+                }
+            }
+            OpBody::Return(r) => {
+                self.apply_return(r, cursor)?;
+                if self.conn.changes() > 0 {
+                    self.st.reports.ret(r);
+                }
+            }
+            OpBody::CatalogSet(c) => {
+                if self.apply_catalog(&op.hlc, c)? {
+                    crate::reports::catalog_won(self.conn, c)?;
+                }
+            }
+            OpBody::MemberSet(m) => crate::reports::member_set(self.conn, &op.hlc, m, cursor)?,
+            OpBody::PriceRule(r) => crate::reports::price_rule(self.conn, &op.hlc, r, cursor)?,
             OpBody::StaffSet(s) => crate::accounts::apply_staff_set(self.conn, op, s, cursor)?,
-            // Kept in the log (tills receive them downstream); materialised
-            // tables for them come with the console's catalog.
-            OpBody::MemberSet(_) | OpBody::PriceRule(_) => {}
         }
         self.st.recent.push(RecentOp {
             cursor,
@@ -837,6 +869,7 @@ impl Apply<'_, '_> {
                     .push((String::from(location), String::from(sku), delta));
             }
         }
+        self.st.reports.flush(self.conn)?;
         Ok(())
     }
 
@@ -849,7 +882,9 @@ impl Apply<'_, '_> {
             s.total,
             s.currency,
             s.sold_at_ms as i64,
-            cursor as i64
+            cursor as i64,
+            s.cashier,
+            s.member.as_ref().map(|m| m.as_bytes().as_slice())
         ])?;
         if inserted > 0 && self.st.events_wanted {
             self.emit(crate::events::Event::Sale(crate::events::sale_event(s)));
@@ -881,10 +916,11 @@ impl Apply<'_, '_> {
         Ok(())
     }
 
-    fn apply_catalog(&mut self, hlc: &Hlc, c: &CatalogSet) -> Result<(), HubError> {
+    /// Returns whether the value won its register.
+    fn apply_catalog(&mut self, hlc: &Hlc, c: &CatalogSet) -> Result<bool, HubError> {
         let value = serde_json::to_string(&c.field)
             .map_err(|e| HubError::Internal(format!("encoding catalog field: {e}")))?;
-        self.stmts.catalog_put.execute(params![
+        let won = self.stmts.catalog_put.execute(params![
             c.sku.as_str(),
             c.field.kind().as_str(),
             value,
@@ -892,7 +928,7 @@ impl Apply<'_, '_> {
             hlc.counter,
             actor_bytes(&hlc.actor)
         ])?;
-        Ok(())
+        Ok(won > 0)
     }
 
     /// Make, store and apply an op of the hub's own actor (HQ actions).

@@ -98,17 +98,18 @@ pub fn seed_members(api: &Api) -> Result<Vec<DemoMember>> {
     Ok(members)
 }
 
-/// A two-hour deal on hoodies running now and a knitwear season price from tomorrow.
+/// A two-hour deal on hoodies running now and a knitwear season price from tomorrow
+/// (style codes as `demo::catalog_csv` writes them: `HDY-005`, `KNT-004`).
 pub fn seed_prices(api: &Api, now_ms: u64) -> Result<()> {
     let hour = 3_600_000;
     api.post(
         "price-rules",
-        json!({"style": "HDY", "price": 44_000, "valid_from_ms": now_ms - hour,
+        json!({"style": "HDY-005", "price": 44_000, "valid_from_ms": now_ms - hour,
                "valid_to_ms": now_ms + 2 * hour, "label": "타임딜 Time deal -20%"}),
     )?;
     api.post(
         "price-rules",
-        json!({"style": "KNT", "price": 59_000, "valid_from_ms": now_ms + 24 * hour,
+        json!({"style": "KNT-004", "price": 59_000, "valid_from_ms": now_ms + 24 * hour,
                "label": "시즌 오프 Season off"}),
     )?;
     Ok(())

@@ -1,11 +1,14 @@
 //! The catalog: `POST /api/v1/products`, `POST /api/v1/products/import`
-//! (CSV) and `GET /api/v1/products`.
+//! (CSV), `GET /api/v1/products` (search, with the price in force now),
+//! `PATCH /api/v1/products/{sku}`, `GET /api/v1/products/styles`,
+//! `GET /api/v1/categories` and `GET /api/v1/products/export.csv`.
 //!
 //! Every product field HQ sets becomes a `CatalogSet` op of the hub's actor
 //! (scope `catalog`), so it is in the log and reaches every till; the
-//! `catalog_field` table keeps the winning value per field (LWW by HLC).
+//! `catalog_field` table keeps the winning value per field (LWW by HLC) and
+//! the writer copies winners to the flattened `product` table that the
+//! queries here read.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -16,8 +19,9 @@ use sync_proto::{CatalogField, CatalogSet, OpBody, Scope, Sku};
 use utoipa::ToSchema;
 
 use super::auth::Hq;
-use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::AppState;
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::audit::{self, actions};
+use crate::{AppState, HubError, now_ms};
 
 /// A product (one sellable variant) to create or update.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -43,13 +47,15 @@ pub struct ProductInput {
 }
 
 /// A product as the hub holds it.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct Product {
     /// SKU.
     pub sku: String,
     /// Display name.
     pub name: Option<String>,
     /// Unit price.
+    #[ts(type = "number | null")]
     pub price: Option<i64>,
     /// Barcode.
     pub barcode: Option<String>,
@@ -63,6 +69,11 @@ pub struct Product {
     pub category: Option<String>,
     /// Sellable.
     pub active: bool,
+    /// Price in force now (a price rule's, else `price`).
+    #[ts(type = "number | null")]
+    pub current_price: Option<i64>,
+    /// Label of the price rule in force now, if any.
+    pub price_label: Option<String>,
 }
 
 impl Product {
@@ -153,10 +164,19 @@ pub async fn create_product(
     for f in &fields {
         product.set(f.clone());
     }
+    product.current_price = product.price;
     let n = fields.len();
+    let hq2 = hq.clone();
     state
         .writer
         .call(n, move |ap| {
+            audit::record(
+                ap.conn,
+                &hq2,
+                actions::PRODUCT_CREATE,
+                sku.as_str(),
+                serde_json::json!({}),
+            )?;
             for field in fields {
                 ap.hub_op(
                     Scope::Catalog,
@@ -316,6 +336,22 @@ pub async fn import_products(
             })
             .await?;
     }
+    {
+        let hq2 = hq.clone();
+        let errors = error_count;
+        state
+            .writer
+            .call(1, move |ap| {
+                audit::record(
+                    ap.conn,
+                    &hq2,
+                    actions::PRODUCT_IMPORT,
+                    "catalog",
+                    serde_json::json!({"imported": imported, "errors": errors}),
+                )
+            })
+            .await?;
+    }
     tracing::info!(user = %hq.username, imported, errors = error_count, "catalog imported");
     Ok(axum::Json(ImportResult { imported, errors }))
 }
@@ -325,6 +361,14 @@ pub async fn import_products(
 pub struct ProductsQuery {
     /// Only this SKU.
     pub sku: Option<String>,
+    /// Search: part of the SKU, name or barcode (case-insensitive).
+    pub q: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this style.
+    pub style: Option<String>,
+    /// Only sellable (`true`) or withdrawn (`false`) products.
+    pub active: Option<bool>,
     /// Page size (default 100, at most 1000).
     pub limit: Option<u32>,
     /// Rows to skip.
@@ -332,11 +376,13 @@ pub struct ProductsQuery {
 }
 
 /// A page of products.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct ProductPage {
     /// Products, by SKU.
     pub items: Vec<Product>,
     /// Products matching the filter.
+    #[ts(type = "number")]
     pub total: u64,
     /// Page size.
     pub limit: u32,
@@ -344,7 +390,119 @@ pub struct ProductPage {
     pub offset: u32,
 }
 
-/// List products.
+/// Product filter as SQL parameters (see [`PRODUCT_FILTER`]).
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Exact SKU.
+    pub sku: Option<String>,
+    /// `%q%` pattern.
+    pub like: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Style.
+    pub style: Option<String>,
+    /// Active flag.
+    pub active: Option<bool>,
+}
+
+/// WHERE clause over `product` for [`ProductFilter`] parameters ?1-?5.
+pub const PRODUCT_FILTER: &str = "(?1 IS NULL OR sku = ?1)
+    AND (?2 IS NULL OR sku LIKE ?2 OR name LIKE ?2 OR barcode LIKE ?2)
+    AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR style = ?4)
+    AND (?5 IS NULL OR active = ?5)";
+
+fn opt_text(what: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    text(what, v).map_err(ApiError::invalid)
+}
+
+impl ProductFilter {
+    /// Check and build a filter from query values.
+    pub fn parse(
+        sku: Option<String>,
+        q: Option<String>,
+        category: Option<String>,
+        style: Option<String>,
+        active: Option<bool>,
+    ) -> Result<Self, ApiError> {
+        let sku = match sku.filter(|s| !s.is_empty()) {
+            Some(s) => Some(
+                s.parse::<Sku>()
+                    .map_err(|e| ApiError::invalid(e.to_string()))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let like = opt_text("q", q)?.map(|q| {
+            let escaped: String = q.chars().filter(|c| *c != '%' && *c != '_').collect();
+            format!("%{escaped}%")
+        });
+        Ok(Self {
+            sku,
+            like,
+            category: opt_text("category", category)?,
+            style: opt_text("style", style)?,
+            active,
+        })
+    }
+
+    /// The five SQL parameters.
+    pub fn params(&self) -> [&dyn rusqlite::ToSql; 5] {
+        [
+            &self.sku,
+            &self.like,
+            &self.category,
+            &self.style,
+            &self.active,
+        ]
+    }
+}
+
+/// Columns of [`product_from_row`].
+const PRODUCT_COLUMNS: &str = "sku, name, price, barcode, style, colour, size, category, active";
+
+fn product_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        sku: r.get(0)?,
+        name: r.get(1)?,
+        price: r.get(2)?,
+        barcode: r.get(3)?,
+        style: r.get(4)?,
+        colour: r.get(5)?,
+        size: r.get(6)?,
+        category: r.get(7)?,
+        active: r.get(8)?,
+        current_price: None,
+        price_label: None,
+    })
+}
+
+/// Fill `current_price` / `price_label` from the rules in force at `now`.
+fn price_now(c: &rusqlite::Connection, items: &mut [Product], now: u64) -> Result<(), HubError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {} FROM price_rule WHERE sku = ?1 AND cancelled = 0 AND valid_from_ms <= ?2
+           AND (valid_to_ms IS NULL OR valid_to_ms > ?2)",
+        super::prices::RULE_COLUMNS
+    ))?;
+    for p in items {
+        let rules: Vec<_> = st
+            .query_map(
+                rusqlite::params![p.sku, now.min(i64::MAX as u64) as i64],
+                super::prices::rule_from_row,
+            )?
+            .filter_map(|r| r.ok().flatten())
+            .collect();
+        match sync_proto::pricing::effective_rule(&rules, now) {
+            Some(r) => {
+                p.current_price = Some(r.price);
+                p.price_label = Some(r.label.clone());
+            }
+            None => p.current_price = p.price,
+        }
+    }
+    Ok(())
+}
+
+/// Search products, with the price in force now.
 #[utoipa::path(
     get, path = "/api/v1/products", tag = "catalog",
     params(ProductsQuery),
@@ -352,60 +510,45 @@ pub struct ProductPage {
     responses((status = 200, description = "Products", body = ProductPage),
               (status = 400, description = "Invalid query", body = ErrorBody),
               (status = 401, description = "Not logged in", body = ErrorBody),
-              (status = 403, description = "Role or store not allowed", body = ErrorBody))
+              (status = 403, description = "No console access", body = ErrorBody))
 )]
 pub async fn list_products(
     State(state): State<Arc<AppState>>,
-    _hq: Hq,
+    hq: Hq,
     ApiQuery(q): ApiQuery<ProductsQuery>,
 ) -> Result<axum::Json<ProductPage>, ApiError> {
+    hq.require_console()?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit must be 1..=1000"));
     }
     let offset = q.offset.unwrap_or(0);
-    let sku = match q.sku.filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<Sku>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let filter = ProductFilter::parse(q.sku, q.q, q.category, q.style, q.active)?;
     let page = state
         .reads
         .read(move |c| {
-            let total: i64 = c.query_row(
-                "SELECT COUNT(DISTINCT sku) FROM catalog_field WHERE (?1 IS NULL OR sku = ?1)",
-                [&sku],
+            let tx = c.transaction()?;
+            let p = filter.params();
+            let total: i64 = tx.query_row(
+                &format!("SELECT COUNT(*) FROM product WHERE {PRODUCT_FILTER}"),
+                p,
                 |r| r.get(0),
             )?;
-            let skus: Vec<String> = {
-                let mut stmt = c.prepare_cached(
-                    "SELECT DISTINCT sku FROM catalog_field WHERE (?1 IS NULL OR sku = ?1)
-                     ORDER BY sku LIMIT ?2 OFFSET ?3",
+            let mut items: Vec<Product> = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {PRODUCT_COLUMNS} FROM product WHERE {PRODUCT_FILTER}
+                     ORDER BY sku LIMIT ?6 OFFSET ?7"
+                ))?;
+                let rows = stmt.query_map(
+                    rusqlite::params![p[0], p[1], p[2], p[3], p[4], limit, offset],
+                    product_from_row,
                 )?;
-                let rows = stmt.query_map(rusqlite::params![sku, limit, offset], |r| r.get(0))?;
                 rows.collect::<Result<_, _>>()?
             };
-            let mut items = BTreeMap::new();
-            let mut stmt = c.prepare_cached("SELECT value FROM catalog_field WHERE sku = ?1")?;
-            for s in skus {
-                let mut p = Product {
-                    sku: s.clone(),
-                    active: true,
-                    ..Product::default()
-                };
-                let values = stmt.query_map([&s], |r| r.get::<_, String>(0))?;
-                for v in values {
-                    if let Ok(f) = serde_json::from_str::<CatalogField>(&v?) {
-                        p.set(f);
-                    }
-                }
-                items.insert(s, p);
-            }
+            price_now(&tx, &mut items, now_ms())?;
+            tx.finish()?;
             Ok(ProductPage {
-                items: items.into_values().collect(),
+                items,
                 total: total as u64,
                 limit,
                 offset,
@@ -413,4 +556,381 @@ pub async fn list_products(
         })
         .await?;
     Ok(axum::Json(page))
+}
+
+/// Fields of a product to change (absent = unchanged).
+#[derive(Debug, Deserialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
+pub struct ProductPatch {
+    /// Display name.
+    pub name: Option<String>,
+    /// Catalog price in minor units.
+    #[ts(type = "number | null")]
+    pub price: Option<i64>,
+    /// Barcode; `""` removes it.
+    pub barcode: Option<String>,
+    /// Style code.
+    pub style: Option<String>,
+    /// Colour.
+    pub colour: Option<String>,
+    /// Size.
+    pub size: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Sellable.
+    pub active: Option<bool>,
+}
+
+fn patch_fields(p: ProductPatch) -> Result<Vec<CatalogField>, String> {
+    let mut fields = Vec::new();
+    let required = |what: &str, v: Option<String>| -> Result<Option<String>, String> {
+        match v {
+            None => Ok(None),
+            Some(v) => text(what, Some(v))?
+                .map(Some)
+                .ok_or_else(|| format!("{what} must not be empty")),
+        }
+    };
+    if let Some(v) = required("name", p.name)? {
+        fields.push(CatalogField::Name(v));
+    }
+    if let Some(price) = p.price {
+        if !(0..=MAX_AMOUNT).contains(&price) {
+            return Err(format!("price {price} out of range 0..={MAX_AMOUNT}"));
+        }
+        fields.push(CatalogField::Price(price));
+    }
+    if let Some(b) = p.barcode {
+        match text("barcode", Some(b))? {
+            None => fields.push(CatalogField::Barcode(None)),
+            Some(b) => {
+                if b.len() > 64 || !b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+                    return Err(format!("barcode {b:?} must be up to 64 letters or digits"));
+                }
+                fields.push(CatalogField::Barcode(Some(b)));
+            }
+        }
+    }
+    if let Some(v) = required("style", p.style)? {
+        fields.push(CatalogField::Style(v));
+    }
+    if let Some(v) = required("colour", p.colour)? {
+        fields.push(CatalogField::Colour(v));
+    }
+    if let Some(v) = required("size", p.size)? {
+        fields.push(CatalogField::Size(v));
+    }
+    if let Some(v) = required("category", p.category)? {
+        fields.push(CatalogField::Category(v));
+    }
+    if let Some(a) = p.active {
+        fields.push(CatalogField::Active(a));
+    }
+    if fields.is_empty() {
+        return Err("nothing to change: give at least one field".into());
+    }
+    Ok(fields)
+}
+
+/// Change fields of an existing product (catalog ops to every till).
+#[utoipa::path(
+    patch, path = "/api/v1/products/{sku}", tag = "catalog",
+    params(("sku" = String, Path, description = "SKU")),
+    request_body = ProductPatch,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The product after the change", body = Product),
+              (status = 400, description = "Invalid input", body = ErrorBody),
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "Not head office", body = ErrorBody),
+              (status = 404, description = "No such product", body = ErrorBody))
+)]
+pub async fn patch_product(
+    State(state): State<Arc<AppState>>,
+    hq: Hq,
+    ApiPath(sku): ApiPath<String>,
+    ApiJson(req): ApiJson<ProductPatch>,
+) -> Result<axum::Json<Product>, ApiError> {
+    hq.require_hq()?;
+    let sku: Sku = sku
+        .parse()
+        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    let fields = patch_fields(req).map_err(ApiError::invalid)?;
+    let hq2 = hq.clone();
+    let sku2 = sku.clone();
+    let changed: Vec<&'static str> = fields.iter().map(|f| f.kind().as_str()).collect();
+    state
+        .writer
+        .call(fields.len(), move |ap| {
+            let known = ap
+                .conn
+                .prepare_cached("SELECT 1 FROM product WHERE sku = ?1")?
+                .exists([sku2.as_str()])?;
+            if !known {
+                return Err(HubError::rejected(
+                    404,
+                    "unknown_sku",
+                    format!("no product {sku2}"),
+                ));
+            }
+            for field in fields {
+                ap.hub_op(
+                    Scope::Catalog,
+                    OpBody::CatalogSet(CatalogSet {
+                        sku: sku2.clone(),
+                        field,
+                    }),
+                )?;
+            }
+            audit::record(
+                ap.conn,
+                &hq2,
+                actions::PRODUCT_UPDATE,
+                sku2.as_str(),
+                serde_json::json!({ "fields": changed }),
+            )
+        })
+        .await?;
+    let sku = sku.to_string();
+    let product = state
+        .reads
+        .read(move |c| {
+            let mut items: Vec<Product> = c
+                .prepare_cached(&format!(
+                    "SELECT {PRODUCT_COLUMNS} FROM product WHERE sku = ?1"
+                ))?
+                .query_map([&sku], product_from_row)?
+                .collect::<Result<_, _>>()?;
+            price_now(c, &mut items, now_ms())?;
+            items
+                .pop()
+                .ok_or_else(|| HubError::Internal(format!("product {sku} vanished")))
+        })
+        .await?;
+    tracing::info!(user = %hq.username, sku = %product.sku, "product updated");
+    Ok(axum::Json(product))
+}
+
+/// A style with its variants.
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
+pub struct Style {
+    /// Style code (`""` for products without one).
+    pub style: String,
+    /// Name of its first variant.
+    pub name: Option<String>,
+    /// Category of its first variant.
+    pub category: Option<String>,
+    /// Colours, sorted.
+    pub colours: Vec<String>,
+    /// Sizes, in the order first seen (by SKU).
+    pub sizes: Vec<String>,
+    /// The variants (size × colour), by SKU.
+    pub variants: Vec<Product>,
+}
+
+/// A page of styles.
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
+pub struct StylePage {
+    /// Styles, by code.
+    pub items: Vec<Style>,
+    /// Styles matching the filter.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// Filter of the style list.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct StylesQuery {
+    /// Search: part of a variant's SKU, name or barcode.
+    pub q: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this style.
+    pub style: Option<String>,
+    /// Page size in styles (default 50, at most 500).
+    pub limit: Option<u32>,
+    /// Styles to skip.
+    pub offset: Option<u32>,
+}
+
+/// Styles with their variants (size × colour) and current prices.
+#[utoipa::path(
+    get, path = "/api/v1/products/styles", tag = "catalog",
+    params(StylesQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Styles", body = StylePage),
+              (status = 400, description = "Invalid query", body = ErrorBody),
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "No console access", body = ErrorBody))
+)]
+pub async fn list_styles(
+    State(state): State<Arc<AppState>>,
+    hq: Hq,
+    ApiQuery(q): ApiQuery<StylesQuery>,
+) -> Result<axum::Json<StylePage>, ApiError> {
+    hq.require_console()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit must be 1..=500"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let filter = ProductFilter::parse(None, q.q, q.category, q.style, None)?;
+    let page = state
+        .reads
+        .read(move |c| {
+            let tx = c.transaction()?;
+            let p = filter.params();
+            let total: i64 = tx.query_row(
+                &format!(
+                    "SELECT COUNT(DISTINCT COALESCE(style, '')) FROM product WHERE {PRODUCT_FILTER}"
+                ),
+                p,
+                |r| r.get(0),
+            )?;
+            let styles: Vec<String> = tx
+                .prepare_cached(&format!(
+                    "SELECT DISTINCT COALESCE(style, '') AS s FROM product WHERE {PRODUCT_FILTER}
+                     ORDER BY s LIMIT ?6 OFFSET ?7"
+                ))?
+                .query_map(
+                    rusqlite::params![p[0], p[1], p[2], p[3], p[4], limit, offset],
+                    |r| r.get(0),
+                )?
+                .collect::<Result<_, _>>()?;
+            let mut items = Vec::with_capacity(styles.len());
+            let mut st = tx.prepare_cached(&format!(
+                "SELECT {PRODUCT_COLUMNS} FROM product WHERE COALESCE(style, '') = ?1 ORDER BY sku"
+            ))?;
+            for style in styles {
+                let mut variants: Vec<Product> = st
+                    .query_map([&style], product_from_row)?
+                    .collect::<Result<_, _>>()?;
+                price_now(&tx, &mut variants, now_ms())?;
+                let mut colours: Vec<String> =
+                    variants.iter().filter_map(|v| v.colour.clone()).collect();
+                colours.sort();
+                colours.dedup();
+                let mut sizes: Vec<String> = Vec::new();
+                for v in &variants {
+                    if let Some(s) = &v.size
+                        && !sizes.contains(s)
+                    {
+                        sizes.push(s.clone());
+                    }
+                }
+                items.push(Style {
+                    name: variants.first().and_then(|v| v.name.clone()),
+                    category: variants.first().and_then(|v| v.category.clone()),
+                    style,
+                    colours,
+                    sizes,
+                    variants,
+                });
+            }
+            drop(st);
+            tx.finish()?;
+            Ok(StylePage {
+                items,
+                total: total as u64,
+            })
+        })
+        .await?;
+    Ok(axum::Json(page))
+}
+
+/// A category and how many products it holds.
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
+pub struct Category {
+    /// Category name.
+    pub category: String,
+    /// Products (variants) in it.
+    #[ts(type = "number")]
+    pub products: u64,
+    /// Styles in it.
+    #[ts(type = "number")]
+    pub styles: u64,
+}
+
+/// Categories of the catalog.
+#[utoipa::path(
+    get, path = "/api/v1/categories", tag = "catalog",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Categories, by name", body = [Category]),
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "No console access", body = ErrorBody))
+)]
+pub async fn list_categories(
+    State(state): State<Arc<AppState>>,
+    hq: Hq,
+) -> Result<axum::Json<Vec<Category>>, ApiError> {
+    hq.require_console()?;
+    let cats = state
+        .reads
+        .read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT category, COUNT(*), COUNT(DISTINCT style) FROM product
+                 WHERE category IS NOT NULL GROUP BY category ORDER BY category",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(Category {
+                    category: r.get(0)?,
+                    products: r.get::<_, i64>(1)? as u64,
+                    styles: r.get::<_, i64>(2)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await?;
+    Ok(axum::Json(cats))
+}
+
+/// The whole catalog as CSV, in the import's columns
+/// (`sku,name,price,barcode,style,colour,size,category,active`).
+#[utoipa::path(
+    get, path = "/api/v1/products/export.csv", tag = "catalog",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "CSV", body = String, content_type = "text/csv"),
+              (status = 401, description = "Not logged in", body = ErrorBody),
+              (status = 403, description = "No console access", body = ErrorBody))
+)]
+pub async fn export_products(
+    State(state): State<Arc<AppState>>,
+    hq: Hq,
+) -> Result<axum::response::Response, ApiError> {
+    hq.require_console()?;
+    let csv = state
+        .reads
+        .read(|c| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let csv_err = |e: csv::Error| HubError::Internal(format!("writing CSV: {e}"));
+            w.write_record([
+                "sku", "name", "price", "barcode", "style", "colour", "size", "category", "active",
+            ])
+            .map_err(csv_err)?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {PRODUCT_COLUMNS} FROM product ORDER BY sku"
+            ))?;
+            let rows = st.query_map([], product_from_row)?;
+            for p in rows {
+                let p = p?;
+                w.write_record([
+                    p.sku,
+                    p.name.unwrap_or_default(),
+                    p.price.map(|v| v.to_string()).unwrap_or_default(),
+                    p.barcode.unwrap_or_default(),
+                    p.style.unwrap_or_default(),
+                    p.colour.unwrap_or_default(),
+                    p.size.unwrap_or_default(),
+                    p.category.unwrap_or_default(),
+                    p.active.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+            w.into_inner()
+                .map_err(|e| HubError::Internal(format!("writing CSV: {e}")))
+        })
+        .await?;
+    Ok(super::reports::csv_response("products.csv", csv))
 }

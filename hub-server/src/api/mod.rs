@@ -10,12 +10,18 @@
 //! - [`users`]: accounts and roles.
 //! - [`fleet`]: the till fleet, remote commands, the audit log.
 //! - [`events`]: the live event WebSocket.
+//! - [`inventory`], [`reports`], [`members`], [`prices`]: the console's
+//!   inventory, dashboards and sales reports, members and price rules.
 
 pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod events;
 pub mod fleet;
+pub mod inventory;
+pub mod members;
+pub mod prices;
+pub mod reports;
 pub mod sales;
 pub mod stock;
 pub mod stores;
@@ -96,6 +102,25 @@ impl Modify for SecuritySchemes {
         stock::create_adjustment,
         stock::get_stock,
         sales::list_sales,
+        // H2: catalog, inventory, reports, members, price rules
+        catalog::patch_product,
+        catalog::list_styles,
+        catalog::list_categories,
+        catalog::export_products,
+        prices::create_price_rules,
+        prices::list_price_rules,
+        prices::cancel_price_rule,
+        inventory::summary,
+        inventory::matrix,
+        inventory::alerts,
+        inventory::create_stocktake,
+        inventory::movements,
+        reports::dashboard,
+        reports::sell_through,
+        reports::export_sales,
+        members::list_members,
+        members::create_member,
+        members::member_analytics,
         healthz,
         readyz,
         metrics,
@@ -112,6 +137,7 @@ impl Modify for SecuritySchemes {
         (name = "catalog", description = "Products"),
         (name = "stock", description = "Stock"),
         (name = "sales", description = "Sales"),
+        (name = "members", description = "Members and member analytics"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
@@ -227,6 +253,32 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/stock/adjustments", post(stock::create_adjustment))
         .route("/stock", get(stock::get_stock))
         .route("/sales", get(sales::list_sales))
+        // H2: catalog, inventory, reports, members, price rules
+        .route(
+            "/products/{sku}",
+            axum::routing::patch(catalog::patch_product),
+        )
+        .route("/products/styles", get(catalog::list_styles))
+        .route("/products/export.csv", get(catalog::export_products))
+        .route("/categories", get(catalog::list_categories))
+        .route(
+            "/price-rules",
+            post(prices::create_price_rules).get(prices::list_price_rules),
+        )
+        .route("/price-rules/{id}/cancel", post(prices::cancel_price_rule))
+        .route("/inventory/summary", get(inventory::summary))
+        .route("/inventory/matrix", get(inventory::matrix))
+        .route("/inventory/alerts", get(inventory::alerts))
+        .route("/stocktakes", post(inventory::create_stocktake))
+        .route("/stock/movements", get(inventory::movements))
+        .route("/dashboard", get(reports::dashboard))
+        .route("/reports/sell-through", get(reports::sell_through))
+        .route("/sales/export.csv", get(reports::export_sales))
+        .route(
+            "/members",
+            get(members::list_members).post(members::create_member),
+        )
+        .route("/members/analytics", get(members::member_analytics))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -1,4 +1,5 @@
-//! Sales: `GET /api/v1/sales?store=&from=&to=&limit=&offset=`.
+//! Sales: `GET /api/v1/sales?store=&cashier=&member=&from=&to=&limit=&offset=`.
+//! A store manager sees only their own store's sales.
 //!
 //! `from` / `to` are RFC 3339 timestamps or epoch milliseconds, both
 //! inclusive, on the till's `sold_at_ms` (returns: `returned_at_ms`).
@@ -22,6 +23,10 @@ use crate::AppState;
 pub struct SalesQuery {
     /// Store code.
     pub store: Option<String>,
+    /// Cashier user name.
+    pub cashier: Option<String>,
+    /// Member: id (UUID) or phone number.
+    pub member: Option<String>,
     /// From (inclusive): RFC 3339 or epoch ms.
     pub from: Option<String>,
     /// To (inclusive): RFC 3339 or epoch ms.
@@ -73,6 +78,8 @@ pub struct SaleJson {
     pub till_no: u32,
     /// Cashier.
     pub cashier: Option<String>,
+    /// Member id.
+    pub member: Option<String>,
     /// Total.
     pub total: i64,
     /// Change given.
@@ -115,6 +122,7 @@ impl From<SaleRecord> for SaleJson {
             store: s.store.to_string(),
             till: s.till.to_string(),
             cashier: s.cashier,
+            member: s.member.map(|m| m.to_string()),
             total: s.total,
             change_given: s.change_given,
             currency: s.currency,
@@ -215,6 +223,30 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     u64::try_from(total).map_err(|_| err())
 }
 
+/// Parse the `from` / `to` query values (inclusive; RFC 3339 or epoch ms).
+pub fn time_range(
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let time = |v: Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
+        v.filter(|s| !s.is_empty())
+            .map(|s| {
+                parse_time(&s)
+                    .map(|t| t.min(i64::MAX as u64) as i64)
+                    .map_err(|e| ApiError::invalid(format!("{what}: {e}")))
+            })
+            .transpose()
+    };
+    let from = time(from, "from")?;
+    let to = time(to, "to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid("from is after to"));
+    }
+    Ok((from, to))
+}
+
 /// Sales with totals over the filter and one page of detail.
 #[utoipa::path(
     get, path = "/api/v1/sales", tag = "sales",
@@ -239,27 +271,28 @@ pub async fn list_sales(
         None => None,
     };
     let store = hq.scope_store(store)?;
-    let time = |v: Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
-        v.filter(|s| !s.is_empty())
-            .map(|s| {
-                parse_time(&s)
-                    .map(|t| t.min(i64::MAX as u64) as i64)
-                    .map_err(|e| ApiError::invalid(format!("{what}: {e}")))
-            })
-            .transpose()
-    };
-    let from = time(q.from, "from")?;
-    let to = time(q.to, "to")?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::invalid("from is after to"));
+    let cashier = q.cashier.filter(|s| !s.is_empty());
+    if cashier.as_ref().is_some_and(|c| c.len() > 128) {
+        return Err(ApiError::invalid("cashier is at most 128 bytes"));
     }
+    let member: Option<Vec<u8>> = match q.member.filter(|s| !s.trim().is_empty()) {
+        Some(m) => {
+            let id = match m.trim().parse::<uuid::Uuid>() {
+                Ok(id) => id,
+                Err(_) => sync_proto::people::member_id_for_phone(&m)
+                    .map_err(|e| ApiError::invalid(format!("member: {e}")))?,
+            };
+            Some(id.as_bytes().to_vec())
+        }
+        None => None,
+    };
+    let (from, to) = time_range(q.from, q.to)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit must be 1..=1000"));
     }
     let offset = q.offset.unwrap_or(0);
+    let people = cashier.is_some() || member.is_some();
     let report = state
         .reads
         .read(move |c| {
@@ -267,15 +300,17 @@ pub async fn list_sales(
             let (count, total_amount): (i64, i64) = tx.query_row(
                 "SELECT COUNT(*), COALESCE(SUM(total), 0) FROM sales
                  WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR sold_at_ms >= ?2)
-                   AND (?3 IS NULL OR sold_at_ms <= ?3)",
-                params![store, from, to],
+                   AND (?3 IS NULL OR sold_at_ms <= ?3)
+                   AND (?4 IS NULL OR cashier = ?4) AND (?5 IS NULL OR member = ?5)",
+                params![store, from, to, cashier, member],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
+            // Returns carry no cashier or member: none match such a filter.
             let (returns_count, returns_amount): (i64, i64) = tx.query_row(
                 "SELECT COUNT(*), COALESCE(SUM(total_refund), 0) FROM returns
                  WHERE (?1 IS NULL OR store = ?1) AND (?2 IS NULL OR returned_at_ms >= ?2)
-                   AND (?3 IS NULL OR returned_at_ms <= ?3)",
-                params![store, from, to],
+                   AND (?3 IS NULL OR returned_at_ms <= ?3) AND NOT ?4",
+                params![store, from, to, people],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             let mut sales = Vec::new();
@@ -284,9 +319,11 @@ pub async fn list_sales(
                     "SELECT s.id, s.cursor, l.body FROM sales s JOIN op_log l ON l.cursor = s.cursor
                      WHERE (?1 IS NULL OR s.store = ?1) AND (?2 IS NULL OR s.sold_at_ms >= ?2)
                        AND (?3 IS NULL OR s.sold_at_ms <= ?3)
-                     ORDER BY s.sold_at_ms DESC, s.id DESC LIMIT ?4 OFFSET ?5",
+                       AND (?4 IS NULL OR s.cashier = ?4) AND (?5 IS NULL OR s.member = ?5)
+                     ORDER BY s.sold_at_ms DESC, s.id DESC LIMIT ?6 OFFSET ?7",
                 )?;
-                let mut rows = stmt.query(params![store, from, to, limit, offset])?;
+                let mut rows =
+                    stmt.query(params![store, from, to, cashier, member, limit, offset])?;
                 while let Some(r) = rows.next()? {
                     let cursor: i64 = r.get(1)?;
                     let body: Vec<u8> = r.get(2)?;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
 /// A stock change made at HQ.
@@ -70,6 +71,7 @@ pub async fn create_adjustment(
         .location
         .parse()
         .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    hq.require_writer()?;
     hq.require_store_access(location.as_str())?;
     let sku: Sku = req
         .sku
@@ -106,6 +108,7 @@ pub async fn create_adjustment(
     }
     let delta = req.delta;
     let (loc2, sku2) = (location.clone(), sku.clone());
+    let hq2 = hq.clone();
     let (op, qty) = state
         .writer
         .call(1, move |ap| {
@@ -120,6 +123,14 @@ pub async fn create_adjustment(
                     format!("no store or warehouse {loc2}"),
                 ));
             }
+            ap.set_hq_user(&hq2.username);
+            audit::record(
+                ap.conn,
+                &hq2,
+                actions::STOCK_ADJUST,
+                &format!("{loc2}/{sku2}"),
+                serde_json::json!({"delta": delta, "reason": reason.as_str()}),
+            )?;
             ap.hub_stock_move(loc2, sku2, delta, reason, note)
         })
         .await?;
