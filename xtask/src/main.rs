@@ -79,6 +79,7 @@ fn test(quick: bool) -> Result<()> {
     }
     process::cargo(&["build", "--workspace", "--bins"])?;
     process::cargo(&["test", "--workspace", "--no-fail-fast"])?;
+    ui::check_generated_types()?;
     // The demo must keep working from a fresh clone: run it briefly.
     demo::run(demo::DemoArgs::smoke())?;
     println!("xtask test: all checks passed");

@@ -221,3 +221,28 @@ fn dist_current(dir: &Path) -> bool {
 pub fn unit_tests() -> Result<()> {
     npm(&["test"])
 }
+
+/// The TypeScript types the console imports are generated from the Rust API
+/// types by `cargo test` (ts-rs). Fail when the committed ones differ, so a
+/// Rust change never ships with a console compiled against stale types.
+pub fn check_generated_types() -> Result<()> {
+    let root = process::workspace_root();
+    if !root.join(".git").exists() {
+        eprintln!("ui: not a git checkout; generated types not compared");
+        return Ok(());
+    }
+    let out = Command::new("git")
+        .current_dir(&root)
+        .args(["status", "--porcelain", "--", "ui/hq/src/api/types"])
+        .output()
+        .context("running git status")?;
+    let changed = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !changed.trim().is_empty() {
+        bail!(
+            "the generated API types in ui/hq/src/api/types differ from the committed ones \
+             (cargo test regenerates them from the Rust types): commit them\n{changed}"
+        );
+    }
+    eprintln!("ui: generated API types are committed and current");
+    Ok(())
+}
