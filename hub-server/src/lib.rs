@@ -46,6 +46,7 @@ pub mod metrics;
 pub mod msgpack;
 pub mod reports;
 pub mod settings;
+pub mod stock_history;
 pub mod sync_ws;
 pub mod views;
 pub mod writer;

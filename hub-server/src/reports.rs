@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use sync_proto::people::{MemberField, MemberSet};
 use sync_proto::pricing::PriceRule;
-use sync_proto::{ActorId, CatalogField, CatalogSet, Hlc, Op, ReturnRecord, SaleRecord, StockMove};
+use sync_proto::{ActorId, CatalogField, CatalogSet, Hlc, Op, ReturnRecord, SaleRecord};
 use uuid::Uuid;
 
 use crate::HubError;
@@ -336,29 +336,26 @@ fn actor_bytes(a: &ActorId) -> &[u8] {
     a.0.as_bytes().as_slice()
 }
 
-/// Append a new stock move to the history (`hq_user` labels HQ's own moves).
+/// Index a new stock move for the history: three integers pointing at its op
+/// in the log (`hq_user` labels HQ's own moves). Kept this small because it
+/// runs for three of every four ops a till sends.
 pub fn stock_move(
     conn: &Connection,
-    op: &Op,
-    m: &StockMove,
+    location_no: i64,
+    sku_no: i64,
     cursor: u64,
     hq_user: Option<&str>,
 ) -> Result<(), HubError> {
     conn.prepare_cached(
-        "INSERT INTO stock_moves (cursor, at_ms, location, sku, delta, reason, reference, actor, hq_user)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+        "INSERT OR IGNORE INTO stock_move_index (location_no, sku_no, cursor) VALUES (?1, ?2, ?3)",
     )?
-    .execute(params![
-        cursor as i64,
-        op.hlc.wall_ms.min(i64::MAX as u64) as i64,
-        m.location.as_str(),
-        m.sku.as_str(),
-        m.delta,
-        m.reason.as_str(),
-        m.reference,
-        actor_bytes(&op.actor),
-        hq_user
-    ])?;
+    .execute(params![location_no, sku_no, cursor as i64])?;
+    if let Some(user) = hq_user {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO stock_move_hq_user (cursor, hq_user) VALUES (?1, ?2)",
+        )?
+        .execute(params![cursor as i64, user])?;
+    }
     Ok(())
 }
 

@@ -102,6 +102,7 @@ pub struct WriterOutputs {
 enum NewNo {
     Actor(ActorId),
     Scope(Scope),
+    Sku(Sku),
 }
 
 /// A stock counter entry touched by the current job.
@@ -125,6 +126,8 @@ struct WriterState {
     /// Numbers of actors and scopes in the log.
     actor_nos: HashMap<ActorId, i64>,
     scope_nos: HashMap<Scope, (i64, u32)>,
+    /// Numbers of SKUs in the stock-move history.
+    sku_nos: HashMap<Sku, i64>,
     /// Numbers assigned in the current job (forgotten if it rolls back).
     new_nos: Vec<NewNo>,
     /// Stock counter entries changed by the current job, written at its end.
@@ -193,6 +196,9 @@ impl WriterState {
                 Some(NewNo::Scope(s)) => {
                     self.scope_nos.remove(&s);
                 }
+                Some(NewNo::Sku(s)) => {
+                    self.sku_nos.remove(&s);
+                }
                 None => {}
             }
         }
@@ -209,6 +215,7 @@ impl WriterState {
         self.acked.clear();
         self.actor_nos.clear();
         self.scope_nos.clear();
+        self.sku_nos.clear();
         self.new_nos.clear();
         self.acked_undo.clear();
         self.counters.clear();
@@ -362,6 +369,7 @@ impl Writer {
             acked_undo: Vec::new(),
             actor_nos: HashMap::new(),
             scope_nos: HashMap::new(),
+            sku_nos: HashMap::new(),
             new_nos: Vec::new(),
             counters: HashMap::new(),
             stock_deltas: Vec::new(),
@@ -709,8 +717,10 @@ impl Apply<'_, '_> {
         match &op.body {
             OpBody::StockMove(m) => {
                 self.apply_stock_move(op, m, strict)?;
+                let (location_no, _) = self.scope_no(&Scope::Store(m.location.clone()))?;
+                let sku_no = self.sku_no(&m.sku)?;
                 let user = self.st.reports.hq_user.as_deref();
-                crate::reports::stock_move(self.conn, op, m, cursor, user)?;
+                crate::reports::stock_move(self.conn, location_no, sku_no, cursor, user)?;
             }
             OpBody::Sale(s) => {
                 self.apply_sale(s, cursor)?;
@@ -791,6 +801,30 @@ impl Apply<'_, '_> {
         let ids = (no, self.scopes.id(&text));
         self.st.scope_nos.insert(scope.clone(), ids);
         Ok(ids)
+    }
+
+    /// The number of a SKU in the stock-move history, assigned on first use.
+    fn sku_no(&mut self, sku: &Sku) -> Result<i64, HubError> {
+        if let Some(no) = self.st.sku_nos.get(sku) {
+            return Ok(*no);
+        }
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT no FROM sku_numbers WHERE sku = ?1")?
+            .query_row([sku.as_str()], |r| r.get(0))
+            .optional()?;
+        let no = match found {
+            Some(no) => no,
+            None => {
+                self.conn
+                    .prepare_cached("INSERT INTO sku_numbers (sku) VALUES (?1)")?
+                    .execute([sku.as_str()])?;
+                self.st.new_nos.push(NewNo::Sku(sku.clone()));
+                self.conn.last_insert_rowid()
+            }
+        };
+        self.st.sku_nos.insert(sku.clone(), no);
+        Ok(no)
     }
 
     /// The actor's totals at `(location, sku)`, including this job's changes.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
@@ -824,53 +824,54 @@ pub async fn movements(
     }
     let before = q.before;
     let hub = state.writer.hub_actor();
-    let items = state
+    let page = state
         .reads
         .read(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT m.cursor, m.at_ms, m.location, m.sku, m.delta, m.reason, m.reference,
-                        m.actor, m.hq_user, d.store, d.till_no
-                 FROM stock_moves m LEFT JOIN devices d ON d.actor = m.actor
-                 WHERE (?1 IS NULL OR m.sku = ?1) AND (?2 IS NULL OR m.location = ?2)
-                   AND (?3 IS NULL OR m.cursor < ?3)
-                 ORDER BY m.cursor DESC LIMIT ?4",
+            let page = crate::stock_history::page(
+                c,
+                sku.as_deref(),
+                location.as_deref(),
+                before,
+                limit as usize,
             )?;
-            let rows = st.query_map(params![sku, location, before, limit], |r| {
-                let actor: Vec<u8> = r.get(7)?;
-                let actor = uuid::Uuid::from_slice(&actor).unwrap_or_default();
-                let hq_user: Option<String> = r.get(8)?;
-                let store: Option<String> = r.get(9)?;
-                let till_no: Option<i64> = r.get(10)?;
-                let actor_label = if actor == hub.0 {
-                    match hq_user {
+            let mut till =
+                c.prepare_cached("SELECT store, till_no FROM devices WHERE actor = ?1")?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for m in page.items {
+                let actor_label = if m.actor == hub {
+                    match &m.hq_user {
                         Some(u) => format!("HQ {u}"),
                         None => "HQ".to_owned(),
                     }
                 } else {
-                    match (store, till_no) {
-                        (Some(s), Some(n)) => format!("{s} till {n}"),
-                        _ => format!("till {}", &actor.simple().to_string()[..8]),
+                    let found: Option<(String, i64)> = till
+                        .query_row([m.actor.0.as_bytes().as_slice()], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()
+                        .map_err(HubError::from)?;
+                    match found {
+                        Some((s, n)) => format!("{s} till {n}"),
+                        None => format!("till {}", &m.actor.0.simple().to_string()[..8]),
                     }
                 };
-                Ok(StockMovement {
-                    cursor: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    location: r.get(2)?,
-                    sku: r.get(3)?,
-                    delta: r.get(4)?,
-                    reason: r.get(5)?,
-                    reference: r.get(6)?,
-                    actor: actor.to_string(),
+                items.push(StockMovement {
+                    cursor: m.cursor,
+                    at_ms: m.at_ms,
+                    location: m.stock_move.location.to_string(),
+                    sku: m.stock_move.sku.to_string(),
+                    delta: m.stock_move.delta,
+                    reason: m.stock_move.reason.as_str().to_owned(),
+                    reference: m.stock_move.reference,
+                    actor: m.actor.to_string(),
                     actor_label,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                });
+            }
+            Ok(MovementPage {
+                items,
+                next_before: page.next_before,
+            })
         })
         .await?;
-    let next_before = if items.len() == limit as usize {
-        items.last().map(|m| m.cursor)
-    } else {
-        None
-    };
-    Ok(axum::Json(MovementPage { items, next_before }))
+    Ok(axum::Json(page))
 }

@@ -92,20 +92,25 @@ CREATE TABLE sales_day_cashier (
     PRIMARY KEY (day, store, cashier)
 ) WITHOUT ROWID;
 
--- History of stock movements, one row per StockMove op.
-CREATE TABLE stock_moves (
-    cursor    INTEGER PRIMARY KEY,
-    at_ms     INTEGER NOT NULL,
-    location  TEXT NOT NULL,
-    sku       TEXT NOT NULL,
-    delta     INTEGER NOT NULL,
-    reason    TEXT NOT NULL,
-    reference TEXT,
-    actor     BLOB NOT NULL,
-    hq_user   TEXT
+-- History of stock movements (read by hub_server::stock_history).
+CREATE TABLE sku_numbers (
+    no  INTEGER PRIMARY KEY,
+    sku TEXT NOT NULL UNIQUE
 );
-CREATE INDEX stock_moves_sku ON stock_moves (sku, location, cursor);
-CREATE INDEX stock_moves_location ON stock_moves (location, cursor);
+-- One 3-integer entry per stock move, pointing at its op in the log (which holds the delta,
+-- reason, reference and actor): history reads decode those ops. location_no is the scope
+-- number of `store:<location>`; a location's whole history reads the log by scope instead.
+CREATE TABLE stock_move_index (
+    location_no INTEGER NOT NULL,
+    sku_no      INTEGER NOT NULL,
+    cursor      INTEGER NOT NULL,
+    PRIMARY KEY (location_no, sku_no, cursor)
+) WITHOUT ROWID;
+-- Which HQ user made the hub's own stock moves (the hub's ops share one actor).
+CREATE TABLE stock_move_hq_user (
+    cursor  INTEGER PRIMARY KEY,
+    hq_user TEXT NOT NULL
+);
 
 -- Members: one LWW register per (member, field) with the winning op's HLC and log cursor
 -- (the snapshot sends that op to new tills) ...
