@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::params::{location_param, page_limit};
 use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
@@ -230,14 +231,7 @@ pub async fn get_stock(
     hq: Hq,
     ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<axum::Json<StockAnswer>, ApiError> {
-    let location = match q.location.filter(|l| !l.is_empty()) {
-        Some(l) => Some(
-            l.parse::<LocationId>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let location = location_param(q.location)?;
     let location = hq.scope_store(location)?;
     if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
         let sku: Sku = sku
@@ -262,10 +256,7 @@ pub async fn get_stock(
             locations,
         })));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0);
     let page = state
         .reads
