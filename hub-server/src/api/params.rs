@@ -84,3 +84,37 @@ pub fn period(
     }
     Ok((from, to))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_limit_defaults_and_bounds() {
+        assert_eq!(page_limit(None, 100, 1000).expect("default"), 100);
+        assert_eq!(page_limit(Some(1000), 100, 1000).expect("max"), 1000);
+        for bad in [0, 1001] {
+            let e = page_limit(Some(bad), 100, 1000).expect_err("out of range");
+            assert_eq!(e.code, "invalid_input");
+            assert_eq!(e.message, "limit must be 1..=1000");
+        }
+    }
+
+    #[test]
+    fn period_defaults_to_days_ending_today_and_refuses_bad_ranges() {
+        assert_eq!(period(540, None, Some(100), 30).expect("period"), (71, 100));
+        assert_eq!(
+            period(540, Some(90), Some(100), 30).expect("period"),
+            (90, 100)
+        );
+        assert!(period(540, Some(101), Some(100), 30).is_err());
+        assert!(period(540, Some(0), Some(367), 30).is_err());
+        assert!(period(540, Some(1), Some(367), 30).is_ok());
+        assert_eq!(
+            date_params(Some(String::new()), Some("2026-11-21".into())).expect("dates"),
+            (None, Some(parse_date("2026-11-21").expect("date")))
+        );
+        assert_eq!(location_param(Some(String::new())).expect("empty"), None);
+        assert!(sku_param(Some("not a sku!".into())).is_err());
+    }
+}
