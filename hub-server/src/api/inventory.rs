@@ -25,6 +25,7 @@ use super::auth::Hq;
 use super::catalog::{PRODUCT_FILTER, ProductFilter};
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use super::params::{location_param, page_limit, sku_param};
+use super::stock::require_known_location;
 use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
@@ -651,17 +652,7 @@ pub async fn create_stocktake(
     let (lines, moves) = state
         .writer
         .call(weight, move |ap| {
-            let known = ap
-                .conn
-                .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
-                .exists([loc2.as_str()])?;
-            if !known {
-                return Err(HubError::rejected(
-                    404,
-                    "unknown_location",
-                    format!("no store or warehouse {loc2}"),
-                ));
-            }
+            require_known_location(ap.conn, &loc2)?;
             {
                 let mut exists = ap
                     .conn

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
@@ -113,17 +113,7 @@ pub async fn create_adjustment(
     let (op, qty) = state
         .writer
         .call(1, move |ap| {
-            let known: bool = ap
-                .conn
-                .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
-                .exists([loc2.as_str()])?;
-            if !known {
-                return Err(HubError::rejected(
-                    404,
-                    "unknown_location",
-                    format!("no store or warehouse {loc2}"),
-                ));
-            }
+            require_known_location(ap.conn, &loc2)?;
             ap.set_hq_user(&hq2.username);
             audit::record(
                 ap.conn,
@@ -147,6 +137,21 @@ pub async fn create_adjustment(
             seq: op.seq,
         }),
     ))
+}
+
+/// 404 `unknown_location` unless `location` is a store or warehouse.
+pub fn require_known_location(conn: &Connection, location: &LocationId) -> Result<(), HubError> {
+    let known = conn
+        .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
+        .exists([location.as_str()])?;
+    if !known {
+        return Err(HubError::rejected(
+            404,
+            "unknown_location",
+            format!("no store or warehouse {location}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Filter of `GET /api/v1/stock`.
