@@ -262,19 +262,32 @@ pub fn mark_delivered(
     actor: &ActorId,
     ids: &[Uuid],
 ) -> Result<Vec<TillCommand>, HubError> {
+    update_commands(
+        conn,
+        actor,
+        ids,
+        "UPDATE till_commands SET delivered_at_ms = ?3
+         WHERE id = ?1 AND actor = ?2 AND delivered_at_ms IS NULL",
+    )
+}
+
+/// Run `update` (`?1` command id, `?2` actor, `?3` now) for each of `ids`;
+/// returns the commands it changed. Only this till's own commands match:
+/// another till's ids are ignored.
+fn update_commands(
+    conn: &Connection,
+    actor: &ActorId,
+    ids: &[Uuid],
+    update: &str,
+) -> Result<Vec<TillCommand>, HubError> {
     let now = now_ms() as i64;
     let mut changed = Vec::new();
     for id in ids {
-        let n = conn
-            .prepare_cached(
-                "UPDATE till_commands SET delivered_at_ms = ?3
-                 WHERE id = ?1 AND actor = ?2 AND delivered_at_ms IS NULL",
-            )?
-            .execute(params![
-                id.as_bytes().as_slice(),
-                actor.0.as_bytes().as_slice(),
-                now
-            ])?;
+        let n = conn.prepare_cached(update)?.execute(params![
+            id.as_bytes().as_slice(),
+            actor.0.as_bytes().as_slice(),
+            now
+        ])?;
         if n > 0
             && let Some(c) = read_command(conn, id)?
         {
@@ -292,29 +305,15 @@ pub fn record_status(
     acked: &[Uuid],
     locked: bool,
 ) -> Result<Vec<TillCommand>, HubError> {
-    let now = now_ms() as i64;
     conn.prepare_cached("UPDATE devices SET locked = ?2 WHERE actor = ?1")?
         .execute(params![actor.0.as_bytes().as_slice(), locked])?;
-    let mut changed = Vec::new();
-    for id in acked {
-        // Only this till's own commands: another till's ids are ignored.
-        let n = conn
-            .prepare_cached(
-                "UPDATE till_commands SET done_at_ms = ?3, delivered_at_ms = COALESCE(delivered_at_ms, ?3)
-                 WHERE id = ?1 AND actor = ?2 AND done_at_ms IS NULL",
-            )?
-            .execute(params![
-                id.as_bytes().as_slice(),
-                actor.0.as_bytes().as_slice(),
-                now
-            ])?;
-        if n > 0
-            && let Some(c) = read_command(conn, id)?
-        {
-            changed.push(c);
-        }
-    }
-    Ok(changed)
+    update_commands(
+        conn,
+        actor,
+        acked,
+        "UPDATE till_commands SET done_at_ms = ?3, delivered_at_ms = COALESCE(delivered_at_ms, ?3)
+         WHERE id = ?1 AND actor = ?2 AND done_at_ms IS NULL",
+    )
 }
 
 /// Tills, optionally of one store or one actor, by store and number.

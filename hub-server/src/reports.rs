@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use sync_proto::people::{MemberField, MemberSet};
 use sync_proto::pricing::PriceRule;
 use sync_proto::{ActorId, CatalogField, CatalogSet, Hlc, Op, ReturnRecord, SaleRecord};
@@ -363,33 +363,18 @@ pub fn stock_move(
 pub fn catalog_won(conn: &Connection, c: &CatalogSet) -> Result<(), HubError> {
     conn.prepare_cached("INSERT INTO product (sku) VALUES (?1) ON CONFLICT DO NOTHING")?
         .execute([c.sku.as_str()])?;
-    let sku = c.sku.as_str();
-    match &c.field {
-        CatalogField::Name(v) => conn
-            .prepare_cached("UPDATE product SET name = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Price(v) => conn
-            .prepare_cached("UPDATE product SET price = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Barcode(v) => conn
-            .prepare_cached("UPDATE product SET barcode = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Active(v) => conn
-            .prepare_cached("UPDATE product SET active = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Style(v) => conn
-            .prepare_cached("UPDATE product SET style = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Colour(v) => conn
-            .prepare_cached("UPDATE product SET colour = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Size(v) => conn
-            .prepare_cached("UPDATE product SET size = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
-        CatalogField::Category(v) => conn
-            .prepare_cached("UPDATE product SET category = ?2 WHERE sku = ?1")?
-            .execute(params![sku, v])?,
+    let (column, value): (&str, &dyn ToSql) = match &c.field {
+        CatalogField::Name(v) => ("name", v),
+        CatalogField::Price(v) => ("price", v),
+        CatalogField::Barcode(v) => ("barcode", v),
+        CatalogField::Active(v) => ("active", v),
+        CatalogField::Style(v) => ("style", v),
+        CatalogField::Colour(v) => ("colour", v),
+        CatalogField::Size(v) => ("size", v),
+        CatalogField::Category(v) => ("category", v),
     };
+    conn.prepare_cached(&format!("UPDATE product SET {column} = ?2 WHERE sku = ?1"))?
+        .execute(params![c.sku.as_str(), value])?;
     Ok(())
 }
 

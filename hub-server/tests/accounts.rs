@@ -5,17 +5,11 @@
 //! ops that carry store people (with PIN hashes) to their store's tills.
 
 mod common;
-mod console;
 
 use common::*;
-use console::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use sync_proto::OpBody;
 use sync_proto::wire::Frame;
-
-fn code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_is_refused_what_it_may_not_do() {

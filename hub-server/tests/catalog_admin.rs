@@ -4,20 +4,10 @@
 //! set the current price, and can be cancelled; refusals of bad input.
 
 mod common;
-mod h2common;
 
 use common::*;
-use h2common::*;
 use serde_json::{Value, json};
 use sync_proto::OpBody;
-
-const PRODUCTS: &[(&str, i64, &str, &str, &str, &str)] = &[
-    ("JNS-001-IND-30", 59_000, "JNS-001", "IND", "30", "bottoms"),
-    ("JNS-001-IND-32", 59_000, "JNS-001", "IND", "32", "bottoms"),
-    ("TSH-001-BLK-M", 29_000, "TSH-001", "BLK", "M", "tops"),
-    ("TSH-001-BLK-L", 29_000, "TSH-001", "BLK", "L", "tops"),
-    ("TSH-001-WHT-M", 29_000, "TSH-001", "WHT", "M", "tops"),
-];
 
 fn skus(v: &Value) -> Vec<String> {
     v["items"]
@@ -31,7 +21,7 @@ fn skus(v: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn products_search_patch_styles_categories_and_csv_round_trip() {
     let hub = TestHub::start().await;
-    seed(&hub, PRODUCTS).await;
+    hub.seed_products(VARIANTS).await;
 
     let (s, v) = hub.get("products?q=blk").await;
     assert_eq!(s, 200, "{v}");
@@ -48,12 +38,12 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
     assert_eq!(skus(&v), ["TSH-001-BLK-M", "TSH-001-WHT-M"]);
 
     // PATCH changes only what is given and reaches the list.
-    let (s, v) = patch(
-        &hub,
-        "products/TSH-001-WHT-M",
-        json!({"price": 25_000, "active": false}),
-    )
-    .await;
+    let (s, v) = hub
+        .patch(
+            "products/TSH-001-WHT-M",
+            json!({"price": 25_000, "active": false}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         (v["price"].clone(), v["active"].clone()),
@@ -62,12 +52,12 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
     assert_eq!(v["name"], "TSH-001 WHT M");
     let (_, v) = hub.get("products?active=false").await;
     assert_eq!(skus(&v), ["TSH-001-WHT-M"]);
-    let (s, v) = patch(
-        &hub,
-        "products/TSH-001-WHT-M",
-        json!({"barcode": "8800000000017", "name": "White tee M"}),
-    )
-    .await;
+    let (s, v) = hub
+        .patch(
+            "products/TSH-001-WHT-M",
+            json!({"barcode": "8800000000017", "name": "White tee M"}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["barcode"], "8800000000017");
     let (_, v) = hub.get("products?q=88000000").await;
@@ -106,7 +96,7 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
             "invalid_body",
         ),
     ] {
-        assert_refused(patch(&hub, path, body).await, status, code);
+        assert_refused(hub.patch(path, body).await, status, code);
     }
 
     // Styles with their variants.
@@ -129,7 +119,7 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
     );
 
     // CSV export: the import's columns; importing it again changes nothing.
-    let (s, ct, body) = get_text(&hub, "products/export.csv").await;
+    let (s, ct, body) = hub.get_text("products/export.csv").await;
     assert_eq!(s, 200, "{body}");
     assert!(ct.starts_with("text/csv"));
     let mut rdr = csv::Reader::from_reader(body.as_bytes());
@@ -171,7 +161,7 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
         (v["imported"].clone(), v["errors"].clone()),
         (json!(5), json!([]))
     );
-    let (_, _, again) = get_text(&hub, "products/export.csv").await;
+    let (_, _, again) = hub.get_text("products/export.csv").await;
     assert_eq!(again, body);
     hub.stop().await;
 }
@@ -179,7 +169,7 @@ async fn products_search_patch_styles_categories_and_csv_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn price_rules_reach_tills_set_the_current_price_and_cancel() {
     let hub = TestHub::start().await;
-    seed(&hub, PRODUCTS).await;
+    hub.seed_products(VARIANTS).await;
     let mut till = Till::open(&hub, "GN01").await;
     assert!(till.snapshot_records.is_empty());
     let now = hub_server::now_ms();

@@ -5,17 +5,9 @@
 //! goes negative, filtered to the manager's store.
 
 mod common;
-mod console;
-mod h2common;
 
 use common::*;
-use console::{As, event_until, events, next_event_within, user_session};
-use h2common::*;
 use serde_json::{Value, json};
-
-fn code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or("")
-}
 
 async fn refused(who: &As<'_>, method: &str, path: &str, body: Value) {
     let (s, v) = match method {
@@ -34,20 +26,9 @@ async fn refused(who: &As<'_>, method: &str, path: &str, body: Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_managers_see_and_change_only_their_store_and_drivers_nothing() {
     let hub = TestHub::start().await;
-    seed(
-        &hub,
-        &[
-            ("TSH-001", 29_000, "TSH", "BLK", "M", "tops"),
-            ("JNS-002", 59_000, "JNS", "IND", "30", "bottoms"),
-        ],
-    )
-    .await;
+    hub.seed_products(TEE_AND_JEANS).await;
     for store in ["GN01", "HD02"] {
-        hub.ok(
-            "stock/adjustments",
-            json!({"location": store, "sku": "TSH-001", "delta": 10, "reason": "receipt"}),
-        )
-        .await;
+        hub.receive(store, "TSH-001", 10).await;
     }
     let mut gn = Till::open(&hub, "GN01").await;
     let mut hd = Till::open(&hub, "HD02").await;
@@ -234,13 +215,10 @@ async fn store_managers_see_and_change_only_their_store_and_drivers_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overselling_publishes_a_stock_alert_to_the_stores_manager() {
     let hub = TestHub::start().await;
-    seed(&hub, &[("TSH-001", 29_000, "TSH", "BLK", "M", "tops")]).await;
-    for store in ["GN01", "HD02"] {
-        hub.ok(
-            "stock/adjustments",
-            json!({"location": store, "sku": "TSH-001", "delta": 5, "reason": "receipt"}),
-        )
+    hub.seed_products(&[("TSH-001", 29_000, "TSH", "BLK", "M", "tops")])
         .await;
+    for store in ["GN01", "HD02"] {
+        hub.receive(store, "TSH-001", 5).await;
     }
     let mgr = user_session(&hub, "park.manager", "store_manager", Some("GN01")).await;
     let (mut admin_ws, _) = events(&hub, &hub.token).await;

@@ -5,10 +5,8 @@
 //! progress arrive as events; cashiers' and drivers' sockets are refused.
 
 mod common;
-mod console;
 
 use common::*;
-use console::*;
 use serde_json::json;
 use sync_proto::wire::Frame;
 
@@ -170,9 +168,7 @@ async fn till_state_and_command_progress_arrive_as_events() {
         (pending["id"].as_str(), pending["status"].as_str()),
         (Some(id.as_str()), Some("pending"))
     );
-    let Frame::Command(c) = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await else {
-        unreachable!()
-    };
+    let c = next_command(&mut ws).await;
     let delivered = event_until(&mut events_ws, |v| v["type"] == "command").await;
     assert_eq!(delivered["status"], "delivered");
     send(

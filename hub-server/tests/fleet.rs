@@ -5,10 +5,8 @@
 //! bad input); a revoked till's connection closes at once.
 
 mod common;
-mod console;
 
 use common::*;
-use console::*;
 use serde_json::{Value, json};
 use sync_proto::wire::{CommandKind, Frame, TillStatus};
 use uuid::Uuid;
@@ -64,10 +62,7 @@ async fn a_command_reaches_a_connected_till_at_once_and_is_done_when_acked() {
     assert_eq!(cmd["actor"], actor);
     assert_eq!(cmd["created_by"], "admin");
     let id = cmd["id"].as_str().expect("id").to_owned();
-    let got = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await;
-    let Frame::Command(c) = got else {
-        unreachable!()
-    };
+    let c = next_command(&mut ws).await;
     assert_eq!(c.id.to_string(), id);
     assert_eq!(c.kind, CommandKind::Lock);
     eventually("delivered", || async {
@@ -99,10 +94,7 @@ async fn a_command_reaches_a_connected_till_at_once_and_is_done_when_acked() {
             json!({"kind": "show_message", "message": "Count the safe"}),
         )
         .await;
-    let got = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await;
-    let Frame::Command(c) = got else {
-        unreachable!()
-    };
+    let c = next_command(&mut ws).await;
     assert_eq!(c.id.to_string(), msg["id"].as_str().expect("id"));
     assert_eq!(c.kind, CommandKind::ShowMessage("Count the safe".into()));
     hub.stop().await;
@@ -143,9 +135,7 @@ async fn commands_wait_for_a_till_that_connects_later_and_are_resent_until_acked
     hello(&mut ws, e.actor, 0, 0).await;
     let mut got = Vec::new();
     while got.len() < 2 {
-        if let Frame::Command(c) = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await {
-            got.push(c);
-        }
+        got.push(next_command(&mut ws).await);
     }
     assert_eq!(got[0].id.to_string(), ids[0]);
     assert_eq!(got[0].kind, CommandKind::Unlock);
@@ -161,9 +151,7 @@ async fn commands_wait_for_a_till_that_connects_later_and_are_resent_until_acked
     hello(&mut ws, e.actor, 0, 0).await;
     let mut again = Vec::new();
     while again.len() < 2 {
-        if let Frame::Command(c) = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await {
-            again.push(c.id.to_string());
-        }
+        again.push(next_command(&mut ws).await.id.to_string());
     }
     assert_eq!(again, ids);
     // Acked (an unknown id is ignored): done, and not sent on the next connection.
@@ -181,9 +169,7 @@ async fn commands_wait_for_a_till_that_connects_later_and_are_resent_until_acked
         .ok(&format!("tills/{actor}/commands"), json!({"kind": "lock"}))
         .await;
     // The first command this connection sees is the new one.
-    let Frame::Command(c) = recv_until(&mut ws, |f| matches!(f, Frame::Command(_))).await else {
-        unreachable!()
-    };
+    let c = next_command(&mut ws).await;
     assert_eq!(c.id.to_string(), later["id"].as_str().expect("id"));
     hub.stop().await;
 }

@@ -4,28 +4,10 @@
 //! refusals of bad input.
 
 mod common;
-mod h2common;
 
 use common::*;
-use h2common::*;
 use serde_json::{Value, json};
 use sync_proto::{OpBody, StockReason};
-
-const PRODUCTS: &[(&str, i64, &str, &str, &str, &str)] = &[
-    ("JNS-001-IND-30", 59_000, "JNS-001", "IND", "30", "bottoms"),
-    ("JNS-001-IND-32", 59_000, "JNS-001", "IND", "32", "bottoms"),
-    ("TSH-001-BLK-M", 29_000, "TSH-001", "BLK", "M", "tops"),
-    ("TSH-001-BLK-L", 29_000, "TSH-001", "BLK", "L", "tops"),
-    ("TSH-001-WHT-M", 29_000, "TSH-001", "WHT", "M", "tops"),
-];
-
-async fn adjust(hub: &TestHub, location: &str, sku: &str, delta: i64) {
-    hub.ok(
-        "stock/adjustments",
-        json!({"location": location, "sku": sku, "delta": delta, "reason": "receipt"}),
-    )
-    .await;
-}
 
 fn col(v: &Value, key: &str) -> Vec<String> {
     v[key]
@@ -45,15 +27,15 @@ fn col(v: &Value, key: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn matrix_pages_and_filters_and_summary_adds_up() {
     let hub = TestHub::start().await;
-    seed(&hub, PRODUCTS).await;
+    hub.seed_products(VARIANTS).await;
     // GN01: 10 of each; HD02: 2 of the tees; WH01: 100 jeans 30.
-    for (sku, ..) in PRODUCTS {
-        adjust(&hub, "GN01", sku, 10).await;
+    for (sku, ..) in VARIANTS {
+        hub.receive("GN01", sku, 10).await;
     }
     for sku in ["TSH-001-BLK-M", "TSH-001-BLK-L", "TSH-001-WHT-M"] {
-        adjust(&hub, "HD02", sku, 2).await;
+        hub.receive("HD02", sku, 2).await;
     }
-    adjust(&hub, "WH01", "JNS-001-IND-30", 100).await;
+    hub.receive("WH01", "JNS-001-IND-30", 100).await;
 
     let (s, v) = hub.get("inventory/summary").await;
     assert_eq!(s, 200, "{v}");
@@ -156,10 +138,10 @@ async fn matrix_pages_and_filters_and_summary_adds_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_overselling_shows_negative_and_a_stocktake_corrects_it_with_history() {
     let hub = TestHub::start().await;
-    seed(&hub, PRODUCTS).await;
+    hub.seed_products(VARIANTS).await;
     let sku = "TSH-001-BLK-M";
-    adjust(&hub, "GN01", sku, 2).await;
-    adjust(&hub, "GN01", "JNS-001-IND-30", 4).await;
+    hub.receive("GN01", sku, 2).await;
+    hub.receive("GN01", "JNS-001-IND-30", 4).await;
     // Two tills both saw 2 on the shelf and each sold 2 while offline.
     let mut t1 = Till::open(&hub, "GN01").await;
     let mut t2 = Till::open(&hub, "GN01").await;

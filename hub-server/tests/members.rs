@@ -4,28 +4,16 @@
 //! members in a new till's snapshot, and refusals of bad input.
 
 mod common;
-mod h2common;
 
 use common::*;
-use h2common::*;
 use serde_json::json;
 use sync_proto::OpBody;
 use sync_proto::people::{MemberField, member_id_for_phone};
 
-const TEE: i64 = 29_000;
-const JEANS: i64 = 59_000;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_sign_up_buy_and_add_up_in_analytics() {
     let hub = TestHub::start().await;
-    seed(
-        &hub,
-        &[
-            ("TSH-001", TEE, "TSH", "BLK", "M", "tops"),
-            ("JNS-002", JEANS, "JNS", "IND", "30", "bottoms"),
-        ],
-    )
-    .await;
+    hub.seed_products(TEE_AND_JEANS).await;
     let d = today();
 
     // HQ signs up Jiwoo (born 1995) for Gangnam.

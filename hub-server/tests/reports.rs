@@ -3,32 +3,16 @@
 //! sales filters and the CSV export, sell-through, and refusals of bad input.
 
 mod common;
-mod h2common;
 
 use common::*;
-use h2common::*;
 use serde_json::json;
-
-const TEE: i64 = 29_000;
-const JEANS: i64 = 59_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_equals_the_sales_pushed_with_returns_netted() {
     let hub = TestHub::start().await;
-    seed(
-        &hub,
-        &[
-            ("TSH-001", TEE, "TSH", "BLK", "M", "tops"),
-            ("JNS-002", JEANS, "JNS", "IND", "30", "bottoms"),
-        ],
-    )
-    .await;
+    hub.seed_products(TEE_AND_JEANS).await;
     for store in ["GN01", "HD02"] {
-        hub.ok(
-            "stock/adjustments",
-            json!({"location": store, "sku": "TSH-001", "delta": 20, "reason": "receipt"}),
-        )
-        .await;
+        hub.receive(store, "TSH-001", 20).await;
     }
     let d = today() - 1; // yesterday: every hour of it is in the past
     let mut a = Till::open(&hub, "GN01").await;
@@ -145,7 +129,7 @@ async fn dashboard_equals_the_sales_pushed_with_returns_netted() {
     assert_eq!(v["count"], 1);
 
     // CSV export: every sale and return, amounts signed, parses.
-    let (s, ct, body) = get_text(&hub, "sales/export.csv").await;
+    let (s, ct, body) = hub.get_text("sales/export.csv").await;
     assert_eq!(s, 200, "{body}");
     assert!(ct.starts_with("text/csv"), "{ct}");
     let mut rdr = csv::Reader::from_reader(body.as_bytes());
@@ -165,11 +149,9 @@ async fn dashboard_equals_the_sales_pushed_with_returns_netted() {
         .sum();
     assert_eq!(total, gross + TEE - TEE);
     assert_eq!(rows.iter().filter(|r| &r[0] == "return").count(), 1);
-    let (_, _, body) = get_text(
-        &hub,
-        &format!("sales/export.csv?store=HD02&from={}", at(d, 0, 0)),
-    )
-    .await;
+    let (_, _, body) = hub
+        .get_text(&format!("sales/export.csv?store=HD02&from={}", at(d, 0, 0)))
+        .await;
     assert_eq!(body.lines().count(), 2, "{body}");
 
     // Sell-through over the week: TSH sold 2 + 3 − 1 + 1 = 5, on hand 40 − 5 = 35.

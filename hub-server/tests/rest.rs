@@ -7,17 +7,6 @@ use common::*;
 use serde_json::{Value, json};
 use sync_proto::enrol::EnrolRequest;
 
-fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
-    assert_eq!(status, want_status, "{body}");
-    assert_eq!(body["error"]["code"], want_code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoints_refuse_requests_without_a_valid_session() {
     let hub = TestHub::start().await;
@@ -319,11 +308,7 @@ async fn catalog_import_stock_and_openapi() {
     assert_eq!(p["total"], 3);
 
     // Stock: per location and chain total.
-    hub.ok(
-        "stock/adjustments",
-        json!({"location": "WH01", "sku": "TSH-001", "delta": 40, "reason": "receipt"}),
-    )
-    .await;
+    hub.receive("WH01", "TSH-001", 40).await;
     let adj = hub
         .ok(
             "stock/adjustments",

@@ -61,11 +61,7 @@ async fn pushed_ops_are_acked_and_reach_only_the_same_stores_other_tills() {
 
     // Till C of the other store gets nothing of A: make an op for C's store
     // and check that it is the first thing C sees.
-    hub.ok(
-        "stock/adjustments",
-        json!({"location": "HD02", "sku": "TSH-001", "delta": 5, "reason": "receipt"}),
-    )
-    .await;
+    hub.receive("HD02", "TSH-001", 5).await;
     let mut seen_for_c = Vec::new();
     loop {
         match recv_until(&mut wc, |f| matches!(f, Frame::Ops(_))).await {
@@ -86,11 +82,7 @@ async fn pushed_ops_are_acked_and_reach_only_the_same_stores_other_tills() {
             .all(|o| o.scope == Scope::Store(c.store.clone()))
     );
     // And A does not get its own ops back.
-    hub.ok(
-        "stock/adjustments",
-        json!({"location": "GN01", "sku": "TSH-001", "delta": 1, "reason": "receipt"}),
-    )
-    .await;
+    hub.receive("GN01", "TSH-001", 1).await;
     match recv_until(&mut wa, |f| matches!(f, Frame::Ops(o) if !o.ops.is_empty())).await {
         Frame::Ops(o) => assert!(o.ops.iter().all(|op| op.actor != a.actor)),
         _ => unreachable!(),
@@ -183,11 +175,7 @@ async fn a_new_till_bootstraps_from_a_snapshot_of_catalog_and_its_stores_stock()
         json!({"sku": "JNS-104", "name": "Slim jeans", "price": 59000}),
     )
     .await;
-    hub.ok(
-        "stock/adjustments",
-        json!({"location": "GN01", "sku": "JNS-104", "delta": 7, "reason": "receipt"}),
-    )
-    .await;
+    hub.receive("GN01", "JNS-104", 7).await;
     // A price change: the snapshot carries only the winning value.
     hub.ok(
         "products",

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiJson, ErrorBody};
-use crate::accounts::{Role, read_user_by_name};
+use crate::accounts::{Role, UserRow, read_user_by_name};
 use crate::audit::{self, actions};
 use crate::auth::{SESSION_COOKIE, random_token, secret_hash, verify_password};
 use crate::sync_ws::{Device, authenticate_device, bearer};
@@ -327,6 +327,18 @@ pub struct Me {
     pub store: Option<String>,
 }
 
+impl From<UserRow> for Me {
+    fn from(u: UserRow) -> Self {
+        Me {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            store: u.store,
+        }
+    }
+}
+
 /// Login request.
 #[derive(Debug, Deserialize, ToSchema, ts_rs::TS)]
 #[ts(export)]
@@ -518,20 +530,14 @@ pub async fn login(
     );
     tracing::info!(username = %user.username, role = %user.role, "logged in");
     let cookie = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
-    let me = Me {
-        id: user.id,
-        username: user.username.clone(),
-        display_name: user.display_name,
-        role: user.role,
-        store: user.store,
-    };
+    let (username, role) = (user.username.clone(), user.role);
     let mut resp = (
         StatusCode::OK,
         axum::Json(LoginResponse {
             token,
-            username: user.username,
-            role: user.role,
-            user: me,
+            username,
+            role,
+            user: Me::from(user),
         }),
     )
         .into_response();
@@ -597,13 +603,7 @@ pub async fn me(
         .read(move |c| crate::accounts::read_user(c, id))
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    Ok(axum::Json(Me {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-        store: user.store,
-    }))
+    Ok(axum::Json(Me::from(user)))
 }
 
 /// A session for unit tests of guards.

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::params::{page_limit, sku_param};
 use crate::audit::{self, actions};
 use crate::{AppState, HubError, now_ms};
 
@@ -424,14 +425,7 @@ impl ProductFilter {
         style: Option<String>,
         active: Option<bool>,
     ) -> Result<Self, ApiError> {
-        let sku = match sku.filter(|s| !s.is_empty()) {
-            Some(s) => Some(
-                s.parse::<Sku>()
-                    .map_err(|e| ApiError::invalid(e.to_string()))?
-                    .to_string(),
-            ),
-            None => None,
-        };
+        let sku = sku_param(sku)?;
         let like = opt_text("q", q)?.map(|q| {
             let escaped: String = q.chars().filter(|c| *c != '%' && *c != '_').collect();
             format!("%{escaped}%")
@@ -518,10 +512,7 @@ pub async fn list_products(
     ApiQuery(q): ApiQuery<ProductsQuery>,
 ) -> Result<axum::Json<ProductPage>, ApiError> {
     hq.require_console()?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0);
     let filter = ProductFilter::parse(q.sku, q.q, q.category, q.style, q.active)?;
     let page = state
@@ -770,10 +761,7 @@ pub async fn list_styles(
     ApiQuery(q): ApiQuery<StylesQuery>,
 ) -> Result<axum::Json<StylePage>, ApiError> {
     hq.require_console()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=500"));
-    }
+    let limit = page_limit(q.limit, 50, 500)?;
     let offset = q.offset.unwrap_or(0);
     let filter = ProductFilter::parse(None, q.q, q.category, q.style, None)?;
     let page = state

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::params::{location_param, page_limit};
 use crate::audit::{self, AuditFilter, AuditPage, actions};
 use crate::events::Event;
 use crate::fleet::{self, Till, TillCommand, TillCommandKind};
@@ -44,14 +45,7 @@ pub async fn list_tills(
     hq: Hq,
     ApiQuery(q): ApiQuery<TillsQuery>,
 ) -> Result<axum::Json<Vec<Till>>, ApiError> {
-    let store = match q.store.filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<sync_proto::LocationId>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let store = location_param(q.store)?;
     let store = hq.scope_store(store)?;
     let mut tills = state
         .reads
@@ -186,10 +180,7 @@ pub async fn list_commands(
     ApiQuery(q): ApiQuery<CommandsQuery>,
 ) -> Result<axum::Json<Vec<TillCommand>>, ApiError> {
     let actor = parse_actor(&actor)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let (store, _) = till_store(&state, actor).await?;
     hq.require_store_access(&store)?;
     let list = state
@@ -228,10 +219,7 @@ pub async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<axum::Json<AuditPage>, ApiError> {
     hq.require_hq_admin()?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let text = |v: Option<String>, what: &str| -> Result<Option<String>, ApiError> {
         match v.filter(|s| !s.is_empty()) {
             Some(s) if s.len() > 128 => Err(ApiError::invalid(format!(

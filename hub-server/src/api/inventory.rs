@@ -24,7 +24,8 @@ use utoipa::ToSchema;
 use super::auth::Hq;
 use super::catalog::{PRODUCT_FILTER, ProductFilter};
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use super::reports::location_param;
+use super::params::{location_param, page_limit, sku_param};
+use super::stock::require_known_location;
 use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
@@ -457,10 +458,7 @@ pub async fn alerts(
         }
     };
     let threshold = threshold_param(q.threshold)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0) as usize;
     let mut all: Vec<InventoryAlert> = state.stock.read(|view| {
         let mut out = Vec::new();
@@ -654,17 +652,7 @@ pub async fn create_stocktake(
     let (lines, moves) = state
         .writer
         .call(weight, move |ap| {
-            let known = ap
-                .conn
-                .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
-                .exists([loc2.as_str()])?;
-            if !known {
-                return Err(HubError::rejected(
-                    404,
-                    "unknown_location",
-                    format!("no store or warehouse {loc2}"),
-                ));
-            }
+            require_known_location(ap.conn, &loc2)?;
             {
                 let mut exists = ap
                     .conn
@@ -807,21 +795,11 @@ pub async fn movements(
     ApiQuery(q): ApiQuery<MovementsQuery>,
 ) -> Result<axum::Json<MovementPage>, ApiError> {
     let location = hq.scope_store(location_param(q.location)?)?;
-    let sku = match q.sku.filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<Sku>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let sku = sku_param(q.sku)?;
     if sku.is_none() && location.is_none() {
         return Err(ApiError::invalid("give sku, location or both"));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let before = q.before;
     let hub = state.writer.hub_actor();
     let page = state

@@ -22,7 +22,8 @@ use uuid::Uuid;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use super::reports::{api_to_hub, civil_from_days, date_text, location_param, parse_date, today};
+use super::params::{date_params, location_param, page_limit, period};
+use super::reports::{civil_from_days, date_text};
 use crate::audit::{self, actions};
 use crate::reports::{DAY_MS, report_offset_min};
 use crate::{AppState, HubError, now_ms};
@@ -117,10 +118,7 @@ pub async fn list_members(
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> Result<axum::Json<MemberPage>, ApiError> {
     let store = hq.scope_store(location_param(q.store)?)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0);
     let like = match q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
         Some(s) if s.len() > MAX_TEXT => {
@@ -383,30 +381,13 @@ pub async fn member_analytics(
     ApiQuery(q): ApiQuery<MemberAnalyticsQuery>,
 ) -> Result<axum::Json<MemberAnalytics>, ApiError> {
     let store = hq.scope_store(location_param(q.store)?)?;
-    let to =
-        q.to.filter(|s| !s.is_empty())
-            .as_deref()
-            .map(parse_date)
-            .transpose()?;
-    let from = q
-        .from
-        .filter(|s| !s.is_empty())
-        .as_deref()
-        .map(parse_date)
-        .transpose()?;
+    let (from, to) = date_params(q.from, q.to)?;
     let out = state
         .reads
         .read(move |c| {
             let tx = c.transaction()?;
             let offset = report_offset_min(&tx)?;
-            let to = to.unwrap_or_else(|| today(offset));
-            let from = from.unwrap_or(to - 29);
-            if from > to {
-                return Err(api_to_hub(ApiError::invalid("from is after to")));
-            }
-            if to - from > 366 {
-                return Err(api_to_hub(ApiError::invalid("the period is at most 366 days")));
-            }
+            let (from, to) = period(offset, from, to, 30)?;
             let off_ms = i64::from(offset) * 60_000;
             let members_total: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM members WHERE phone IS NOT NULL AND (?1 IS NULL OR home_store = ?1)",

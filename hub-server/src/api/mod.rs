@@ -12,6 +12,7 @@
 //! - [`events`]: the live event WebSocket.
 //! - [`inventory`], [`reports`], [`members`], [`prices`]: the console's
 //!   inventory, dashboards and sales reports, members and price rules.
+//! - [`params`]: query parameters they share (page sizes, ids, periods).
 
 pub mod auth;
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod fleet;
 pub mod inventory;
 pub mod members;
+pub mod params;
 pub mod prices;
 pub mod reports;
 pub mod sales;

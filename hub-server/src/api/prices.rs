@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::params::{page_limit, sku_param};
 use crate::audit::{self, actions};
 use crate::{AppState, HubError, now_ms};
 
@@ -293,18 +294,8 @@ pub async fn list_price_rules(
     ApiQuery(q): ApiQuery<PriceRulesQuery>,
 ) -> Result<axum::Json<Vec<PriceRuleJson>>, ApiError> {
     hq.require_console()?;
-    let sku = match q.sku.filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<Sku>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let limit = q.limit.unwrap_or(500);
-    if !(1..=5000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=5000"));
-    }
+    let sku = sku_param(q.sku)?;
+    let limit = page_limit(q.limit, 500, 5000)?;
     let offset = q.offset.unwrap_or(0);
     let at = q.active_at.map(|t| t.min(i64::MAX as u64) as i64);
     let with_cancelled = q.include_cancelled.unwrap_or(false);

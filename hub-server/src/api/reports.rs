@@ -17,11 +17,11 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use sync_proto::LocationId;
 use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiQuery, ErrorBody};
+use super::params::{date_params, location_param, period};
 use crate::reports::{DAY_MS, HOUR_MS, day_of, report_offset_min};
 use crate::{AppState, HubError, now_ms};
 
@@ -41,19 +41,8 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// Parse a location code from a query parameter (`None` when empty).
-pub fn location_param(v: Option<String>) -> Result<Option<String>, ApiError> {
-    match v.filter(|s| !s.is_empty()) {
-        Some(s) => Ok(Some(
-            s.parse::<LocationId>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        )),
-        None => Ok(None),
-    }
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// Day number of a civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -531,17 +520,7 @@ pub async fn sell_through(
     ApiQuery(q): ApiQuery<SellThroughQuery>,
 ) -> Result<axum::Json<SellThrough>, ApiError> {
     let store = hq.scope_store(location_param(q.store)?)?;
-    let to =
-        q.to.filter(|s| !s.is_empty())
-            .as_deref()
-            .map(parse_date)
-            .transpose()?;
-    let from = q
-        .from
-        .filter(|s| !s.is_empty())
-        .as_deref()
-        .map(parse_date)
-        .transpose()?;
+    let (from, to) = date_params(q.from, q.to)?;
     let category = q.category.filter(|s| !s.is_empty());
     let stock = state.stock.clone();
     let out = state
@@ -549,18 +528,7 @@ pub async fn sell_through(
         .read(move |c| {
             let tx = c.transaction()?;
             let offset = report_offset_min(&tx)?;
-            let to = to.unwrap_or_else(|| today(offset));
-            let from = from.unwrap_or(to - 27);
-            if from > to {
-                return Err(HubError::rejected(400, "invalid_input", "from is after to"));
-            }
-            if to - from > 366 {
-                return Err(HubError::rejected(
-                    400,
-                    "invalid_input",
-                    "the period is at most 366 days",
-                ));
-            }
+            let (from, to) = period(offset, from, to, 28)?;
             // Styles and their SKUs in the category.
             let mut styles: BTreeMap<String, StyleSkus> = BTreeMap::new();
             {

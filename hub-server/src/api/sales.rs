@@ -11,11 +11,13 @@ use std::sync::Arc;
 use axum::extract::State;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use sync_proto::{LocationId, Op, OpBody, SaleRecord};
+use sync_proto::{Op, OpBody, SaleRecord};
 use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiQuery, ErrorBody};
+use super::params::{location_param, page_limit};
+use super::reports::days_from_civil;
 use crate::AppState;
 
 /// Filter and page of the sales list.
@@ -151,15 +153,6 @@ impl From<SaleRecord> for SaleJson {
     }
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Parse epoch milliseconds or an RFC 3339 timestamp
 /// (`2025-03-01T09:30:00Z`, `…+09:00`, fractional seconds, or a bare date).
 pub fn parse_time(s: &str) -> Result<u64, String> {
@@ -262,14 +255,7 @@ pub async fn list_sales(
     hq: Hq,
     ApiQuery(q): ApiQuery<SalesQuery>,
 ) -> Result<axum::Json<SalesReport>, ApiError> {
-    let store = match q.store.filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<LocationId>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let store = location_param(q.store)?;
     let store = hq.scope_store(store)?;
     let cashier = q.cashier.filter(|s| !s.is_empty());
     if cashier.as_ref().is_some_and(|c| c.len() > 128) {
@@ -287,10 +273,7 @@ pub async fn list_sales(
         None => None,
     };
     let (from, to) = time_range(q.from, q.to)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0);
     let people = cashier.is_some() || member.is_some();
     let report = state

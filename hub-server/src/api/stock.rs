@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::Hq;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::params::{location_param, page_limit};
 use crate::audit::{self, actions};
 use crate::{AppState, HubError};
 
@@ -112,17 +113,7 @@ pub async fn create_adjustment(
     let (op, qty) = state
         .writer
         .call(1, move |ap| {
-            let known: bool = ap
-                .conn
-                .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
-                .exists([loc2.as_str()])?;
-            if !known {
-                return Err(HubError::rejected(
-                    404,
-                    "unknown_location",
-                    format!("no store or warehouse {loc2}"),
-                ));
-            }
+            require_known_location(ap.conn, &loc2)?;
             ap.set_hq_user(&hq2.username);
             audit::record(
                 ap.conn,
@@ -146,6 +137,21 @@ pub async fn create_adjustment(
             seq: op.seq,
         }),
     ))
+}
+
+/// 404 `unknown_location` unless `location` is a store or warehouse.
+pub fn require_known_location(conn: &Connection, location: &LocationId) -> Result<(), HubError> {
+    let known = conn
+        .prepare_cached("SELECT 1 FROM stores WHERE code = ?1")?
+        .exists([location.as_str()])?;
+    if !known {
+        return Err(HubError::rejected(
+            404,
+            "unknown_location",
+            format!("no store or warehouse {location}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Filter of `GET /api/v1/stock`.
@@ -230,14 +236,7 @@ pub async fn get_stock(
     hq: Hq,
     ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<axum::Json<StockAnswer>, ApiError> {
-    let location = match q.location.filter(|l| !l.is_empty()) {
-        Some(l) => Some(
-            l.parse::<LocationId>()
-                .map_err(|e| ApiError::invalid(e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let location = location_param(q.location)?;
     let location = hq.scope_store(location)?;
     if let Some(sku) = q.sku.filter(|s| !s.is_empty()) {
         let sku: Sku = sku
@@ -262,10 +261,7 @@ pub async fn get_stock(
             locations,
         })));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1..=1000"));
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let offset = q.offset.unwrap_or(0);
     let page = state
         .reads

@@ -1,14 +1,26 @@
 //! Test harness: an in-process hub on `127.0.0.1:0`, an HQ REST client and a
 //! raw sync client speaking `sync_proto` frames over tokio-tungstenite.
+//! `till` adds a raw till that sells any SKU at chosen times (the console
+//! data tests); `console` adds sessions of other users than the admin and
+//! the live event WebSocket.
 
 #![allow(dead_code)]
+
+mod console;
+mod till;
+
+// Every test file takes the whole harness; not each uses every part.
+#[allow(unused_imports)]
+pub use console::*;
+#[allow(unused_imports)]
+pub use till::*;
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sync_proto::enrol::{EnrolRequest, EnrolResponse};
-use sync_proto::wire::{self, ErrorCode, Frame, Hello, Push, Welcome};
+use sync_proto::wire::{self, Command, ErrorCode, Frame, Hello, Push, Welcome};
 use sync_proto::{
     ActorId, Hlc, Op, OpBody, ReceiptNo, SaleLine, SaleRecord, Scope, StockMove, StockReason,
     StoreId, Tender, TenderKind,
@@ -88,31 +100,43 @@ impl TestHub {
         }
     }
 
+    /// `{url}/api/v1/{path}`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1/{path}", self.url)
+    }
+
     /// POST JSON with the admin token; returns (status, body).
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}/api/v1/{path}", self.url))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        admin(self).post(path, body).await
     }
 
     /// GET with the admin token; returns (status, body).
     pub async fn get(&self, path: &str) -> (u16, Value) {
+        admin(self).get(path).await
+    }
+
+    /// PATCH JSON with the admin token; returns (status, body).
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        admin(self).patch(path, body).await
+    }
+
+    /// GET a text answer (CSV) with the admin token: (status, content type, body).
+    pub async fn get_text(&self, path: &str) -> (u16, String, String) {
         let r = self
             .http
-            .get(format!("{}/api/v1/{path}", self.url))
+            .get(self.api(path))
             .bearer_auth(&self.token)
             .send()
             .await
             .expect("get");
         let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, ct, r.text().await.expect("text"))
     }
 
     /// POST that must succeed.
@@ -122,12 +146,12 @@ impl TestHub {
         v
     }
 
-    /// Two stores, a warehouse, one product, 100 units at each store.
-    pub async fn seed(&self) {
+    /// Stores GN01 (Gangnam), HD02 (Hongdae) and the warehouse WH01 named `warehouse`.
+    pub async fn seed_stores(&self, warehouse: &str) {
         for (code, name, kind) in [
             ("GN01", "Gangnam", "store"),
             ("HD02", "Hongdae", "store"),
-            ("WH01", "Warehouse", "warehouse"),
+            ("WH01", warehouse, "warehouse"),
         ] {
             self.ok(
                 "stores",
@@ -135,18 +159,42 @@ impl TestHub {
             )
             .await;
         }
+    }
+
+    /// Two stores, a warehouse, one product, 100 units at each store.
+    pub async fn seed(&self) {
+        self.seed_stores("Warehouse").await;
         self.ok(
             "products",
             json!({"sku": "TSH-001", "name": "Oxford tee", "price": 29000, "barcode": "8800000000017"}),
         )
         .await;
         for store in ["GN01", "HD02"] {
+            self.receive(store, "TSH-001", 100).await;
+        }
+    }
+
+    /// Stores GN01, HD02, warehouse WH01 (Icheon) and products
+    /// `(sku, price, style, colour, size, category)`.
+    pub async fn seed_products(&self, products: &[Product]) {
+        self.seed_stores("Icheon").await;
+        for (sku, price, style, colour, size, category) in products {
             self.ok(
-                "stock/adjustments",
-                json!({"location": store, "sku": "TSH-001", "delta": 100, "reason": "receipt"}),
+                "products",
+                json!({"sku": sku, "name": format!("{style} {colour} {size}"), "price": price,
+                       "style": style, "colour": colour, "size": size, "category": category}),
             )
             .await;
         }
+    }
+
+    /// A stock receipt of `delta` units of `sku` at `location` (must succeed).
+    pub async fn receive(&self, location: &str, sku: &str, delta: i64) {
+        self.ok(
+            "stock/adjustments",
+            json!({"location": location, "sku": sku, "delta": delta, "reason": "receipt"}),
+        )
+        .await;
     }
 
     /// Enrol a fresh device of `store`, connect it and get past `Hello`.
@@ -190,21 +238,90 @@ impl TestHub {
     }
 }
 
+/// A product of the console data tests: `(sku, price, style, colour, size, category)`.
+pub type Product = (
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Unit price of the tee of [`TEE_AND_JEANS`].
+pub const TEE: i64 = 29_000;
+/// Unit price of the jeans of [`TEE_AND_JEANS`].
+pub const JEANS: i64 = 59_000;
+/// A tee (tops) and jeans (bottoms).
+pub const TEE_AND_JEANS: &[Product] = &[
+    ("TSH-001", TEE, "TSH", "BLK", "M", "tops"),
+    ("JNS-002", JEANS, "JNS", "IND", "30", "bottoms"),
+];
+/// Two styles: jeans in two sizes, a tee in two colours and two sizes.
+pub const VARIANTS: &[Product] = &[
+    ("JNS-001-IND-30", 59_000, "JNS-001", "IND", "30", "bottoms"),
+    ("JNS-001-IND-32", 59_000, "JNS-001", "IND", "32", "bottoms"),
+    ("TSH-001-BLK-M", 29_000, "TSH-001", "BLK", "M", "tops"),
+    ("TSH-001-BLK-L", 29_000, "TSH-001", "BLK", "L", "tops"),
+    ("TSH-001-WHT-M", 29_000, "TSH-001", "WHT", "M", "tops"),
+];
+
+/// Send a request with a bearer token; (status, JSON body or null).
+pub async fn json_answer(r: reqwest::RequestBuilder, token: &str) -> (u16, Value) {
+    let r = r.bearer_auth(token).send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The error code of a JSON error answer ("" when there is none).
+pub fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or_default()
+}
+
+/// A JSON error answer: the status, the code and a non-empty message.
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["error"]["code"], want_code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+/// [`assert_error`] of a `(status, body)` answer.
+pub fn assert_refused(got: (u16, Value), status: u16, code: &str) {
+    assert_error(got.0, &got.1, status, code);
+}
+
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Open `/sync/v1` with a credential; Err(status) when refused before upgrade.
-pub async fn connect(url: &str, credential: &str) -> Result<Ws, u16> {
-    let ws_url = format!("{}{}", url.replacen("http", "ws", 1), wire::SYNC_PATH);
-    let mut req = ws_url.into_client_request().expect("request");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {credential}").parse().expect("header"),
-    );
+/// Open a WebSocket at `url` (http or https) with an optional header;
+/// Err(status) when refused before the upgrade.
+pub async fn ws_connect(url: &str, header: Option<(&'static str, String)>) -> Result<Ws, u16> {
+    let mut req = url
+        .replacen("http", "ws", 1)
+        .into_client_request()
+        .expect("request");
+    if let Some((name, value)) = header {
+        req.headers_mut()
+            .insert(name, value.parse().expect("header value"));
+    }
     match tokio_tungstenite::connect_async(req).await {
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
         Err(e) => panic!("connect failed: {e}"),
     }
+}
+
+/// Open `/sync/v1` with a credential; Err(status) when refused before upgrade.
+pub async fn connect(url: &str, credential: &str) -> Result<Ws, u16> {
+    ws_connect(
+        &format!("{url}{}", wire::SYNC_PATH),
+        Some(("authorization", format!("Bearer {credential}"))),
+    )
+    .await
 }
 
 pub async fn send(ws: &mut Ws, frame: &Frame) {
@@ -238,6 +355,14 @@ pub async fn recv_until(ws: &mut Ws, mut want: impl FnMut(&Frame) -> bool) -> Fr
             Some(_) => continue,
             None => panic!("connection closed before the expected frame"),
         }
+    }
+}
+
+/// The next Command frame (skipping other traffic); panics on close.
+pub async fn next_command(ws: &mut Ws) -> Command {
+    match recv_until(ws, |f| matches!(f, Frame::Command(_))).await {
+        Frame::Command(c) => c,
+        _ => unreachable!(),
     }
 }
 

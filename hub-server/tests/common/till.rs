@@ -1,13 +1,9 @@
-//! Helpers of the console data tests (H2): a raw till that sells any SKU
-//! with cashiers, members and returns at chosen times, signs members up, and
-//! keeps its own seq and per-SKU stock totals; REST helpers for PATCH and
-//! text (CSV) answers; local business days of the hub (+09:00).
-
-#![allow(dead_code)]
+//! A raw till that sells any SKU with cashiers, members and returns at
+//! chosen times, signs members up, and keeps its own seq and per-SKU stock
+//! totals; local business days of the hub (+09:00).
 
 use std::collections::HashMap;
 
-use serde_json::Value;
 use sync_proto::enrol::EnrolResponse;
 use sync_proto::people::{MemberField, MemberSet, member_id_for_phone};
 use sync_proto::wire::{Frame, SnapshotChunk};
@@ -17,7 +13,7 @@ use sync_proto::{
 };
 use uuid::Uuid;
 
-use crate::common::{TestHub, Ws, connect, hello, push, recv, recv_until, send};
+use super::{TestHub, Ws, connect, hello, push, recv, recv_until, send};
 
 /// Hours and days in ms.
 pub const HOUR: u64 = 3_600_000;
@@ -266,75 +262,5 @@ impl Till {
                 return op;
             }
         }
-    }
-}
-
-/// PATCH JSON with the admin token.
-pub async fn patch(hub: &TestHub, path: &str, body: Value) -> (u16, Value) {
-    let r = hub
-        .http
-        .patch(format!("{}/api/v1/{path}", hub.url))
-        .bearer_auth(&hub.token)
-        .json(&body)
-        .send()
-        .await
-        .expect("patch");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-/// GET a text answer (CSV) with the admin token: (status, content type, body).
-pub async fn get_text(hub: &TestHub, path: &str) -> (u16, String, String) {
-    let r = hub
-        .http
-        .get(format!("{}/api/v1/{path}", hub.url))
-        .bearer_auth(&hub.token)
-        .send()
-        .await
-        .expect("get");
-    let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (status, ct, r.text().await.expect("text"))
-}
-
-/// The status and error code of a refused request.
-pub fn assert_refused(got: (u16, Value), status: u16, code: &str) {
-    assert_eq!(got.0, status, "{}", got.1);
-    assert_eq!(got.1["error"]["code"], code, "{}", got.1);
-    assert!(
-        got.1["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{}",
-        got.1
-    );
-}
-
-/// Stores GN01, HD02, warehouse WH01 and products
-/// `(sku, price, style, colour, size, category)`.
-pub async fn seed(hub: &TestHub, products: &[(&str, i64, &str, &str, &str, &str)]) {
-    for (code, name, kind) in [
-        ("GN01", "Gangnam", "store"),
-        ("HD02", "Hongdae", "store"),
-        ("WH01", "Icheon", "warehouse"),
-    ] {
-        hub.ok(
-            "stores",
-            serde_json::json!({"code": code, "name": name, "kind": kind, "currency": "KRW"}),
-        )
-        .await;
-    }
-    for (sku, price, style, colour, size, category) in products {
-        hub.ok(
-            "products",
-            serde_json::json!({"sku": sku, "name": format!("{style} {colour} {size}"), "price": price,
-                               "style": style, "colour": colour, "size": size, "category": category}),
-        )
-        .await;
     }
 }

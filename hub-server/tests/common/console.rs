@@ -1,16 +1,13 @@
-//! Helpers of the console tests (accounts, fleet, events): sessions of other
-//! users than the admin, and a client of the live event WebSocket.
-
-#![allow(dead_code)]
+//! Sessions of other users than the admin, and a client of the live event
+//! WebSocket.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::common::{TestHub, Ws};
+use super::{TestHub, Ws, json_answer, ws_connect};
 
 /// A password good enough for the hub's rules.
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -22,33 +19,22 @@ pub struct As<'a> {
 }
 
 impl As<'_> {
-    async fn send(&self, r: reqwest::RequestBuilder) -> (u16, Value) {
-        let r = r.bearer_auth(&self.token).send().await.expect("request");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(self.hub.http.get(format!("{}/api/v1/{path}", self.hub.url)))
-            .await
+        json_answer(self.hub.http.get(self.hub.api(path)), &self.token).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(
-            self.hub
-                .http
-                .post(format!("{}/api/v1/{path}", self.hub.url))
-                .json(&body),
+        json_answer(
+            self.hub.http.post(self.hub.api(path)).json(&body),
+            &self.token,
         )
         .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(
-            self.hub
-                .http
-                .patch(format!("{}/api/v1/{path}", self.hub.url))
-                .json(&body),
+        json_answer(
+            self.hub.http.patch(self.hub.api(path)).json(&body),
+            &self.token,
         )
         .await
     }
@@ -66,7 +52,7 @@ pub fn admin(hub: &TestHub) -> As<'_> {
 pub async fn login(hub: &TestHub, username: &str, password: &str) -> (u16, Value, Option<String>) {
     let r = hub
         .http
-        .post(format!("{}/api/v1/auth/login", hub.url))
+        .post(hub.api("auth/login"))
         .json(&json!({"username": username, "password": password}))
         .send()
         .await
@@ -110,17 +96,7 @@ pub async fn user_session<'a>(
 /// Open `/api/v1/events` with a header (`authorization` or `cookie`);
 /// Err(status) when refused before the upgrade.
 pub async fn events_with(hub: &TestHub, header: Option<(&'static str, String)>) -> Result<Ws, u16> {
-    let url = format!("{}/api/v1/events", hub.url.replacen("http", "ws", 1));
-    let mut req = url.into_client_request().expect("request");
-    if let Some((name, value)) = header {
-        req.headers_mut()
-            .insert(name, value.parse().expect("header value"));
-    }
-    match tokio_tungstenite::connect_async(req).await {
-        Ok((ws, _)) => Ok(ws),
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
-        Err(e) => panic!("connect failed: {e}"),
-    }
+    ws_connect(&hub.api("events"), header).await
 }
 
 /// Open the event socket with a bearer token and read its `hello`.
