@@ -8,7 +8,8 @@
 //   ADMIN_PASSWORD  password of `admin`
 //   POS_AGENT       path of the pos-agent binary
 //   WORK_DIR        an empty directory for the till and the browser profile
-//   SCREENSHOT_DIR  where hq-dashboard.png and hq-inventory.png go (default docs/screenshots)
+//   SCREENSHOT_DIR  where hq-dashboard.png and hq-inventory.png go (default WORK_DIR/screenshots;
+//                   docs/screenshots belongs to `cargo xtask screenshots`)
 //   CHROMIUM        browser binary (default /usr/bin/chromium; never downloaded)
 //
 // Drives Debian's Chromium through playwright-core, headless, with a fresh
@@ -27,7 +28,7 @@ const HUB = need("HUB_URL").replace(/\/$/, "");
 const PASSWORD = need("ADMIN_PASSWORD");
 const POS = need("POS_AGENT");
 const WORK = need("WORK_DIR");
-const SHOTS = resolve(env.SCREENSHOT_DIR ?? join(here, "../../../docs/screenshots"));
+const SHOTS = resolve(env.SCREENSHOT_DIR ?? join(WORK, "screenshots"));
 const BROWSER = env.CHROMIUM ?? "/usr/bin/chromium";
 const STORE = "E2E1";
 const SKU = "E2E-TEE-BLK-M";

@@ -4,7 +4,8 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { EnrolmentCode, Store } from "../api/pending";
+import type { EnrolmentCode } from "../api/types/EnrolmentCode";
+import type { Store } from "../api/types/Store";
 import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
 import { formatDateTime } from "../format";
 import { canEdit } from "../roles";
