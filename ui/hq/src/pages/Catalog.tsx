@@ -288,8 +288,18 @@ function Styles() {
                         {sizes.map((z) => {
                           const v = at(c, z);
                           return (
-                            <td key={z} class="ta-center" title={v?.sku}>
-                              {v ? (v.price !== null ? money(v.current_price ?? v.price, currency) : "✓") : <span class="muted">·</span>}
+                            <td key={z} class="ta-center" title={v ? [v.sku, v.price_label].filter(Boolean).join(" · ") : undefined}>
+                              {v ? (
+                                v.price === null ? (
+                                  "✓"
+                                ) : v.current_price !== null && v.current_price !== v.price ? (
+                                  <strong class="down">{money(v.current_price, currency)}</strong>
+                                ) : (
+                                  money(v.price, currency)
+                                )
+                              ) : (
+                                <span class="muted">·</span>
+                              )}
                             </td>
                           );
                         })}

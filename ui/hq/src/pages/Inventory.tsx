@@ -277,7 +277,7 @@ function SkuHistory({ sku, store }: { sku: string | null; store: string | null }
           { key: "loc", label: t("common.location"), render: (r) => r.location },
           { key: "delta", label: t("inv.delta"), align: "right", render: (r) => <span class={r.delta < 0 ? "down" : "up"}>{r.delta > 0 ? `+${num(r.delta)}` : num(r.delta)}</span> },
           { key: "reason", label: t("inv.reason"), render: (r) => code("reason", r.reason) },
-          { key: "by", label: t("inv.by"), render: (r) => r.actor_label ?? r.actor ?? "—" },
+          { key: "by", label: t("inv.by"), render: (r) => <span class="nowrap">{r.actor_label || r.actor || "—"}</span> },
           { key: "ref", label: t("inv.reference"), render: (r) => <span class="mono small ellipsis" title={r.reference ?? ""}>{r.reference ?? ""}</span> },
         ]}
       />
