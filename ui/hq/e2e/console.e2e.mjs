@@ -17,12 +17,10 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
-import { join, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 
 import { chromium } from "playwright-core";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 const HUB = need("HUB_URL").replace(/\/$/, "");
 const PASSWORD = need("ADMIN_PASSWORD");
