@@ -191,6 +191,13 @@ try {
     return number;
   });
 
+  await run("the hub's aggregates follow (top products), still without a reload", async () => {
+    // The live event carries totals only; the debounced /dashboard refetch
+    // brings the sold product into Top products.
+    await page.getByTestId("top-products").getByText(SKU).waitFor({ timeout: 15_000 });
+    if (!(await page.evaluate(() => window.__e2eSamePage === true))) throw new Error("the page reloaded");
+  });
+
   await run("screenshot the dashboard", async () => {
     await page.waitForTimeout(600); // chart animation
     await page.screenshot({ path: join(SHOTS, "hq-dashboard.png"), fullPage: false });
