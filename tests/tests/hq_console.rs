@@ -2,8 +2,9 @@
 //! built console; `ui/hq/e2e/console.e2e.mjs` drives Debian's Chromium with
 //! playwright-core through login, store creation, an enrolment code issued in
 //! the UI, a headless till enrolled with it, a sale seen live on the
-//! dashboard, and a remote lock that makes `pos-agent sell` refuse. It writes
-//! `docs/screenshots/hq-dashboard.png` and `hq-inventory.png`.
+//! dashboard, and a remote lock that makes `pos-agent sell` refuse. Its
+//! screenshots go to `target/tmp/hq_console/work/screenshots/` (the ones in
+//! `docs/screenshots/` are made by `cargo xtask screenshots` from the demo).
 //!
 //! Needs `/usr/bin/chromium` and `ui/hq/node_modules` + `ui/hq/dist`:
 //! `cargo xtask setup && cargo xtask ui` (both part of `cargo xtask test`).
@@ -89,7 +90,7 @@ fn console_login_enrol_live_sale_and_remote_lock() -> anyhow::Result<()> {
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("POS_AGENT", &binaries().till)
         .env("WORK_DIR", &work)
-        .env("SCREENSHOT_DIR", root.join("docs").join("screenshots"))
+        .env("SCREENSHOT_DIR", work.join("screenshots"))
         .env("CHROMIUM", &chromium)
         .stdin(Stdio::null())
         .spawn()?;

@@ -40,6 +40,10 @@ pub struct DemoArgs {
     /// Seconds between simulated sales (per whole chain).
     #[arg(long, default_value_t = 0.8)]
     sale_interval: f64,
+    /// Sales of last week and earlier today entered at each till before the
+    /// live selling starts (default: 45, or 6 for a run with `--duration`).
+    #[arg(skip)]
+    history_per_till: Option<usize>,
 }
 
 impl DemoArgs {
@@ -51,9 +55,33 @@ impl DemoArgs {
             duration: Some(12),
             admin_password: "storelink-demo".into(),
             sale_interval: 0.2,
+            history_per_till: None,
         }
     }
+
+    /// The demo behind `cargo xtask screenshots`: a free port, its own data
+    /// directory, the full week of history, and at most `max_secs` of selling
+    /// (the screenshots usually end it sooner).
+    pub fn for_screenshots(data_dir: PathBuf, max_secs: u64) -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            data_dir: Some(data_dir),
+            duration: Some(max_secs),
+            admin_password: "storelink-demo".into(),
+            sale_interval: 0.5,
+            history_per_till: Some(45),
+        }
+    }
+
+    /// Password of `admin`.
+    pub fn admin_password(&self) -> &str {
+        &self.admin_password
+    }
 }
+
+/// Work done against the running demo (its hub URL): `cargo xtask
+/// screenshots` takes its pictures in one. The demo sells until it returns.
+pub type DemoHook = Box<dyn FnOnce(&str) -> Result<()> + Send>;
 
 /// The demo's stores: (code, name).
 pub const STORES: [(&str, &str); 10] = [
@@ -362,6 +390,13 @@ impl Drop for DemoTill {
 
 /// Run the demo.
 pub fn run(args: DemoArgs) -> Result<()> {
+    run_with(args, None)
+}
+
+/// Run the demo; with a hook, run it on its own thread once the tills sell
+/// live, and stop selling when it returns (or at `--duration`). The hook's
+/// error, if any, is the demo's.
+pub fn run_with(args: DemoArgs, hook: Option<DemoHook>) -> Result<()> {
     // The hub serves the HQ console at `/`: build it first.
     crate::ui::build()?;
     process::cargo(&["build", "--workspace", "--bins"])?;
@@ -411,7 +446,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
         till.ok(&["sync", "--once"])?;
         tills.push(till);
     }
-    let per_till = if args.duration.is_some() { 6 } else { 45 };
+    let per_till = args
+        .history_per_till
+        .unwrap_or(if args.duration.is_some() { 6 } else { 45 });
     let history = demo_people::backfill(&tills, &products, &members, now_ms, per_till)?;
     eprintln!("entered {history} sales of last week and earlier today at the tills");
     for till in &mut tills {
@@ -419,7 +456,20 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
 
     print_banner(&hub.url, &args, &data, &tills);
-    simulate(&args, &api, &products, &members, &mut tills)?;
+    let Some(hook) = hook else {
+        simulate(&args, &api, &products, &members, &mut tills, &|| false)?;
+        return check_agreement(&api, &mut tills);
+    };
+    let url = hub.url.clone();
+    let worker = std::thread::spawn(move || hook(&url));
+    let sold = simulate(&args, &api, &products, &members, &mut tills, &|| {
+        worker.is_finished()
+    });
+    let hooked = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the demo's hook panicked"))?;
+    sold?;
+    hooked?;
     check_agreement(&api, &mut tills)
 }
 
@@ -466,6 +516,7 @@ fn simulate(
     products: &[Product],
     members: &[demo_people::DemoMember],
     tills: &mut [DemoTill],
+    stop: &dyn Fn() -> bool,
 ) -> Result<()> {
     let mut rng = rand::thread_rng();
     let started = Instant::now();
@@ -474,9 +525,10 @@ fn simulate(
     let mut next_outage = Instant::now() + Duration::from_secs(4);
     let interval = Duration::from_secs_f64(args.sale_interval.max(0.05));
     loop {
-        if args
-            .duration
-            .is_some_and(|d| started.elapsed() >= Duration::from_secs(d))
+        if stop()
+            || args
+                .duration
+                .is_some_and(|d| started.elapsed() >= Duration::from_secs(d))
         {
             return Ok(());
         }

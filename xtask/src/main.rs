@@ -9,10 +9,13 @@
 //! - `cargo xtask setup` — Debian packages the browser test needs (Chromium,
 //!   CJK fonts), installed when missing.
 //! - `cargo xtask ui`    — the HQ console: `npm ci` when stale, Vite build.
+//! - `cargo xtask screenshots` — the console's pictures in `docs/screenshots/`,
+//!   taken from a short run of the demo.
 
 mod demo;
 mod demo_people;
 mod process;
+mod screenshots;
 mod ui;
 
 use anyhow::Result;
@@ -48,6 +51,8 @@ enum Task {
     Setup,
     /// Install the console's npm packages (when stale) and build it.
     Ui,
+    /// Run the demo briefly and write the console's screenshots to docs/screenshots.
+    Screenshots,
 }
 
 fn main() -> Result<()> {
@@ -57,6 +62,7 @@ fn main() -> Result<()> {
         Task::Bench { only, quick } => bench(only, quick),
         Task::Setup => ui::setup(),
         Task::Ui => ui::build(),
+        Task::Screenshots => screenshots::run(),
     }
 }
 

@@ -195,18 +195,22 @@ pub async fn create_product(
 }
 
 /// One refused CSV line.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportError {
     /// Line number in the file (the header is line 1).
+    #[ts(type = "number")]
     pub line: u64,
     /// What is wrong.
     pub message: String,
 }
 
 /// Result of a CSV import.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportResult {
     /// Products stored.
+    #[ts(type = "number")]
     pub imported: u64,
     /// Lines refused.
     pub errors: Vec<ImportError>,

@@ -40,7 +40,8 @@ pub struct SalesQuery {
 }
 
 /// One line of a sale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct SaleLineJson {
     /// SKU.
     pub sku: String,
@@ -49,24 +50,30 @@ pub struct SaleLineJson {
     /// Quantity.
     pub qty: u32,
     /// Unit price.
+    #[ts(type = "number")]
     pub unit_price: i64,
     /// Line discount.
+    #[ts(type = "number")]
     pub discount: i64,
     /// Line total.
+    #[ts(type = "number")]
     pub line_total: i64,
 }
 
 /// One tender of a sale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct TenderJson {
     /// `cash`, `card` or `other`.
     pub kind: String,
     /// Amount.
+    #[ts(type = "number")]
     pub amount: i64,
 }
 
 /// A sale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct SaleJson {
     /// UUIDv7.
     pub id: String,
@@ -83,12 +90,15 @@ pub struct SaleJson {
     /// Member id.
     pub member: Option<String>,
     /// Total.
+    #[ts(type = "number")]
     pub total: i64,
     /// Change given.
+    #[ts(type = "number")]
     pub change_given: i64,
     /// Currency.
     pub currency: String,
     /// Time of sale at the till (ms).
+    #[ts(type = "number")]
     pub sold_at_ms: u64,
     /// Lines.
     pub lines: Vec<SaleLineJson>,
@@ -97,15 +107,20 @@ pub struct SaleJson {
 }
 
 /// Sales over a filter.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct SalesReport {
     /// Sales matching the filter.
+    #[ts(type = "number")]
     pub count: u64,
     /// Σ totals of those sales.
+    #[ts(type = "number")]
     pub total_amount: i64,
     /// Returns matching the filter.
+    #[ts(type = "number")]
     pub returns_count: u64,
     /// Σ refunds of those returns.
+    #[ts(type = "number")]
     pub returns_amount: i64,
     /// Page size.
     pub limit: u32,

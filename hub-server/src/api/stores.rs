@@ -46,7 +46,8 @@ pub struct CreateStore {
 }
 
 /// A store or warehouse.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct Store {
     /// Location code.
     pub code: String,
@@ -57,6 +58,7 @@ pub struct Store {
     /// Currency.
     pub currency: String,
     /// Creation time (ms since epoch).
+    #[ts(type = "number")]
     pub created_at_ms: u64,
     /// Tills enrolled so far (incl. revoked).
     pub tills: u32,
@@ -213,13 +215,15 @@ pub struct CreateEnrolmentCode {
 }
 
 /// A one-time enrolment code.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
+#[ts(export)]
 pub struct EnrolmentCode {
     /// The code to type on the till (shown once).
     pub code: String,
     /// The store the till will belong to.
     pub store: String,
     /// Expiry (ms since epoch).
+    #[ts(type = "number")]
     pub expires_at_ms: u64,
 }
 

@@ -8,7 +8,8 @@
 //   ADMIN_PASSWORD  password of `admin`
 //   POS_AGENT       path of the pos-agent binary
 //   WORK_DIR        an empty directory for the till and the browser profile
-//   SCREENSHOT_DIR  where hq-dashboard.png and hq-inventory.png go (default docs/screenshots)
+//   SCREENSHOT_DIR  where hq-dashboard.png and hq-inventory.png go (default WORK_DIR/screenshots;
+//                   docs/screenshots belongs to `cargo xtask screenshots`)
 //   CHROMIUM        browser binary (default /usr/bin/chromium; never downloaded)
 //
 // Drives Debian's Chromium through playwright-core, headless, with a fresh
@@ -16,18 +17,16 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
-import { join, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 
 import { chromium } from "playwright-core";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 const HUB = need("HUB_URL").replace(/\/$/, "");
 const PASSWORD = need("ADMIN_PASSWORD");
 const POS = need("POS_AGENT");
 const WORK = need("WORK_DIR");
-const SHOTS = resolve(env.SCREENSHOT_DIR ?? join(here, "../../../docs/screenshots"));
+const SHOTS = resolve(env.SCREENSHOT_DIR ?? join(WORK, "screenshots"));
 const BROWSER = env.CHROMIUM ?? "/usr/bin/chromium";
 const STORE = "E2E1";
 const SKU = "E2E-TEE-BLK-M";
@@ -190,6 +189,13 @@ try {
     const same = await page.evaluate(() => window.__e2eSamePage === true);
     if (!same) throw new Error("the page reloaded");
     return number;
+  });
+
+  await run("the hub's aggregates follow (top products), still without a reload", async () => {
+    // The live event carries totals only; the debounced /dashboard refetch
+    // brings the sold product into Top products.
+    await page.getByTestId("top-products").getByText(SKU).waitFor({ timeout: 15_000 });
+    if (!(await page.evaluate(() => window.__e2eSamePage === true))) throw new Error("the page reloaded");
   });
 
   await run("screenshot the dashboard", async () => {

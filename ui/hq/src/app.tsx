@@ -5,13 +5,14 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 
 import { api } from "./api/client";
-import type { Me, Store } from "./api/pending";
+import type { Me } from "./api/types/Me";
+import type { Store } from "./api/types/Store";
 import { type Key, type Lang, LANGS, loadLang, saveLang, translate } from "./i18n";
 import { type LiveStatus, live } from "./live/socket";
 import { navigate, useRoute } from "./router";
 import { type Page, PAGE_PATHS, pageForPath, pagesFor } from "./roles";
 import { Icon } from "./components/icons";
-import { type Session, SessionContext, dynKey, useSession } from "./components/ui";
+import { type Session, SessionContext, dynKey, forgetStoreNames, useSession } from "./components/ui";
 import { Login } from "./pages/Login";
 import { DashboardPage } from "./pages/Dashboard";
 import { InventoryPage } from "./pages/Inventory";
@@ -87,6 +88,7 @@ export function App() {
         lang={lang}
         setLang={setLang}
         onLoggedIn={(m) => {
+          forgetStoreNames();
           setMe(m);
           if (location.pathname === "/login") navigate("/", true);
         }}

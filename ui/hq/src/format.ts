@@ -148,3 +148,30 @@ export function dateInOffset(ms: number, offsetMinutesEast: number): string {
 export function hourInOffset(ms: number, offsetMinutesEast: number): number {
   return new Date(ms + offsetMinutesEast * 60_000).getUTCHours();
 }
+
+/**
+ * A phone number as people write it: Korean numbers grouped with dashes
+ * (`01012345678` → `010-1234-5678`, `0212345678` → `02-1234-5678`); anything
+ * else as given.
+ */
+export function formatPhone(phone: string): string {
+  const d = phone.replace(/[\s-]/g, "");
+  if (!/^0\d{8,10}$/.test(d)) return phone;
+  if (d.startsWith("02")) {
+    return d.length === 9 ? `02-${d.slice(2, 5)}-${d.slice(5)}` : `02-${d.slice(2, 6)}-${d.slice(6)}`;
+  }
+  return d.length === 10 ? `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}` : `${d.slice(0, 3)}-${d.slice(3, 7)}-${d.slice(7)}`;
+}
+
+/** Every `YYYY-MM-DD` from `from` to `to` (inclusive; at most 400 days). */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  const d = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${to}T00:00:00Z`).getTime();
+  if (Number.isNaN(d.getTime()) || Number.isNaN(end)) return out;
+  while (d.getTime() <= end && out.length < 400) {
+    out.push(d.toISOString().slice(0, 10));
+    d.setUTCDate(d.getUTCDate() + 1);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // What each role sees and may do in the console (DESIGN §4; the hub checks
 // every request again — this only keeps people away from refusals).
 
-import type { Role } from "./api/pending";
+import type { Role } from "./api/types/Role";
 
 export type Page =
   | "dashboard"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import type { Dashboard, LiveEvent } from "../src/api/pending";
+import type { Dashboard } from "../src/api/types/Dashboard";
+import type { Event as LiveEvent } from "../src/api/types/Event";
 import { FEED_MAX, type LiveContext, initialLive, reduce } from "../src/live/reducer";
 import { backoffMs, parseEvent } from "../src/live/socket";
 import { creatableRoles, pagesFor } from "../src/roles";
@@ -15,6 +16,7 @@ function dashboard(): Dashboard {
     date: day,
     last_week_date: "2026-11-14",
     tz: "+09:00",
+    business_tz: "+09:00",
     store: null,
     today: { sales: 2, returns: 0, items: 3, gross: 100_000, refunds: 0, net: 100_000 },
     last_week: { sales: 3, returns: 0, items: 3, gross: 80_000, refunds: 0, net: 80_000 },
@@ -82,7 +84,7 @@ describe("live dashboard reducer", () => {
     expect(s.dashboard).toBeNull();
     s = reduce(
       s,
-      { type: "till", actor: "a1", store: "GN01", till_no: 1, app_version: "0.1.0", online: true, last_seen_ms: 1, unsent_ops: 0, last_error: null, locked: true, revoked: false, enrolled_at_ms: 0, pending_commands: 0 },
+      { type: "till", actor: "a1", store: "GN01", till_no: 1, app_version: "0.1.0", online: true, last_seen_ms: 1, unsent_ops: 0, last_error: null, locked: true, revoked: false, enrolled_at_ms: 0, pending_commands: 0, protocol_version: 1, acked_seq: 0, cursor: 0 },
       ctx,
     );
     expect(s.tills.a1?.locked).toBe(true);

@@ -45,6 +45,25 @@ export const PALETTE = ["#2563eb", "#94a3b8", "#0d9488", "#f59e0b", "#db2777", "
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyConfig = { type: ChartConfiguration["type"]; data: any; options?: any };
 
+const BASE_OPTIONS = { responsive: true, maintainAspectRatio: false, animation: { duration: 250 } };
+
+/**
+ * Copy `next` into the chart's own data object: the labels, and each
+ * dataset's fields onto the dataset already there. Replacing `chart.data`
+ * (or a dataset object) makes Chart.js rebuild the bars and grow them from
+ * zero on every live refetch; updating in place animates from the old values.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function patchData(current: { labels?: unknown[]; datasets: any[] }, next: { labels?: unknown[]; datasets: any[] }): void {
+  current.labels = next.labels;
+  next.datasets.forEach((ds, i) => {
+    const mine = current.datasets[i];
+    if (mine) Object.assign(mine, ds);
+    else current.datasets.push({ ...ds });
+  });
+  current.datasets.length = next.datasets.length;
+}
+
 export function ChartView({ config, height = 260, testid }: { config: AnyConfig; height?: number; testid?: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
@@ -52,8 +71,9 @@ export function ChartView({ config, height = 260, testid }: { config: AnyConfig;
     if (!canvas.current) return;
     chart.current = new Chart(canvas.current, {
       type: config.type,
-      data: config.data,
-      options: { responsive: true, maintainAspectRatio: false, animation: { duration: 250 }, ...config.options },
+      // a copy: patchData writes into it later
+      data: { labels: config.data.labels, datasets: config.data.datasets.map((d: object) => ({ ...d })) },
+      options: { ...BASE_OPTIONS, ...config.options },
     } as ChartConfiguration);
     return () => {
       chart.current?.destroy();
@@ -64,8 +84,10 @@ export function ChartView({ config, height = 260, testid }: { config: AnyConfig;
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    c.data = config.data;
-    if (config.options) c.options = { ...c.options, ...config.options } as typeof c.options;
+    patchData(c.data, config.data);
+    // options are rebuilt from plain objects (spreading `c.options`, a
+    // Chart.js resolver, makes it warn "Ignoring resolver passed as options")
+    if (config.options) c.options = { ...BASE_OPTIONS, ...config.options } as typeof c.options;
     c.update();
   }, [config]);
   return (

@@ -6,9 +6,10 @@ import type { ComponentChildren, JSX } from "preact";
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 
-import { ApiError, errorMessage } from "../api/client";
-import type { Me } from "../api/pending";
-import type { Key, Lang, T, Vars } from "../i18n";
+import { ApiError, api, errorMessage } from "../api/client";
+import type { Store } from "../api/types/Store";
+import type { Me } from "../api/types/Me";
+import { type Key, type Lang, type T, type Vars, translateCode } from "../i18n";
 import { formatMoney, formatNumber } from "../format";
 
 export interface Session {
@@ -37,6 +38,42 @@ export function useT(): T {
 export function useMoney(): (minor: number, currency?: string) => string {
   const { lang, currency } = useSession();
   return (minor, cur) => formatMoney(minor, cur ?? currency, lang);
+}
+
+let storeNames: Promise<Map<string, string>> | null = null;
+
+/**
+ * Code → name of every store and warehouse the user may see (fetched once
+ * per page load; empty until it arrives or when the user may not list them).
+ */
+export function useStoreNames(): Map<string, string> {
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    storeNames ??= api
+      .get<Store[]>("/stores")
+      .then((all) => new Map(all.map((s) => [s.code, s.name])))
+      .catch(() => {
+        storeNames = null;
+        return new Map<string, string>();
+      });
+    let live = true;
+    void storeNames.then((m) => live && setNames(m));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return names;
+}
+
+/** Forget the cached store names (another user may see other stores). */
+export function forgetStoreNames(): void {
+  storeNames = null;
+}
+
+/** Labels of the hub's codes (`useCode()("tender", "card")` → `Card` / `카드`). */
+export function useCode(): (prefix: string, code: string) => string {
+  const { lang } = useSession();
+  return (prefix, code) => translateCode(lang, prefix, code);
 }
 
 export function useNum(): (n: number) => string {
@@ -296,9 +333,19 @@ export function Field({
   );
 }
 
-export function Badge({ tone, children, testid }: { tone: "good" | "bad" | "warn" | "muted" | "info"; children: ComponentChildren; testid?: string }) {
+export function Badge({
+  tone,
+  children,
+  testid,
+  title,
+}: {
+  tone: "good" | "bad" | "warn" | "muted" | "info";
+  children: ComponentChildren;
+  testid?: string;
+  title?: string;
+}) {
   return (
-    <span class={`badge badge-${tone}`} data-testid={testid}>
+    <span class={`badge badge-${tone}`} data-testid={testid} title={title}>
       {children}
     </span>
   );

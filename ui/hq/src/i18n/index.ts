@@ -49,3 +49,13 @@ export function saveLang(lang: Lang): void {
 }
 
 export type T = (key: Key, vars?: Vars) => string;
+
+/**
+ * The label of a code the hub sends (`reason.sale`, `tender.card`,
+ * `action.user.create`): the dictionary's word when there is one, else the
+ * code itself — a new code from a newer hub shows as it is, never as a key.
+ */
+export function translateCode(lang: Lang, prefix: string, code: string): string {
+  const key = `${prefix}.${code}` as Key;
+  return dictionaries[lang][key] ?? code;
+}

@@ -4,7 +4,10 @@
 // refetch of /dashboard (see Dashboard.tsx) later replaces these estimates
 // with the hub's own aggregates (top products need the lines).
 
-import type { Dashboard, LiveEvent, StockAlert, Till } from "../api/pending";
+import type { Dashboard } from "../api/types/Dashboard";
+import type { Event as LiveEvent } from "../api/types/Event";
+import type { StockAlert } from "../api/types/StockAlert";
+import type { Till } from "../api/types/Till";
 import { dateInOffset, hourInOffset } from "../format";
 
 export interface FeedItem {

@@ -2,7 +2,7 @@
 // (session cookie), reconnecting with backoff, fanning JSON messages out to
 // subscribers, and reporting its state for the live indicator.
 
-import type { LiveEvent } from "../api/pending";
+import type { Event as LiveEvent } from "../api/types/Event";
 
 export type LiveStatus = "connecting" | "live" | "offline";
 

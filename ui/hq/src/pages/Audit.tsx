@@ -4,8 +4,8 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { AuditPage as AuditAnswer } from "../api/pending";
-import { Badge, Card, DataTable, ErrorBanner, PageHeader, useAsync, useSession } from "../components/ui";
+import type { AuditPage as AuditAnswer } from "../api/types/AuditPage";
+import { Badge, Card, DataTable, ErrorBanner, PageHeader, useAsync, useCode, useSession } from "../components/ui";
 import { formatDateTime } from "../format";
 
 const ACTIONS = [
@@ -27,16 +27,34 @@ const ACTIONS = [
   "member.create",
 ];
 
-/** The free-JSON detail of an entry as one line. */
-export function detailText(detail: unknown): string {
+/**
+ * The free-JSON detail of an entry as one readable line: `key: value` pairs,
+ * times (`*_ms`) as dates, nested values as compact JSON.
+ */
+export function detailText(detail: unknown, when: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
   if (detail === null || detail === undefined) return "";
   if (typeof detail === "string") return detail;
-  if (typeof detail === "object" && Object.keys(detail).length === 0) return "";
-  return JSON.stringify(detail);
+  if (typeof detail !== "object" || Array.isArray(detail)) return JSON.stringify(detail);
+  return Object.entries(detail as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => {
+      if (k.endsWith("_ms") && typeof v === "number") return `${k.slice(0, -3)}: ${when(v)}`;
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return `${k}: ${v}`;
+      return `${k}: ${JSON.stringify(v)}`;
+    })
+    .join(" · ");
+}
+
+/** A target naming many things (`A,B,C,…`): the first few and how many more. */
+export function shortTarget(target: string, keep = 3): { text: string; more: number } {
+  const parts = target.split(",").filter(Boolean);
+  if (parts.length <= keep) return { text: target, more: 0 };
+  return { text: parts.slice(0, keep).join(", "), more: parts.length - keep };
 }
 
 export function AuditPage() {
   const { t, lang } = useSession();
+  const code = useCode();
   const [user, setUser] = useState("");
   const [action, setAction] = useState("");
   const [cursors, setCursors] = useState<(string | number)[]>([]);
@@ -65,7 +83,7 @@ export function AuditPage() {
           <option value="">{t("audit.all_actions")}</option>
           {ACTIONS.map((a) => (
             <option key={a} value={a}>
-              {a}
+              {code("action", a)}
             </option>
           ))}
         </select>
@@ -78,11 +96,42 @@ export function AuditPage() {
           loading={page.loading}
           rowKey={(e) => String(e.id)}
           columns={[
-            { key: "at", label: t("common.time"), render: (e) => formatDateTime(e.at_ms, lang) },
-            { key: "user", label: t("audit.user"), render: (e) => e.username ?? "—" },
-            { key: "action", label: t("audit.action"), render: (e) => <Badge tone={e.action === "login.failed" ? "bad" : "info"}>{e.action}</Badge> },
-            { key: "target", label: t("audit.target"), render: (e) => <span class="mono small">{e.target ?? ""}</span> },
-            { key: "detail", label: t("audit.detail"), render: (e) => <span class="small mono">{detailText(e.detail)}</span> },
+            { key: "at", label: t("common.time"), render: (e) => <span class="nowrap">{formatDateTime(e.at_ms, lang)}</span> },
+            { key: "user", label: t("audit.user"), render: (e) => e.username || "—" },
+            {
+              key: "action",
+              label: t("audit.action"),
+              render: (e) => (
+                <Badge tone={e.action === "login.failed" ? "bad" : "info"} title={e.action}>
+                  {code("action", e.action)}
+                </Badge>
+              ),
+            },
+            {
+              key: "target",
+              label: t("audit.target"),
+              render: (e) => {
+                const s = shortTarget(e.target ?? "");
+                return (
+                  <span class="mono small audit-target" title={e.target ?? ""}>
+                    {s.text}
+                    {s.more > 0 && <span class="muted"> {t("audit.more", { n: s.more })}</span>}
+                  </span>
+                );
+              },
+            },
+            {
+              key: "detail",
+              label: t("audit.detail"),
+              render: (e) => {
+                const text = detailText(e.detail, (ms) => formatDateTime(ms, lang));
+                return (
+                  <span class="small audit-detail" title={text}>
+                    {text}
+                  </span>
+                );
+              },
+            },
           ]}
         />
         <div class="pager">

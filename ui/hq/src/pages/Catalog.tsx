@@ -4,7 +4,14 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { ImportResult, PriceRule, Product, ProductPage, Style } from "../api/pending";
+import type { ImportResult } from "../api/types/ImportResult";
+import type { PriceRule } from "../api/types/PriceRule";
+import type { Product } from "../api/types/Product";
+import type { ProductPage } from "../api/types/ProductPage";
+import type { Style } from "../api/types/Style";
+import type { StylePage } from "../api/types/StylePage";
+import type { ProductPatch } from "../api/types/ProductPatch";
+import type { PriceRuleInput } from "../api/types/PriceRuleInput";
 import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, Pager, useAsync, useMoney, useSession, useSubmit } from "../components/ui";
 import { formatDateTime, moneyInput, parseMoney } from "../format";
 import { canEdit } from "../roles";
@@ -165,7 +172,7 @@ function ProductForm({ product, onClose, onSaved }: { product: Product | null; o
   const submit = useSubmit(async () => {
     const price = parseMoney(f.price, currency);
     if (price === null) throw new Error(t("cat.bad_price", { currency }));
-    const body = {
+    const body: ProductPatch = {
       name: f.name.trim(),
       price,
       barcode: f.barcode.trim() || null,
@@ -237,8 +244,8 @@ function Styles() {
   const money = useMoney();
   const [q, setQ] = useState("");
   const [applied, setApplied] = useState("");
-  const styles = useAsync((signal) => api.get<Style[] | { items: Style[] }>("/products/styles", { q: applied, limit: 30 }, signal), [applied]);
-  const list = Array.isArray(styles.data) ? styles.data : (styles.data?.items ?? []);
+  const styles = useAsync((signal) => api.get<StylePage>("/products/styles", { q: applied, limit: 30 }, signal), [applied]);
+  const list = styles.data?.items ?? [];
   return (
     <div>
       <form
@@ -257,11 +264,11 @@ function Styles() {
       {!styles.loading && list.length === 0 && !styles.error && <p class="muted">{t("common.empty")}</p>}
       <div class="grid grid-2">
         {list.map((s) => {
-          const colours = s.colours ?? [...new Set(s.variants.map((v) => v.colour ?? "—"))];
-          const sizes = s.sizes ?? [...new Set(s.variants.map((v) => v.size ?? "—"))];
+          const colours = s.colours.length ? s.colours : [...new Set(s.variants.map((v) => v.colour ?? "—"))];
+          const sizes = sortSizes(s.sizes.length ? s.sizes : [...new Set(s.variants.map((v) => v.size ?? "—"))]);
           const at = (c: string, z: string) => s.variants.find((v) => (v.colour ?? "—") === c && (v.size ?? "—") === z);
           return (
-            <Card key={s.style} title={<span>{s.name ?? s.style} <span class="muted small mono">{s.style}</span></span>} actions={s.category && <Badge tone="muted">{s.category}</Badge>}>
+            <Card key={s.style} title={<span>{styleName(s)} <span class="muted small mono">{s.style}</span></span>} actions={s.category && <Badge tone="muted">{s.category}</Badge>}>
               <div class="table-wrap">
                 <table class="table variant-grid">
                   <thead>
@@ -281,8 +288,18 @@ function Styles() {
                         {sizes.map((z) => {
                           const v = at(c, z);
                           return (
-                            <td key={z} class="ta-center" title={v?.sku}>
-                              {v ? (v.price !== null ? money(v.current_price ?? v.price, currency) : "✓") : <span class="muted">·</span>}
+                            <td key={z} class="ta-center" title={v ? [v.sku, v.price_label].filter(Boolean).join(" · ") : undefined}>
+                              {v ? (
+                                v.price === null ? (
+                                  "✓"
+                                ) : v.current_price !== null && v.current_price !== v.price ? (
+                                  <strong class="down">{money(v.current_price, currency)}</strong>
+                                ) : (
+                                  money(v.price, currency)
+                                )
+                              ) : (
+                                <span class="muted">·</span>
+                              )}
                             </td>
                           );
                         })}
@@ -299,6 +316,33 @@ function Styles() {
   );
 }
 
+const SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "2XL", "XXXL", "3XL", "4XL"];
+
+/** Sizes as a shop lists them: XS S M L XL, numbers ascending, others after. */
+export function sortSizes(sizes: string[]): string[] {
+  const rank = (z: string): number => {
+    const i = SIZE_ORDER.indexOf(z.toUpperCase());
+    if (i >= 0) return i;
+    const n = Number.parseFloat(z);
+    return Number.isNaN(n) ? 10_000 : 100 + n;
+  };
+  return [...sizes].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * The style's name: the hub gives its first variant's (`Oxford tee beige L`);
+ * the colour and size that end it are that variant's, not the style's.
+ */
+export function styleName(s: Style): string {
+  const first = s.variants[0];
+  let name = s.name ?? s.style;
+  if (!first) return name;
+  for (const part of [first.size, first.colour]) {
+    if (part && name.toLowerCase().endsWith(` ${part.toLowerCase()}`)) name = name.slice(0, -(part.length + 1));
+  }
+  return name;
+}
+
 function toLocalInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16);
@@ -308,8 +352,8 @@ function PriceRules() {
   const { me, t, lang, currency } = useSession();
   const money = useMoney();
   const [sku, setSku] = useState("");
-  const rules = useAsync((signal) => api.get<PriceRule[] | { items: PriceRule[] }>("/price-rules", { sku }, signal), [sku]);
-  const list = Array.isArray(rules.data) ? rules.data : (rules.data?.items ?? []);
+  const rules = useAsync((signal) => api.get<PriceRule[]>("/price-rules", { sku }, signal), [sku]);
+  const list = rules.data ?? [];
   const editable = canEdit(me.role, "prices");
   const [target, setTarget] = useState("");
   const [byStyle, setByStyle] = useState(false);
@@ -321,16 +365,16 @@ function PriceRules() {
   const create = useSubmit(async () => {
     const minor = parseMoney(price, currency);
     if (minor === null) throw new Error(t("cat.bad_price", { currency }));
-    const body: Record<string, unknown> = {
+    const body: PriceRuleInput = {
+      skus: byStyle ? null : target.split(/[\s,]+/).filter(Boolean),
+      style: byStyle ? target.trim() : null,
       price: minor,
       valid_from_ms: new Date(from).getTime(),
       valid_to_ms: to ? new Date(to).getTime() : null,
       label: label.trim(),
     };
-    if (byStyle) body.style = target.trim();
-    else body.skus = target.split(/[\s,]+/).filter(Boolean);
     const made = await api.post<PriceRule[]>("/price-rules", body);
-    setNotice(t("cat.rules_created", { n: Array.isArray(made) ? made.length : 1 }));
+    setNotice(t("cat.rules_created", { n: made.length }));
     rules.reload();
   });
   const cancel = useSubmit(async (id: string) => {
@@ -338,7 +382,7 @@ function PriceRules() {
     rules.reload();
   });
   return (
-    <div class="grid grid-2-1">
+    <div class="grid grid-3-1">
       <Card
         title={t("cat.prices")}
         actions={<input type="search" placeholder={t("common.sku")} value={sku} onChange={(e) => setSku(e.currentTarget.value)} />}
@@ -351,10 +395,14 @@ function PriceRules() {
           rowKey={(r) => r.id}
           columns={[
             { key: "label", label: t("cat.label"), render: (r) => r.label },
-            { key: "sku", label: t("common.sku"), render: (r) => <span class="mono">{r.sku}</span> },
+            { key: "sku", label: t("common.sku"), render: (r) => <span class="mono nowrap">{r.sku}</span> },
             { key: "price", label: t("cat.price"), align: "right", render: (r) => money(r.price, currency) },
-            { key: "from", label: t("cat.from"), render: (r) => formatDateTime(r.valid_from_ms, lang) },
-            { key: "to", label: t("cat.to"), render: (r) => (r.valid_to_ms ? formatDateTime(r.valid_to_ms, lang) : t("cat.open_ended")) },
+            { key: "from", label: t("cat.from"), render: (r) => <span class="nowrap">{formatDateTime(r.valid_from_ms, lang)}</span> },
+            {
+              key: "to",
+              label: t("cat.to"),
+              render: (r) => <span class="nowrap">{r.valid_to_ms ? formatDateTime(r.valid_to_ms, lang) : t("cat.open_ended")}</span>,
+            },
             {
               key: "state",
               label: "",

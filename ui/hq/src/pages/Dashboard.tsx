@@ -6,9 +6,13 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { Dashboard, LiveEvent, Store } from "../api/pending";
+import type { Dashboard } from "../api/types/Dashboard";
+import type { Event as LiveEvent } from "../api/types/Event";
+import type { Store } from "../api/types/Store";
 import { ChartView, PALETTE } from "../components/chart";
-import { Card, DataTable, ErrorBanner, Kpi, PageHeader, useMoney, useNum, useSession } from "../components/ui";
+import { Card, DataTable, ErrorBanner, Kpi, PageHeader, useMoney, useNum, useSession, useStoreNames } from "../components/ui";
+import type { Role } from "../api/types/Role";
+import type { User } from "../api/types/User";
 import { browserOffset, dateInOffset, formatMoneyCompact, formatPercent, formatTime, tzParam } from "../format";
 import { type LiveContext, type LiveState, initialLive, reduce } from "../live/reducer";
 import { live } from "../live/socket";
@@ -38,6 +42,7 @@ export function DashboardPage() {
   useEffect(() => {
     if (me.role !== "store_manager") api.get<Store[]>("/stores").then(setStores, () => undefined);
   }, [me.role]);
+
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -79,6 +84,9 @@ export function DashboardPage() {
   }, []);
 
   const d = state.dashboard;
+  const storeNames = useStoreNames();
+  const users = useUserNames(me.role);
+  const cashierName = (u: string) => (u ? (users.get(u) ?? u) : t("dash.no_cashier"));
   const cur = currency;
   const zero = { sales: 0, returns: 0, items: 0, gross: 0, refunds: 0, net: 0 };
   const today = d?.today ?? zero;
@@ -116,16 +124,28 @@ export function DashboardPage() {
     };
   }, [d, t, cur, lang]);
 
+  // One store in view (a store manager, or the store filter): its cashiers
+  // instead of a single pair of bars.
+  const oneStore = store !== null;
   const storeChart = useMemo(() => {
-    const rows = [...(d?.by_store ?? [])].sort((a, b) => b.today - a.today).slice(0, 15);
+    const rows = oneStore
+      ? [...(d?.by_cashier ?? [])]
+          .sort((a, b) => b.revenue - a.revenue)
+          .slice(0, 15)
+          .map((c) => ({ label: cashierName(c.cashier), today: c.revenue, last_week: null as number | null }))
+      : [...(d?.by_store ?? [])]
+          .sort((a, b) => b.today - a.today)
+          .slice(0, 15)
+          .map((r) => ({ label: r.name ?? storeNames.get(r.store) ?? r.store, today: r.today, last_week: r.last_week as number | null }));
+    const datasets = [{ label: t("dash.today"), data: rows.map((r) => r.today), backgroundColor: PALETTE[2], borderRadius: 3, maxBarThickness: 22 }];
+    if (!oneStore) {
+      datasets.push({ label: t("dash.last_week"), data: rows.map((r) => r.last_week ?? 0), backgroundColor: "#cbd5e1", borderRadius: 3, maxBarThickness: 22 });
+    }
     return {
       type: "bar" as const,
       data: {
-        labels: rows.map((r) => r.name ?? r.store),
-        datasets: [
-          { label: t("dash.today"), data: rows.map((r) => r.today), backgroundColor: PALETTE[2], borderRadius: 3 },
-          { label: t("dash.last_week"), data: rows.map((r) => r.last_week), backgroundColor: "#cbd5e1", borderRadius: 3 },
-        ],
+        labels: rows.map((r) => r.label),
+        datasets,
       },
       options: {
         indexAxis: "y" as const,
@@ -133,7 +153,7 @@ export function DashboardPage() {
         scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: (v: string | number) => formatMoneyCompact(Number(v), cur, lang) } } },
       },
     };
-  }, [d, t, cur, lang]);
+  }, [d, t, cur, lang, oneStore, storeNames, users]);
 
   return (
     <div data-testid="page-dashboard">
@@ -208,7 +228,7 @@ export function DashboardPage() {
         </Card>
       </div>
       <div class="grid grid-2">
-        <Card title={t("dash.by_store")}>
+        <Card title={oneStore ? t("dash.by_cashier_chart") : t("dash.by_store")}>
           <ChartView config={storeChart} height={300} testid="chart-by-store" />
         </Card>
         <Card title={t("dash.top_products")}>
@@ -231,8 +251,17 @@ export function DashboardPage() {
           rows={[...(d?.by_cashier ?? [])].sort((a, b) => b.revenue - a.revenue)}
           rowKey={(r) => `${r.store}-${r.cashier}`}
           columns={[
-            { key: "cashier", label: t("common.cashier"), render: (r) => r.cashier },
-            { key: "store", label: t("common.store"), render: (r) => r.store },
+            {
+              key: "cashier",
+              label: t("common.cashier"),
+              render: (r) => (
+                <span class="product-cell">
+                  <span>{cashierName(r.cashier)}</span>
+                  {users.has(r.cashier) && <span class="mono muted small">{r.cashier}</span>}
+                </span>
+              ),
+            },
+            { key: "store", label: t("common.store"), render: (r) => storeNames.get(r.store) ?? r.store },
             { key: "count", label: t("dash.transactions"), align: "right", render: (r) => num(r.sales) },
             { key: "items", label: t("sales.items"), align: "right", render: (r) => num(r.items) },
             { key: "amount", label: t("common.amount"), align: "right", render: (r) => money(r.revenue, cur) },
@@ -250,4 +279,22 @@ export function ProductCell({ sku, name }: { sku: string; name?: string | null }
       {name && <span class="mono muted small">{sku}</span>}
     </span>
   );
+}
+
+/**
+ * User name → shown name, for the roles that may list accounts (HQ admin, a
+ * store manager for their store); empty for the others, who see user names.
+ */
+function useUserNames(role: Role): Map<string, string> {
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    if (role !== "hq_admin" && role !== "store_manager") return;
+    const ctl = new AbortController();
+    api.get<User[]>("/users", undefined, ctl.signal).then(
+      (all) => setNames(new Map(all.map((u) => [u.username, u.display_name]))),
+      () => undefined,
+    );
+    return () => ctl.abort();
+  }, [role]);
+  return names;
 }

@@ -5,16 +5,26 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { InventoryMatrix, InventorySummary, MatrixSku, MatrixStore, StockAlertPage, StockMovement, StocktakeLine, Store } from "../api/pending";
-import { Badge, Card, dynKey, DataTable, ErrorBanner, Field, Kpi, Modal, Notice, PageHeader, Pager, useAsync, useNum, useSession, useSubmit } from "../components/ui";
+import type { AlertPage } from "../api/types/AlertPage";
+import type { InventorySummary } from "../api/types/InventorySummary";
+import type { LocationInfo } from "../api/types/LocationInfo";
+import type { MatrixSku } from "../api/types/MatrixSku";
+import type { MovementPage } from "../api/types/MovementPage";
+import type { StockMatrix } from "../api/types/StockMatrix";
+import type { StockMovement } from "../api/types/StockMovement";
+import type { Stocktake } from "../api/types/Stocktake";
+import type { StocktakeLine } from "../api/types/StocktakeLine";
+import type { Store } from "../api/types/Store";
+import { Badge, Card, dynKey, DataTable, ErrorBanner, Field, Kpi, Modal, Notice, PageHeader, Pager, useAsync, useCode, useNum, useSession, useSubmit } from "../components/ui";
 import { formatDateTime } from "../format";
 import { setQuery, useRoute } from "../router";
 import { canEdit } from "../roles";
+import { ProductCell } from "./Dashboard";
 
 const SKU_PAGE = 50;
 const STORE_PAGE = 12;
 
-function storeCode(s: MatrixStore): string {
+function storeCode(s: LocationInfo): string {
   return s.code;
 }
 function skuOf(s: MatrixSku): MatrixSku {
@@ -39,7 +49,7 @@ export function InventoryPage() {
   const summary = useAsync((signal) => api.get<InventorySummary>("/inventory/summary", { store: ownStore }, signal), [ownStore]);
   const matrix = useAsync(
     (signal) =>
-      api.get<InventoryMatrix>(
+      api.get<StockMatrix>(
         "/inventory/matrix",
         {
           stores: ownStore,
@@ -56,7 +66,7 @@ export function InventoryPage() {
       ),
     [q, only, category, skuOffset, storeOffset, ownStore],
   );
-  const alerts = useAsync((signal) => api.get<StockAlertPage>("/inventory/alerts", { store: ownStore, limit: 20 }, signal), [ownStore]);
+  const alerts = useAsync((signal) => api.get<AlertPage>("/inventory/alerts", { store: ownStore, limit: 20 }, signal), [ownStore]);
   const s = summary.data;
   const m = matrix.data;
 
@@ -83,7 +93,7 @@ export function InventoryPage() {
       <div class="kpis">
         <Kpi testid="kpi-chain" label={t("inv.chain_total")} value={s ? num(s.chain_total) : "—"} sub={s ? t("inv.skus", { n: num(s.skus) }) : undefined} />
         <Kpi label={t("inv.in_stores")} value={s ? num(s.stores_total) : "—"} />
-        <Kpi label={t("inv.in_warehouses")} value={s ? num(s.warehouses_total) : "—"} sub={s?.in_transit !== undefined ? t("inv.in_transit", { n: num(s.in_transit) }) : undefined} />
+        <Kpi label={t("inv.in_warehouses")} value={s ? num(s.warehouses_total) : "—"} />
         <Kpi label={t("inv.low")} value={s ? num(s.low_count) : "—"} tone={s && s.low_count > 0 ? "warn" : undefined} />
         <Kpi label={t("inv.negative")} value={s ? num(s.negative_count) : "—"} tone={s && s.negative_count > 0 ? "bad" : undefined} />
       </div>
@@ -179,7 +189,7 @@ export function InventoryPage() {
           </div>
         )}
       </Card>
-      <div class="grid grid-2">
+      <div class="grid grid-2-3">
         <Card title={t("inv.alerts")}>
           <ErrorBanner error={alerts.error} />
           <DataTable
@@ -192,8 +202,8 @@ export function InventoryPage() {
             columns={[
               { key: "level", label: "", render: (a) => <Badge tone={a.level === "negative" ? "bad" : "warn"}>{t(a.level === "negative" ? "inv.negative" : "inv.low")}</Badge> },
               { key: "loc", label: t("common.location"), render: (a) => a.location },
-              { key: "sku", label: t("common.sku"), render: (a) => <span class="mono">{a.sku}</span> },
-              { key: "qty", label: t("common.qty"), align: "right", render: (a) => num(a.qty) },
+              { key: "sku", label: t("common.product"), render: (a) => <ProductCell sku={a.sku} name={a.name} /> },
+              { key: "qty", label: t("common.qty"), align: "right", render: (a) => <span class={a.qty < 0 ? "bad-text strong" : ""}>{num(a.qty)}</span> },
             ]}
           />
         </Card>
@@ -229,13 +239,14 @@ export function InventoryPage() {
 
 function SkuHistory({ sku, store }: { sku: string | null; store: string | null }) {
   const { t, lang } = useSession();
+  const code = useCode();
   const num = useNum();
   const [input, setInput] = useState(sku ?? "");
   const moves = useAsync(
-    (signal) => (sku ? api.get<StockMovement[] | { items: StockMovement[] }>("/stock/movements", { sku, location: store, limit: 50 }, signal) : Promise.resolve([] as StockMovement[])),
+    (signal) => (sku ? api.get<MovementPage>("/stock/movements", { sku, location: store, limit: 50 }, signal) : Promise.resolve(null)),
     [sku, store],
   );
-  const rows = Array.isArray(moves.data) ? moves.data : (moves.data?.items ?? []);
+  const rows: StockMovement[] = moves.data?.items ?? [];
   return (
     <Card
       title={sku ? t("inv.history_of", { sku }) : t("inv.history")}
@@ -262,12 +273,12 @@ function SkuHistory({ sku, store }: { sku: string | null; store: string | null }
         empty={sku ? t("common.empty") : t("inv.pick_sku")}
         rowKey={(r, i) => `${r.at_ms}-${i}`}
         columns={[
-          { key: "at", label: t("common.time"), render: (r) => formatDateTime(r.at_ms, lang) },
+          { key: "at", label: t("common.time"), render: (r) => <span class="nowrap">{formatDateTime(r.at_ms, lang)}</span> },
           { key: "loc", label: t("common.location"), render: (r) => r.location },
           { key: "delta", label: t("inv.delta"), align: "right", render: (r) => <span class={r.delta < 0 ? "down" : "up"}>{r.delta > 0 ? `+${num(r.delta)}` : num(r.delta)}</span> },
-          { key: "reason", label: t("inv.reason"), render: (r) => t(dynKey(`reason.${r.reason}`)) },
-          { key: "by", label: t("inv.by"), render: (r) => r.actor_label ?? r.actor ?? "—" },
-          { key: "ref", label: t("inv.reference"), render: (r) => <span class="mono small">{r.reference ?? ""}</span> },
+          { key: "reason", label: t("inv.reason"), render: (r) => code("reason", r.reason) },
+          { key: "by", label: t("inv.by"), render: (r) => <span class="nowrap">{r.actor_label || r.actor || "—"}</span> },
+          { key: "ref", label: t("inv.reference"), render: (r) => <span class="mono small ellipsis" title={r.reference ?? ""}>{r.reference ?? ""}</span> },
         ]}
       />
     </Card>
@@ -367,8 +378,8 @@ function StocktakeForm({ ownStore, onClose, onDone }: { ownStore: string | null;
   const parsed = parseCounts(text);
   const submit = useSubmit(async () => {
     if (parsed.bad.length) throw new Error(t("inv.bad_lines", { lines: parsed.bad.join(", ") }));
-    const r = await api.post<{ lines: StocktakeLine[] } | StocktakeLine[]>("/stocktakes", { location, counts: parsed.counts, note: note || undefined });
-    setResult(Array.isArray(r) ? r : r.lines);
+    const r = await api.post<Stocktake>("/stocktakes", { location, counts: parsed.counts, note: note || null });
+    setResult(r.lines);
   });
   return (
     <Modal title={t("inv.stocktake")} onClose={result ? () => onDone(t("inv.stocktake_done", { n: result.length })) : onClose} wide>

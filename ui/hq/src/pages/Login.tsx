@@ -4,7 +4,8 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import { type LoginAnswer, type Me, meFromLogin } from "../api/pending";
+import type { LoginResponse } from "../api/types/LoginResponse";
+import type { Me } from "../api/types/Me";
 import { type Key, type Lang, LANGS, translate } from "../i18n";
 import { ApiError } from "../api/client";
 
@@ -20,14 +21,8 @@ export function Login({ lang, setLang, onLoggedIn }: { lang: Lang; setLang: (l: 
     setBusy(true);
     setError(null);
     try {
-      const answer = await api.post<LoginAnswer>("/auth/login", { username, password });
-      let me = meFromLogin(answer);
-      try {
-        me = await api.get<Me>("/auth/me");
-      } catch {
-        // an older hub without /auth/me: the login answer is enough
-      }
-      onLoggedIn(me);
+      const answer = await api.post<LoginResponse>("/auth/login", { username, password });
+      onLoggedIn(answer.user);
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
     } finally {

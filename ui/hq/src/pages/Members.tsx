@@ -4,13 +4,20 @@
 import { useMemo, useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { MemberAnalytics, MemberPage } from "../api/pending";
+import type { MemberAnalytics } from "../api/types/MemberAnalytics";
+import type { MemberPage } from "../api/types/MemberPage";
 import { ChartView, PALETTE } from "../components/chart";
-import { Badge, Card, DataTable, ErrorBanner, Kpi, PageHeader, Pager, useAsync, useMoney, useNum, useSession } from "../components/ui";
-import { browserOffset, dateInOffset, formatDateTime, formatMoneyCompact, formatPercent } from "../format";
+import { Badge, Card, DataTable, ErrorBanner, Kpi, PageHeader, Pager, useAsync, useMoney, useNum, useSession, useStoreNames } from "../components/ui";
+import { browserOffset, dateInOffset, daysBetween, formatDateTime, formatMoneyCompact, formatPercent, formatPhone } from "../format";
 import { setQuery, useRoute } from "../router";
 
 const PAGE = 50;
+
+/** `10s` → 10, `unknown` last. */
+function bandOrder(band: string): number {
+  const n = parseInt(band, 10);
+  return Number.isNaN(n) ? 1000 : n;
+}
 
 export function MembersPage() {
   const { me, t, lang, currency } = useSession();
@@ -28,38 +35,42 @@ export function MembersPage() {
   const analytics = useAsync((signal) => api.get<MemberAnalytics>("/members/analytics", { from, to, store: ownStore }, signal), [from, to, ownStore]);
   const list = useAsync((signal) => api.get<MemberPage>("/members", { q, store: ownStore, limit: PAGE, offset }, signal), [q, offset, ownStore]);
   const a = analytics.data;
+  const stores = useStoreNames();
 
-  const signups = useMemo(
-    () => ({
-      type: "line" as const,
+  // The hub leaves out days without sign-ups: draw every day of the period.
+  const signups = useMemo(() => {
+    const days = a ? daysBetween(a.from, a.to) : [];
+    const byDay = new Map((a?.signups ?? []).map((d) => [d.date, d.count]));
+    return {
+      type: "bar" as const,
       data: {
-        labels: (a?.signups ?? []).map((d) => d.date.slice(5)),
+        labels: days.map((d) => d.slice(5).replace("-", "/")),
         datasets: [
           {
             label: t("mem.signups"),
-            data: (a?.signups ?? []).map((d) => d.count),
-            borderColor: PALETTE[0],
-            backgroundColor: "rgba(37,99,235,.12)",
-            fill: true,
-            tension: 0.3,
+            data: days.map((d) => byDay.get(d) ?? 0),
+            backgroundColor: PALETTE[0],
+            borderRadius: 2,
           },
         ],
       },
-      options: { plugins: { legend: { display: false } } },
-    }),
-    [a, t],
-  );
+      options: {
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10 } } },
+      },
+    };
+  }, [a, t]);
 
   const ageBands = useMemo(() => {
     const rows = a?.age_bands ?? [];
-    const bands = [...new Set(rows.map((r) => r.band))];
+    const bands = [...new Set(rows.map((r) => r.band))].sort((x, y) => bandOrder(x) - bandOrder(y));
     const cats = [...new Set(rows.map((r) => r.category))];
     return {
       type: "bar" as const,
       data: {
-        labels: bands,
+        labels: bands.map((b) => (/^\d+s$/.test(b) ? t("mem.band", { n: b.slice(0, -1) }) : t("mem.band_unknown"))),
         datasets: cats.map((c, i) => ({
-          label: c,
+          label: c || t("mem.no_category"),
           data: bands.map((b) => rows.find((r) => r.band === b && r.category === c)?.revenue ?? 0),
           backgroundColor: PALETTE[i % PALETTE.length],
         })),
@@ -69,7 +80,7 @@ export function MembersPage() {
         scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: (v: string | number) => formatMoneyCompact(Number(v), currency, lang) } } },
       },
     };
-  }, [a, currency, lang]);
+  }, [a, currency, lang, t]);
 
   return (
     <div data-testid="page-members">
@@ -114,9 +125,9 @@ export function MembersPage() {
           rowKey={(m) => m.id}
           columns={[
             { key: "name", label: t("common.name"), render: (m) => m.name ?? "—" },
-            { key: "phone", label: t("mem.phone"), render: (m) => <span class="mono">{m.phone ?? "—"}</span> },
+            { key: "phone", label: t("mem.phone"), render: (m) => <span class="mono nowrap">{m.phone ? formatPhone(m.phone) : "—"}</span> },
             { key: "birth", label: t("mem.birth_year"), render: (m) => m.birth_year ?? "—" },
-            { key: "store", label: t("common.store"), render: (m) => m.home_store ?? "—" },
+            { key: "store", label: t("common.store"), render: (m) => (m.home_store ? <span title={stores.get(m.home_store)}>{m.home_store}</span> : "—") },
             { key: "joined", label: t("mem.joined"), render: (m) => (m.signed_up_at_ms ? formatDateTime(m.signed_up_at_ms, lang) : "—") },
             { key: "purchases", label: t("mem.purchases"), align: "right", render: (m) => num(m.purchases) },
             { key: "spent", label: t("mem.spent"), align: "right", render: (m) => money(m.spent) },

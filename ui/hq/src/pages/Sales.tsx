@@ -4,8 +4,10 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { Sale, SalesReport, Store } from "../api/pending";
-import { Card, DataTable, ErrorBanner, Kpi, Modal, PageHeader, Pager, useAsync, useMoney, useNum, useSession } from "../components/ui";
+import type { SaleJson as Sale } from "../api/types/SaleJson";
+import type { SalesReport } from "../api/types/SalesReport";
+import type { Store } from "../api/types/Store";
+import { Card, DataTable, ErrorBanner, Kpi, Modal, PageHeader, Pager, useAsync, useMoney, useCode, useNum, useSession } from "../components/ui";
 import { browserOffset, dateInOffset, formatDateTime, tzParam } from "../format";
 import { setQuery, useRoute } from "../router";
 
@@ -18,6 +20,7 @@ export function dayStart(date: string, offsetMin: number): string {
 
 export function SalesPage() {
   const { me, t, lang } = useSession();
+  const code = useCode();
   const money = useMoney();
   const num = useNum();
   const { query } = useRoute();
@@ -85,7 +88,7 @@ export function SalesPage() {
             { key: "till", label: t("sales.till"), render: (s) => `#${s.till_no}` },
             { key: "cashier", label: t("common.cashier"), render: (s) => s.cashier ?? "—" },
             { key: "items", label: t("sales.items"), align: "right", render: (s) => num(s.lines.reduce((a, l) => a + l.qty, 0)) },
-            { key: "tender", label: t("sales.tenders"), render: (s) => s.tenders.map((x) => x.kind).join(" + ") },
+            { key: "tender", label: t("sales.tenders"), render: (s) => s.tenders.map((x) => code("tender", x.kind)).join(" + ") },
             { key: "total", label: t("common.amount"), align: "right", render: (s) => <strong>{money(s.total, s.currency)}</strong> },
           ]}
         />
@@ -111,7 +114,7 @@ export function SalesPage() {
           <div class="receipt-foot">
             {open.tenders.map((x, i) => (
               <div key={i}>
-                {x.kind}: {money(x.amount, open.currency)}
+                {code("tender", x.kind)}: {money(x.amount, open.currency)}
               </div>
             ))}
             {open.change_given > 0 && <div>{t("sales.change", { v: money(open.change_given, open.currency) })}</div>}

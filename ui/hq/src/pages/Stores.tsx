@@ -4,8 +4,9 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { EnrolmentCode, Store } from "../api/pending";
-import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
+import type { EnrolmentCode } from "../api/types/EnrolmentCode";
+import type { Store } from "../api/types/Store";
+import { Badge, Card, DataTable, ErrorBanner, Field, forgetStoreNames, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
 import { formatDateTime } from "../format";
 import { canEdit } from "../roles";
 
@@ -129,7 +130,9 @@ function StoreForm({ onClose, onSaved }: { onClose: () => void; onSaved: (s: Sto
     if (f.region.trim()) body.region = f.region.trim();
     if (f.lat.trim()) body.lat = Number(f.lat);
     if (f.lon.trim()) body.lon = Number(f.lon);
-    onSaved(await api.post<Store>("/stores", body));
+    const made = await api.post<Store>("/stores", body);
+    forgetStoreNames();
+    onSaved(made);
   });
   return (
     <Modal title={t("stores.new")} onClose={onClose}>

@@ -5,7 +5,9 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { CommandKind, Till, TillCommand } from "../api/pending";
+import type { TillCommandKind as CommandKind } from "../api/types/TillCommandKind";
+import type { Till } from "../api/types/Till";
+import type { TillCommand } from "../api/types/TillCommand";
 import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, useSession, useSubmit, dynKey } from "../components/ui";
 import { formatAgo, formatNumber } from "../format";
 import { live } from "../live/socket";
@@ -121,8 +123,8 @@ export function TillsPage() {
               label: t("tills.unsent"),
               align: "right",
               render: (x) => {
-                const n = x.unsent_ops ?? x.backlog;
-                return n === null || n === undefined ? "—" : <span class={n > 0 ? "warn-text" : ""}>{formatNumber(n, lang)}</span>;
+                const n = x.unsent_ops;
+                return n === null ? "—" : <span class={n > 0 ? "warn-text" : ""}>{formatNumber(n, lang)}</span>;
               },
             },
             { key: "ver", label: t("tills.version"), render: (x) => <span class="mono small">{x.app_version}</span> },

@@ -5,7 +5,9 @@
 import { useState } from "preact/hooks";
 
 import { api } from "../api/client";
-import type { Role, Store, User } from "../api/pending";
+import type { Role } from "../api/types/Role";
+import type { Store } from "../api/types/Store";
+import type { User } from "../api/types/User";
 import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, dynKey, useAsync, useSession, useSubmit } from "../components/ui";
 import { creatableRoles } from "../roles";
 
@@ -26,11 +28,11 @@ export function UsersPage() {
   const { me, t } = useSession();
   const ownStore = me.role === "store_manager" ? me.store : null;
   const [storeFilter, setStoreFilter] = useState(ownStore ?? "");
-  const users = useAsync((signal) => api.get<User[] | { items: User[] }>("/users", { store: storeFilter }, signal), [storeFilter]);
+  const users = useAsync((signal) => api.get<User[]>("/users", { store: storeFilter }, signal), [storeFilter]);
   const stores = useAsync((signal) => api.get<Store[]>("/stores", undefined, signal), []);
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const list = Array.isArray(users.data) ? users.data : (users.data?.items ?? []);
+  const list = users.data ?? [];
   return (
     <div data-testid="page-users">
       <PageHeader
