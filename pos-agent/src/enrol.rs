@@ -313,7 +313,7 @@ pub(crate) fn reissue(conn: &rusqlite::Connection, records: Vec<OpBody>) -> Resu
                     "UPDATE sales SET till = ?1 WHERE id = ?2",
                     rusqlite::params![actor.to_string(), s.id.to_string()],
                 )?;
-                let reference = Some(s.id.to_string());
+                let reference = Some(s.receipt.to_string());
                 let lines: Vec<_> = s.lines.iter().map(|l| (l.sku.clone(), l.qty)).collect();
                 w.emit(OpBody::Sale(s))?;
                 for (sku, qty) in lines {
@@ -326,7 +326,7 @@ pub(crate) fn reissue(conn: &rusqlite::Connection, records: Vec<OpBody>) -> Resu
                     "UPDATE returns SET till = ?1 WHERE id = ?2",
                     rusqlite::params![actor.to_string(), r.id.to_string()],
                 )?;
-                let reference = Some(r.id.to_string());
+                let reference = Some(r.receipt.to_string());
                 let lines: Vec<_> = r.lines.iter().map(|l| (l.sku.clone(), l.qty)).collect();
                 w.emit(OpBody::Return(r))?;
                 for (sku, qty) in lines {

@@ -127,6 +127,16 @@ fn a_sale_writes_everything_and_the_hub_would_accept_it() {
     assert_eq!(till.outbox(1, 100).expect("outbox"), sold.ops);
     hub_accepts(&sold.ops, enr.actor, &enr.store, 0);
     assert!(matches!(sold.ops[0].body, OpBody::Sale(_)));
+    for op in &sold.ops[1..] {
+        match &op.body {
+            OpBody::StockMove(m) => assert_eq!(
+                m.reference.as_deref(),
+                Some("GN01-03-000001"),
+                "stock history names the receipt a person can look up"
+            ),
+            other => panic!("a stock move follows the sale, not {other:?}"),
+        }
+    }
 
     // Stock may go negative: a sale is never blocked by local stock.
     let stock = till.stock(Some("TSH-0001-BLK-M")).expect("stock");

@@ -433,7 +433,7 @@ impl Till {
         };
         records::insert_sale_labelled(&tx, &sale, true, &price_labels)?;
         w.emit(OpBody::Sale(sale.clone()))?;
-        let reference = Some(sale.id.to_string());
+        let reference = Some(sale.receipt.to_string());
         for line in &sale.lines {
             w.stock_move(
                 &line.sku,
@@ -495,7 +495,7 @@ impl Till {
         };
         records::insert_return(&tx, &record, true)?;
         w.emit(OpBody::Return(record.clone()))?;
-        let reference = Some(record.id.to_string());
+        let reference = Some(record.receipt.to_string());
         for line in &record.lines {
             w.stock_move(
                 &line.sku,

@@ -574,7 +574,7 @@ fn simulate(
             cmd.extend(extras.iter().map(String::as_str));
             match rng.gen_range(0..3) {
                 0 => cmd.extend(["--tender", "card"]),
-                1 => cmd.extend(["--tender", "cash:500000"]),
+                1 => cmd.extend(["--tender", "cash:2000000"]),
                 _ => cmd.extend(["--tender", "cash:20000", "--tender", "card"]),
             }
             let mut full = vec!["sell"];
