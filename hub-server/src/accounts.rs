@@ -158,9 +158,28 @@ impl LoginThrottle {
         by_user.max(by_ip)
     }
 
+    /// Check and, when allowed, count this attempt as failed before the
+    /// password is verified, in one step: concurrent guesses cannot all pass
+    /// the check while the first ones are still hashing. A successful login
+    /// takes it back ([`LoginThrottle::succeed`]). `Err(retry_after_s)` when
+    /// blocked.
+    pub fn begin(&self, username: &str, ip: Option<IpAddr>, now: u64) -> Result<(), u64> {
+        let mut f = self.inner.lock();
+        let by_user = blocked_for(f.users.get_mut(username), MAX_FAILURES_PER_USER, now);
+        let by_ip = ip.and_then(|ip| blocked_for(f.ips.get_mut(&ip), MAX_FAILURES_PER_IP, now));
+        if let Some(wait) = by_user.max(by_ip) {
+            return Err(wait);
+        }
+        Self::record(&mut f, username, ip, now);
+        Ok(())
+    }
+
     /// Count a failed attempt.
     pub fn fail(&self, username: &str, ip: Option<IpAddr>, now: u64) {
-        let mut f = self.inner.lock();
+        Self::record(&mut self.inner.lock(), username, ip, now);
+    }
+
+    fn record(f: &mut Failures, username: &str, ip: Option<IpAddr>, now: u64) {
         if f.users.len() >= THROTTLE_MAX_KEYS {
             f.users.retain(|_, q| {
                 prune(q, now);
@@ -183,9 +202,17 @@ impl LoginThrottle {
         }
     }
 
-    /// A successful login clears the user name's failures (not the IP's).
-    pub fn succeed(&self, username: &str) {
-        self.inner.lock().users.remove(username);
+    /// A successful login clears the user name's failures (not the IP's)
+    /// and takes back the IP's attempt counted by [`LoginThrottle::begin`]
+    /// at `begun`.
+    pub fn succeed(&self, username: &str, ip: Option<IpAddr>, begun: u64) {
+        let mut f = self.inner.lock();
+        f.users.remove(username);
+        if let Some(q) = ip.and_then(|ip| f.ips.get_mut(&ip))
+            && let Some(i) = q.iter().rposition(|t| *t == begun)
+        {
+            q.remove(i);
+        }
     }
 }
 
@@ -370,7 +397,23 @@ mod tests {
         }
         assert!(t.check("zed", Some(ip), now + 200).is_some());
         assert_eq!(t.check("zed", None, now + 200), None);
-        t.succeed("ann");
+        t.succeed("ann", None, now);
         assert_eq!(t.check("ann", None, now + 10), None);
+    }
+
+    #[test]
+    fn begin_counts_the_attempt_before_the_password_is_checked() {
+        let t = LoginThrottle::default();
+        let ip: IpAddr = "10.0.0.2".parse().expect("ip");
+        let now = 5_000_000;
+        // Five attempts in flight at once: the sixth is refused before any ends.
+        for i in 0..5 {
+            assert_eq!(t.begin("ann", Some(ip), now + i), Ok(()));
+        }
+        assert!(t.begin("ann", Some(ip), now + 5).is_err());
+        // A success takes back its own attempt from the IP's count.
+        assert_eq!(t.begin("bob", Some(ip), now + 6), Ok(()));
+        t.succeed("bob", Some(ip), now + 6);
+        assert_eq!(t.inner.lock().ips.get(&ip).map(VecDeque::len), Some(5));
     }
 }

@@ -582,6 +582,25 @@ impl Conversation {
                 .register(actor, &hello.app_version, hello.cursor, self.proto);
         self.conn_id = Some(conn_id);
         self.commands = Some(commands);
+        // A revoke between the upgrade and this Hello found no connection to
+        // close; the revoke commits before it kicks, so reading the flag
+        // after registering sees every revoke the kick could have missed.
+        let revoked: bool = self
+            .state
+            .reads
+            .read(move |c| {
+                Ok(
+                    c.prepare_cached("SELECT revoked FROM devices WHERE actor = ?1")?
+                        .query_row([actor.0.as_bytes().as_slice()], |r| r.get(0))?,
+                )
+            })
+            .await?;
+        if revoked {
+            return Err(Refusal::new(
+                ErrorCode::Unauthorized,
+                "this till's credential was revoked; enrol again",
+            ));
+        }
         crate::fleet::publish_till(&self.state, actor, None);
         self.cursor_acked = if snapshot { 0 } else { hello.cursor };
         tracing::info!(last_seq = hello.last_seq, acked, cursor = hello.cursor, head, snapshot, app_version = %hello.app_version, "till connected");

@@ -486,3 +486,132 @@ async fn store_people_reach_their_store_tills_with_pin_hashes() {
     assert!(staff_of(&snap).is_empty());
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_passwords_cannot_outrun_the_throttle() {
+    // Twelve guesses at once: each is counted before its password is hashed,
+    // so only five are checked and the rest wait, however they interleave.
+    let hub = TestHub::start().await;
+    create_user(
+        &hub,
+        json!({"username": "target", "display_name": "T", "role": "hq_staff", "password": PASSWORD}),
+    )
+    .await;
+    let guesses = (0..12).map(|i| {
+        let hub = &hub;
+        async move { login(hub, "target", &format!("wrong-password-{i}")).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(s, _, _)| *s == 401).count();
+    let throttled = answers.iter().filter(|(s, _, _)| *s == 429).count();
+    assert_eq!((checked, throttled), (5, 7), "{answers:?}");
+    let (s, _, _) = login(&hub, "target", PASSWORD).await;
+    assert_eq!(s, 429, "even the right password waits now");
+    // A successful login does not use up the client's IP budget.
+    for _ in 0..20 {
+        let (s, _, _) = login(&hub, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(s, 200);
+    }
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_ends_the_accounts_other_sessions() {
+    let hub = TestHub::start().await;
+    let staff = user_session(&hub, "park.staff", "hq_staff", None).await;
+    let (_, me) = staff.get("auth/me").await;
+    let id = me["id"].as_i64().expect("id");
+    assert_eq!(staff.get("stores").await.0, 200, "cached and working");
+    let (s, v) = admin(&hub)
+        .patch(
+            &format!("users/{id}"),
+            json!({"password": "a-brand-new-password"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = staff.get("stores").await;
+    assert_eq!(
+        (s, code(&v)),
+        (401, "unauthorized"),
+        "the old session ended"
+    );
+    let (s, _, _) = login(&hub, "park.staff", "a-brand-new-password").await;
+    assert_eq!(s, 200);
+    // Changing one's own password keeps the session that did it.
+    let (_, me) = admin(&hub).get("auth/me").await;
+    let admin_id = me["id"].as_i64().expect("id");
+    let (s, v) = admin(&hub)
+        .patch(
+            &format!("users/{admin_id}"),
+            json!({"password": "another-admin-password"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(admin(&hub).get("stores").await.0, 200);
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_from_another_origin_are_refused() {
+    // Some writes take no JSON body (revoke, cancel, enrolment codes, CSV
+    // import, logout), so a form on a sibling subdomain — same site, the
+    // SameSite=Strict cookie travels — could send them. The origin decides.
+    let hub = TestHub::start().await;
+    hub.seed().await;
+    let e = hub.enrol("GN01").await;
+    let host = hub.url.trim_start_matches("http://").to_owned();
+    let revoke = format!("{}/api/v1/tills/{}/revoke", hub.url, e.actor);
+    let cookie = format!("storelink_session={}", hub.token);
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut r = hub.http.post(&revoke).header("cookie", &cookie);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        async move {
+            let r = r.send().await.expect("post");
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    for headers in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("origin", "null".to_owned())],
+        vec![
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "same-site".to_owned()),
+        ],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+    ] {
+        let (s, v) = post(headers.clone()).await;
+        assert_eq!((s, code(&v)), (403, "cross_origin"), "{headers:?}: {v}");
+    }
+    let (s, tills) = hub.get("tills").await;
+    assert_eq!(s, 200);
+    assert_eq!(tills[0]["revoked"], false, "nothing was revoked: {tills}");
+    // A cross-origin login is refused too (login CSRF).
+    let r = hub
+        .http
+        .post(hub.api("auth/login"))
+        .header("origin", "https://evil.example")
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 403);
+    // The console's own page, and clients that are not browsers, may.
+    let (s, v) = post(vec![
+        ("origin", format!("http://{host}")),
+        ("sec-fetch-site", "same-origin".to_owned()),
+    ])
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let e2 = hub.enrol("GN01").await;
+    let (s, v) = hub
+        .post(&format!("tills/{}/revoke", e2.actor), json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    hub.stop().await;
+}

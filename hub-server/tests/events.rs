@@ -243,3 +243,80 @@ async fn the_event_socket_authenticates_and_refuses_non_console_roles() {
     assert!(closed.is_ok(), "the socket of a logged-out session closes");
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_origin_may_not_open_the_event_socket() {
+    // Cross-site WebSocket hijacking: the browser attaches the session
+    // cookie (a sibling subdomain is the same site), so the origin decides.
+    let hub = TestHub::start().await;
+    let cookie = ("cookie", format!("storelink_session={}", hub.token));
+    let host = hub.url.trim_start_matches("http://").to_owned();
+    for refused in [
+        vec![
+            cookie.clone(),
+            ("origin", "https://evil.example".to_owned()),
+        ],
+        vec![cookie.clone(), ("origin", "null".to_owned())],
+        vec![
+            cookie.clone(),
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "same-site".to_owned()),
+        ],
+    ] {
+        assert_eq!(
+            events_with_headers(&hub, &refused).await.err(),
+            Some(403),
+            "{refused:?}"
+        );
+    }
+    // The console itself: same origin.
+    let mut ws = events_with_headers(
+        &hub,
+        &[cookie.clone(), ("origin", format!("http://{host}"))],
+    )
+    .await
+    .expect("same origin is welcome");
+    assert_eq!(next_event(&mut ws).await.expect("hello")["type"], "hello");
+    let mut ws = events_with_headers(
+        &hub,
+        &[cookie, ("sec-fetch-site", "same-origin".to_owned())],
+    )
+    .await
+    .expect("same origin is welcome");
+    assert_eq!(next_event(&mut ws).await.expect("hello")["type"], "hello");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_closes_when_its_user_moves_to_another_store() {
+    // The socket's store filter was fixed at connect: after the manager is
+    // moved (or demoted), it must not keep streaming the old store.
+    let hub = TestHub::start().await;
+    hub.seed().await;
+    let mgr = user_session(&hub, "choi.manager", "store_manager", Some("GN01")).await;
+    let (mut ws, hello) = events(&hub, &mgr.token).await;
+    assert_eq!(hello["store"], "GN01");
+    let (_, me) = mgr.get("auth/me").await;
+    let id = me["id"].as_i64().expect("id");
+    let (s, v) = admin(&hub)
+        .patch(&format!("users/{id}"), json!({"store": "HD02"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // Closed within the session re-check (5 s), not merely silent.
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(12), async {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the moved manager's socket closes");
+    // The same session now follows HD02 on a new socket.
+    let (_ws, hello) = events(&hub, &mgr.token).await;
+    assert_eq!(hello["store"], "HD02");
+    hub.stop().await;
+}

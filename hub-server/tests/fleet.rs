@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use sync_proto::wire::{CommandKind, Frame, TillStatus};
+use sync_proto::wire::{CommandKind, ErrorCode, Frame, TillStatus};
 use uuid::Uuid;
 
 async fn command_status(hub: &TestHub, actor: &str, id: &str) -> String {
@@ -300,5 +300,35 @@ async fn a_revoked_till_is_disconnected_at_once() {
         (row["revoked"].clone(), row["online"].clone()),
         (json!(true), json!(false))
     );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_till_revoked_between_upgrade_and_hello_is_refused() {
+    // The revoke finds no registered connection to close yet: the Hello
+    // that follows must still be refused, not welcomed.
+    let hub = TestHub::start().await;
+    hub.seed().await;
+    let e = hub.enrol("GN01").await;
+    let mut ws = connect(&hub.url, &e.credential).await.expect("upgrade");
+    let (s, _) = hub
+        .post(&format!("tills/{}/revoke", e.actor), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    send(
+        &mut ws,
+        &Frame::Hello(sync_proto::wire::Hello {
+            actor: e.actor,
+            last_seq: 0,
+            cursor: 0,
+            app_version: "test".into(),
+        }),
+    )
+    .await;
+    match recv(&mut ws).await {
+        Some(Frame::Error(err)) => assert_eq!(err.code, ErrorCode::Unauthorized),
+        other => panic!("a revoked till must not be welcomed: {other:?}"),
+    }
+    assert!(recv(&mut ws).await.is_none(), "closed after the refusal");
     hub.stop().await;
 }

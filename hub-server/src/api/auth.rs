@@ -139,6 +139,11 @@ impl Hq {
         }
     }
 
+    /// SHA-256 of this session's token.
+    pub(crate) fn token_hash(&self) -> [u8; 32] {
+        self.token_hash
+    }
+
     /// The stores this user may see; `None` = all of them.
     pub fn visible_stores(&self) -> Option<Vec<String>> {
         if self.role.is_hq() {
@@ -150,9 +155,16 @@ impl Hq {
 }
 
 /// Valid sessions by token hash.
+///
+/// `generation` counts removals. A request that read a session from the
+/// database caches it only if nothing was removed since it started reading
+/// ([`SessionCache::put_if`]): otherwise a deactivation committed between
+/// that read and the insert would leave the old session cached until it
+/// expires.
 #[derive(Default)]
 pub struct SessionCache {
     map: RwLock<HashMap<[u8; 32], Hq>>,
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl SessionCache {
@@ -160,8 +172,22 @@ impl SessionCache {
         self.map.read().get(hash).cloned()
     }
 
-    fn put(&self, hash: [u8; 32], hq: Hq) {
+    /// Take before reading a session from the database; pass to `put_if`.
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn bump(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Cache `hq` unless a session was removed since `seen` was taken.
+    fn put_if(&self, seen: u64, hash: [u8; 32], hq: Hq) {
         let mut map = self.map.write();
+        if self.generation() != seen {
+            return;
+        }
         if map.len() >= CACHE_MAX {
             let now = now_ms();
             map.retain(|_, s| s.expires_at_ms > now);
@@ -173,13 +199,17 @@ impl SessionCache {
     }
 
     fn remove(&self, hash: &[u8; 32]) {
-        self.map.write().remove(hash);
+        let mut map = self.map.write();
+        self.bump();
+        map.remove(hash);
     }
 
     /// Drop every cached session of a user (deactivated or changed): the
     /// next request reads the database again.
     pub fn forget_user(&self, user_id: i64) {
-        self.map.write().retain(|_, s| s.user_id != user_id);
+        let mut map = self.map.write();
+        self.bump();
+        map.retain(|_, s| s.user_id != user_id);
     }
 }
 
@@ -211,6 +241,7 @@ pub async fn session_of(state: &AppState, headers: &axum::http::HeaderMap) -> Re
     {
         return Ok(hq);
     }
+    let seen = state.sessions.generation();
     let found = state
         .reads
         .read(move |c| {
@@ -236,7 +267,7 @@ pub async fn session_of(state: &AppState, headers: &axum::http::HeaderMap) -> Re
         .await?;
     match found {
         Some(hq) if hq.expires_at_ms > now => {
-            state.sessions.put(hash, hq.clone());
+            state.sessions.put_if(seen, hash, hq.clone());
             Ok(hq)
         }
         Some(_) => Err(ApiError::unauthorized(
@@ -244,6 +275,63 @@ pub async fn session_of(state: &AppState, headers: &axum::http::HeaderMap) -> Re
         )),
         None => Err(ApiError::unauthorized("unknown session token")),
     }
+}
+
+/// Did a browser send this request from a page of another origin?
+///
+/// `Sec-Fetch-Site` (set by the browser, not by page scripts) decides when
+/// present: only `same-origin` and `none` (typed URL, bookmark) pass, so a
+/// sibling subdomain — same *site*, where SameSite=Strict cookies still
+/// travel — is refused too. Without it, an `Origin` must name this host.
+/// Non-browser clients send neither and pass.
+pub fn from_another_origin(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return false;
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+    });
+    match (authority, host) {
+        (Some(a), Some(h)) => !a.eq_ignore_ascii_case(h),
+        _ => true,
+    }
+}
+
+/// Middleware: a browser request from another origin may not change
+/// anything. SameSite=Strict keeps the cookie off cross-site requests, and
+/// JSON bodies need a preflight, but some endpoints take no body or CSV
+/// (revoke, cancel, enrolment codes, import, logout), and a sibling
+/// subdomain is the same site. Requests with an `Authorization` header
+/// carry no ambient credential and are left alone.
+pub async fn refuse_cross_origin_writes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let safe = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let headers = req.headers();
+    if !safe
+        && !headers.contains_key(axum::http::header::AUTHORIZATION)
+        && from_another_origin(headers)
+    {
+        tracing::warn!(method = %req.method(), uri = %req.uri(), "cross-origin write refused");
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "requests from another origin may not change anything; use the console served by this hub",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Any logged-in active user, whatever the role (`/auth/me`, `/auth/logout`).
@@ -385,7 +473,8 @@ fn too_many_attempts(retry_after_s: u64) -> Response {
     resp
 }
 
-/// Count a failed login and write its audit entry.
+/// Write the audit entry of a failed login (the throttle counted it in
+/// [`crate::accounts::LoginThrottle::begin`]).
 async fn login_failed(
     state: &AppState,
     username: &str,
@@ -393,7 +482,6 @@ async fn login_failed(
     ip: Option<IpAddr>,
     reason: &'static str,
 ) {
-    state.throttle.fail(username, ip, now_ms());
     tracing::warn!(%username, ?ip, reason, "login refused");
     let name = username.to_owned();
     let ip_text = ip.map(|i| i.to_string());
@@ -437,7 +525,9 @@ pub async fn login(
             "username must be 1-128 and password at most 1024 bytes",
         ));
     }
-    if let Some(wait) = state.throttle.check(&req.username, ip, now_ms()) {
+    // The attempt counts as failed from here until the password verifies.
+    let begun = now_ms();
+    if let Err(wait) = state.throttle.begin(&req.username, ip, begun) {
         tracing::warn!(username = %req.username, ?ip, wait, "login throttled");
         return Ok(too_many_attempts(wait));
     }
@@ -464,8 +554,13 @@ pub async fn login(
         return Err(bad());
     };
     let password = req.password;
-    let hash = user.password_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    // An account without a password (a cashier) costs the same hashing
+    // time, so timing does not tell which names are cashiers.
+    let (hash, usable) = match user.password_hash.as_str() {
+        "" => (dummy_hash().unwrap_or_default().to_owned(), false),
+        h => (h.to_owned(), true),
+    };
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash) && usable)
         .await
         .map_err(|e| HubError::Internal(format!("password check failed: {e}")))?;
     if !ok {
@@ -488,7 +583,7 @@ pub async fn login(
             "cashiers unlock a till with their PIN; the HQ console is not for cashiers",
         ));
     }
-    state.throttle.succeed(&req.username);
+    state.throttle.succeed(&req.username, ip, begun);
     let token = random_token();
     let hash = secret_hash(&token);
     let now = now_ms();
@@ -496,6 +591,7 @@ pub async fn login(
     let user_id = user.id;
     let name = user.username.clone();
     let ip_text = ip.map(|i| i.to_string());
+    let seen = state.sessions.generation();
     state
         .writer
         .call(1, move |ap| {
@@ -517,7 +613,8 @@ pub async fn login(
             )
         })
         .await?;
-    state.sessions.put(
+    state.sessions.put_if(
+        seen,
         hash,
         Hq {
             user_id,
@@ -641,5 +738,21 @@ mod tests {
         assert_eq!(mgr.visible_stores(), Some(vec!["GN01".to_owned()]));
         assert!(driver.require_console().is_err());
         assert!(!driver.can_see_store("GN01"));
+    }
+
+    #[test]
+    fn a_session_read_before_a_deactivation_is_not_cached_after_it() {
+        let cache = SessionCache::default();
+        let mgr = test_hq(Role::StoreManager, Some("GN01"));
+        // A request reads the session from the database…
+        let seen = cache.generation();
+        // …the user is deactivated and their sessions forgotten meanwhile…
+        cache.forget_user(mgr.user_id);
+        // …so the stale row it read must not land in the cache.
+        cache.put_if(seen, [7; 32], mgr.clone());
+        assert!(cache.get(&[7; 32]).is_none());
+        let seen = cache.generation();
+        cache.put_if(seen, [7; 32], mgr);
+        assert!(cache.get(&[7; 32]).is_some());
     }
 }

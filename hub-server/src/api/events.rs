@@ -10,8 +10,9 @@
 //! `{"type":"error","code":"forbidden",…}`, anything unreadable
 //! `{"type":"error","code":"malformed",…}`; the connection stays open.
 //! A client that falls behind gets `{"type":"lagged"}` and should refetch.
-//! The session is re-checked every few seconds: logging out or being
-//! deactivated closes the socket.
+//! The session is re-checked every few seconds: logging out, being
+//! deactivated or a change of role or store closes the socket. A page of
+//! another origin may not open it (`Origin` / `Sec-Fetch-Site`, 403).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -66,6 +67,12 @@ pub async fn events_ws(
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
+    // Cross-site WebSocket hijacking: a page of another origin (a sibling
+    // subdomain gets the SameSite=Strict cookie) may not open the socket.
+    if super::auth::from_another_origin(&headers) {
+        return super::auth::forbidden("the event socket is only for pages of this hub's origin")
+            .into_response();
+    }
     let hq = match session_of(&state, &headers).await {
         Ok(hq) => hq,
         Err(e) => return e.into_response(),
@@ -222,10 +229,20 @@ async fn run(state: Arc<AppState>, hq: Hq, headers: HeaderMap, socket: WebSocket
                 Some(Ok(_)) => None,
             },
             _ = recheck.tick() => {
-                match session_of(&state, &headers).await {
-                    Ok(_) => None,
+                // The filter was fixed at connect: a changed role or store
+                // (or a demotion out of the console) ends the socket too.
+                let still = session_of(&state, &headers).await.and_then(|now| {
+                    now.require_console()?;
+                    if now.role == hq.role && now.store == hq.store {
+                        Ok(())
+                    } else {
+                        Err(super::auth::forbidden("the account's role or store changed"))
+                    }
+                });
+                match still {
+                    Ok(()) => None,
                     Err(e) => {
-                        tracing::info!(reason = %e.message, "session ended; closing live events");
+                        tracing::info!(reason = %e.message, "session ended or changed; closing live events");
                         let _ = sink.send(Message::Close(None)).await;
                         break;
                     }

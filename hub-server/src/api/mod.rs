@@ -283,7 +283,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/members/analytics", get(members::member_analytics))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(auth::refuse_cross_origin_writes));
     Router::new()
         .nest("/api/v1", api)
         .route(

@@ -6,7 +6,8 @@
 //! hashes. Creating or changing a store manager or cashier writes a
 //! `StaffSet` op to the store's scope in the same writer job (with the PIN
 //! hash, so the store's tills unlock offline), and an audit entry.
-//! Deactivating a user ends their sessions at once.
+//! Deactivating a user ends their sessions at once; a new password ends
+//! every session of the account but the caller's own.
 
 use std::sync::Arc;
 
@@ -455,6 +456,13 @@ pub async fn update(
             )?;
             if !active {
                 ap.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+            } else if password_hash.is_some() {
+                // A new password ends the account's other sessions (whoever
+                // knew the old one is logged out), but not the caller's own.
+                ap.conn.execute(
+                    "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
+                    params![id, who.token_hash().as_slice()],
+                )?;
             }
             let user = read_user(ap.conn, id)?
                 .ok_or_else(|| HubError::Internal("user vanished".into()))?;

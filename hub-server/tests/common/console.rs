@@ -99,6 +99,29 @@ pub async fn events_with(hub: &TestHub, header: Option<(&'static str, String)>) 
     ws_connect(&hub.api("events"), header).await
 }
 
+/// Open `/api/v1/events` with several headers (a browser's cookie and
+/// `Origin`); Err(status) when refused before the upgrade.
+pub async fn events_with_headers(
+    hub: &TestHub,
+    headers: &[(&'static str, String)],
+) -> Result<Ws, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = hub
+        .api("events")
+        .replacen("http", "ws", 1)
+        .into_client_request()
+        .expect("request");
+    for (name, value) in headers {
+        req.headers_mut()
+            .insert(*name, value.parse().expect("header value"));
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(e) => panic!("connect failed: {e}"),
+    }
+}
+
 /// Open the event socket with a bearer token and read its `hello`.
 pub async fn events(hub: &TestHub, token: &str) -> (Ws, Value) {
     let mut ws = events_with(hub, Some(("authorization", format!("Bearer {token}"))))
