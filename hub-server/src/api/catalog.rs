@@ -363,6 +363,7 @@ pub async fn import_products(
 
 /// Filter and page of the product list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductsQuery {
     /// Only this SKU.
     pub sku: Option<String>,
@@ -736,6 +737,7 @@ pub struct StylePage {
 
 /// Filter of the style list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StylesQuery {
     /// Search: part of a variant's SKU, name or barcode.
     pub q: Option<String>,

@@ -25,6 +25,7 @@ use crate::{AppState, HubError};
 
 /// Filter of the fleet view.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TillsQuery {
     /// Only this store.
     pub store: Option<String>,
@@ -157,6 +158,7 @@ pub async fn create_command(
 
 /// Filter of the command list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CommandsQuery {
     /// Most commands, newest first (default 100, at most 1000).
     pub limit: Option<u32>,
@@ -192,6 +194,7 @@ pub async fn list_commands(
 
 /// Filter and page of the audit log.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Page size (default 100, at most 1000).
     pub limit: Option<u32>,

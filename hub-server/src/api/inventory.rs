@@ -66,6 +66,7 @@ fn threshold_param(t: Option<i64>) -> Result<i64, ApiError> {
 
 /// Query of the summary.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// One location (a store manager always gets their own).
     pub store: Option<String>,
@@ -163,6 +164,7 @@ pub async fn summary(
 
 /// Query of the stock matrix.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MatrixQuery {
     /// Comma-separated location codes (default: every location in view).
     pub stores: Option<String>,
@@ -390,6 +392,7 @@ pub async fn matrix(
 
 /// Query of the alert list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsQuery {
     /// `low` or `negative` (default both).
     pub level: Option<String>,
@@ -730,6 +733,7 @@ pub async fn create_stocktake(
 
 /// Query of the movement history.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MovementsQuery {
     /// SKU (give this, `location`, or both).
     pub sku: Option<String>,

@@ -80,6 +80,7 @@ fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
 
 /// Filter of the member list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Part of the name or phone number.
     pub q: Option<String>,
@@ -302,6 +303,7 @@ pub async fn create_member(
 
 /// Query of the member analytics.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MemberAnalyticsQuery {
     /// First local day (default 29 days before `to`).
     pub from: Option<String>,

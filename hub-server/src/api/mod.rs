@@ -76,6 +76,55 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Answers every JSON-body endpoint can give before its handler runs: a body
+/// over the size limit (413) and one that is not `application/json` (415).
+/// Added here so no handler's annotation can forget them.
+struct BodyRejections;
+
+impl Modify for BodyRejections {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        let error = || {
+            Content::new(Some(RefOr::<utoipa::openapi::schema::Schema>::Ref(
+                Ref::from_schema_name("ErrorBody"),
+            )))
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let Some(body) = &op.request_body else {
+                    continue;
+                };
+                let answers = &mut op.responses.responses;
+                answers.entry("413".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("Body too large")
+                        .content("application/json", error())
+                        .build()
+                        .into()
+                });
+                if body.content.contains_key("application/json") {
+                    answers.entry("415".into()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("Body is not `application/json`")
+                            .content("application/json", error())
+                            .build()
+                            .into()
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
@@ -127,7 +176,7 @@ impl Modify for SecuritySchemes {
         readyz,
         metrics,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &BodyRejections),
     tags(
         (name = "auth", description = "HQ sessions"),
         (name = "users", description = "Accounts and roles"),
@@ -194,7 +243,8 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 /// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "ops",
-    responses((status = 200, description = "Metrics", body = String)))]
+    responses((status = 200, description = "Metrics", body = String,
+               content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
         [(

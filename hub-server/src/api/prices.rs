@@ -265,6 +265,7 @@ pub async fn create_price_rules(
 
 /// Filter of the price-rule list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PriceRulesQuery {
     /// Only rules of this SKU.
     pub sku: Option<String>,

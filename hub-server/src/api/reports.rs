@@ -144,6 +144,7 @@ pub fn today(offset_min: i32) -> i64 {
 
 /// Query of the dashboard.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// Local day (default today).
     pub date: Option<String>,
@@ -453,6 +454,7 @@ pub fn build_dashboard(
 
 /// Query of the sell-through report.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SellThroughQuery {
     /// First local day (default 27 days before `to`).
     pub from: Option<String>,
@@ -616,6 +618,7 @@ pub async fn sell_through(
 
 /// Query of the sales CSV.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SalesExportQuery {
     /// From (inclusive): RFC 3339 or epoch ms.
     pub from: Option<String>,

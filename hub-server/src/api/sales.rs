@@ -22,6 +22,7 @@ use crate::AppState;
 
 /// Filter and page of the sales list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SalesQuery {
     /// Store code.
     pub store: Option<String>,

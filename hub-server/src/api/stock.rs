@@ -156,6 +156,7 @@ pub fn require_known_location(conn: &Connection, location: &LocationId) -> Resul
 
 /// Filter of `GET /api/v1/stock`.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StockQuery {
     /// One SKU: answer per location and chain total.
     pub sku: Option<String>,

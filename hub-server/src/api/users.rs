@@ -66,6 +66,7 @@ impl From<UserRow> for User {
 
 /// Filter of the user list.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Only this store's people.
     pub store: Option<String>,
