@@ -263,6 +263,25 @@ async fn user_input_is_validated() {
     assert_eq!((s, code(&v)), (409, "last_admin"), "{v}");
     let (s, v) = admin.patch("users/1", json!({"pin": "1234"})).await;
     assert_eq!(s, 400, "{v}");
+
+    // A manager promoted to head office leaves their till PIN behind.
+    let (s, v) = admin
+        .post(
+            "users",
+            json!({"username": "gn.boss", "display_name": "Boss", "role": "store_manager",
+                   "store": "GN01", "pin": "4321", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((s, &v["has_pin"]), (201, &json!(true)), "{v}");
+    let id = v["id"].as_i64().expect("id");
+    let (s, v) = admin
+        .patch(
+            &format!("users/{id}"),
+            json!({"role": "hq_staff", "store": null}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["has_pin"], false, "no PIN outside a store role: {v}");
     hub.stop().await;
 }
 

@@ -440,6 +440,13 @@ pub async fn update(
             let staff_id = old
                 .staff_id
                 .or_else(|| role.is_store_role().then(Uuid::now_v7));
+            // A till PIN belongs to a store role: leaving one drops it, so the
+            // person cannot unlock a till with it if they come back to a store.
+            let kept_pin = if role.is_store_role() {
+                pin_hash.clone().or(old.pin_hash.clone())
+            } else {
+                None
+            };
             ap.conn.execute(
                 "UPDATE users SET display_name = ?2, password_hash = ?3, pin_hash = ?4, active = ?5,
                    store = ?6, role = ?7, staff_id = ?8, updated_at_ms = ?9 WHERE id = ?1",
@@ -447,7 +454,7 @@ pub async fn update(
                     id,
                     display_name.clone().unwrap_or(old.display_name.clone()),
                     password_hash.clone().unwrap_or(old.password_hash.clone()),
-                    pin_hash.clone().or(old.pin_hash.clone()),
+                    kept_pin,
                     active,
                     store,
                     role.as_str(),
