@@ -88,7 +88,9 @@ struct MemberDayAcc {
     spent: i64,
 }
 
-/// Report changes of the current writer job, written at its end.
+/// Report changes folded in memory: the writer keeps one per job (dropped if
+/// the job rolls back) and one per transaction (the committed jobs' rows,
+/// written once before COMMIT).
 #[derive(Default)]
 pub struct Fold {
     offset_min: i32,
@@ -201,6 +203,54 @@ impl Fold {
                 .or_default();
             k.returned_qty += i64::from(l.qty);
             k.refunds += l.refund;
+        }
+    }
+
+    /// Move everything `job` folded into this fold (a committed job's rows
+    /// joining its transaction's); `job` is left empty.
+    pub fn absorb(&mut self, job: &mut Fold) {
+        for (k, a) in job.hours.drain() {
+            let h = self.hours.entry(k).or_default();
+            h.sales += a.sales;
+            h.returns += a.returns;
+            h.items += a.items;
+            h.gross += a.gross;
+            h.refunds += a.refunds;
+        }
+        for (k, a) in job.skus.drain() {
+            let s = self.skus.entry(k).or_default();
+            s.qty += a.qty;
+            s.revenue += a.revenue;
+            s.returned_qty += a.returned_qty;
+            s.refunds += a.refunds;
+        }
+        for (k, a) in job.cashiers.drain() {
+            let c = self.cashiers.entry(k).or_default();
+            c.sales += a.sales;
+            c.items += a.items;
+            c.revenue += a.revenue;
+        }
+        for (k, a) in job.members.drain() {
+            let m = self.members.entry(k).or_insert(MemberAcc {
+                purchases: 0,
+                spent: 0,
+                first: a.first,
+                last: a.last,
+            });
+            m.purchases += a.purchases;
+            m.spent += a.spent;
+            m.first = m.first.min(a.first);
+            m.last = m.last.max(a.last);
+        }
+        for (k, a) in job.member_days.drain() {
+            let d = self.member_days.entry(k).or_default();
+            d.purchases += a.purchases;
+            d.spent += a.spent;
+        }
+        for (k, (qty, revenue)) in job.member_skus.drain() {
+            let e = self.member_skus.entry(k).or_default();
+            e.0 += qty;
+            e.1 += revenue;
         }
     }
 
@@ -590,6 +640,63 @@ pub fn snapshot_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sale(store: &str, sku: &str, qty: u32, member: Option<Uuid>, at: u64) -> SaleRecord {
+        let store: sync_proto::StoreId = store.parse().expect("store");
+        SaleRecord {
+            id: Uuid::now_v7(),
+            receipt: sync_proto::ReceiptNo::new(&store, 1, at),
+            store,
+            till: ActorId(Uuid::from_u128(7)),
+            cashier: Some("kim".into()),
+            member,
+            lines: vec![sync_proto::SaleLine {
+                sku: sku.parse().expect("sku"),
+                name: "Tee".into(),
+                qty,
+                unit_price: 1_000,
+                discount: 0,
+                line_total: i64::from(qty) * 1_000,
+            }],
+            tenders: vec![],
+            total: i64::from(qty) * 1_000,
+            change_given: 0,
+            currency: "KRW".into(),
+            sold_at_ms: at,
+        }
+    }
+
+    #[test]
+    fn committed_jobs_add_up_in_the_transaction_fold_and_rolled_back_ones_do_not() {
+        let member = Uuid::from_u128(42);
+        let mut tx = Fold::default();
+        let mut job = Fold::default();
+        job.sale(&sale("GN01", "TSH-1", 2, Some(member), 1_000));
+        tx.absorb(&mut job);
+        assert!(
+            job.skus.is_empty() && job.hours.is_empty(),
+            "the job fold is emptied"
+        );
+        job.sale(&sale("GN01", "TSH-1", 3, Some(member), 5_000));
+        job.sale(&sale("HD02", "TSH-1", 1, None, 2_000));
+        tx.absorb(&mut job);
+        job.sale(&sale("GN01", "TSH-1", 100, Some(member), 3_000));
+        job.clear(); // this job rolled back
+        tx.absorb(&mut job);
+
+        let day = tx.day(1_000);
+        let gn = &tx.skus[&(day, "GN01".to_owned(), "TSH-1".to_owned())];
+        assert_eq!((gn.qty, gn.revenue), (5, 5_000));
+        let hd = &tx.skus[&(day, "HD02".to_owned(), "TSH-1".to_owned())];
+        assert_eq!(hd.qty, 1);
+        let m = &tx.members[&member];
+        assert_eq!(
+            (m.purchases, m.spent, m.first, m.last),
+            (2, 5_000, 1_000, 5_000)
+        );
+        let c = &tx.cashiers[&(day, "GN01".to_owned(), "kim".to_owned())];
+        assert_eq!((c.sales, c.items), (2, 5));
+    }
 
     #[test]
     fn alerts_fire_when_a_cell_crosses_into_low_or_negative() {

@@ -142,8 +142,12 @@ struct WriterState {
     events_wanted: bool,
     ops_new: u64,
     ops_dup: u64,
-    /// Report rows of the current job (H2: crate::reports).
+    /// Report rows of the current job (crate::reports).
     reports: crate::reports::Fold,
+    /// Report rows of the jobs committed so far in this transaction, written
+    /// once just before COMMIT: tills of one store sell the same SKUs, so a
+    /// group of jobs shares most of its report rows.
+    tx_reports: crate::reports::Fold,
 }
 
 /// Job checkpoint, to undo in-memory effects of a job whose savepoint rolled back.
@@ -220,6 +224,7 @@ impl WriterState {
         self.acked_undo.clear();
         self.counters.clear();
         self.reports.clear();
+        self.tx_reports.clear();
         self.stock_deltas.clear();
         self.recent.clear();
         self.events.clear();
@@ -379,6 +384,7 @@ impl Writer {
             ops_new: 0,
             ops_dup: 0,
             reports: crate::reports::Fold::load(&conn)?,
+            tx_reports: crate::reports::Fold::load(&conn)?,
         };
         let alive2 = alive.clone();
         let handle = std::thread::Builder::new()
@@ -519,15 +525,17 @@ fn commit_group(
                     };
                     job(&mut ap)
                 };
-                st.reports.clear(); // flushed by the job; forget its HQ user
                 completions.push(done);
                 if ok {
                     conn.execute_batch("RELEASE job")?;
+                    st.tx_reports.absorb(&mut st.reports);
                 } else {
                     conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
                     st.undo(mark);
                 }
+                st.reports.clear(); // forget the job's HQ user
             }
+            st.tx_reports.flush(conn)?;
         }
         if st.hub_dirty {
             meta_set(conn, "hub_seq", &st.hub_seq.to_string())?;
@@ -903,7 +911,6 @@ impl Apply<'_, '_> {
                     .push((String::from(location), String::from(sku), delta));
             }
         }
-        self.st.reports.flush(self.conn)?;
         Ok(())
     }
 
