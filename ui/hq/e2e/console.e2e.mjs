@@ -19,7 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { chromium } from "playwright-core";
+import { launchConsoleBrowser } from "./browser.mjs";
 
 const env = process.env;
 const HUB = need("HUB_URL").replace(/\/$/, "");
@@ -80,24 +80,7 @@ if (!existsSync(BROWSER)) {
   process.exit(2);
 }
 
-const context = await chromium.launchPersistentContext(join(WORK, "chromium-profile"), {
-  executablePath: BROWSER,
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  viewport: { width: 1440, height: 900 },
-  deviceScaleFactor: 1,
-  locale: "en-US",
-  timezoneId: "Asia/Seoul",
-});
+const context = await launchConsoleBrowser(BROWSER, join(WORK, "chromium-profile"));
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(15_000);
 const consoleErrors = [];

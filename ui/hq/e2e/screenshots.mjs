@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { chromium } from "playwright-core";
+import { launchConsoleBrowser } from "./browser.mjs";
 
 const env = process.env;
 const need = (k) => {
@@ -67,24 +67,7 @@ const history = await salesToday();
 await until("live sales at the hub", async () => (await salesToday()) >= history + 10, 120_000);
 console.log(`screenshots: ${await salesToday()} sales today at the hub`);
 
-const context = await chromium.launchPersistentContext(PROFILE, {
-  executablePath: BROWSER,
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  viewport: { width: 1440, height: 900 },
-  deviceScaleFactor: 1,
-  locale: "en-US",
-  timezoneId: "Asia/Seoul",
-});
+const context = await launchConsoleBrowser(BROWSER, PROFILE);
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(20_000);
 const errors = [];
