@@ -369,6 +369,39 @@ export function useSubmit<A extends unknown[]>(fn: (...args: A) => Promise<void>
   return { busy, error, setError, run };
 }
 
+/** The foot of a modal form: the server's error, then Cancel and Save. */
+export function FormFooter({
+  error,
+  busy,
+  onCancel,
+  testId,
+  saveLabel,
+}: {
+  error: unknown;
+  busy: boolean;
+  onCancel: () => void;
+  testId: string;
+  /** The submit button's text (default: Save). */
+  saveLabel?: string;
+}) {
+  const t = useT();
+  return (
+    <>
+      <div class="span-2">
+        <ErrorBanner error={error} />
+      </div>
+      <div class="form-actions span-2">
+        <button type="button" class="btn" onClick={onCancel}>
+          {t("common.cancel")}
+        </button>
+        <button type="submit" class="btn btn-primary" disabled={busy} data-testid={testId}>
+          {saveLabel ?? t("common.save")}
+        </button>
+      </div>
+    </>
+  );
+}
+
 export function Modal({
   title,
   onClose,

@@ -12,7 +12,7 @@ import type { Style } from "../api/types/Style";
 import type { StylePage } from "../api/types/StylePage";
 import type { ProductPatch } from "../api/types/ProductPatch";
 import type { PriceRuleInput } from "../api/types/PriceRuleInput";
-import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, Pager, useAsync, useMoney, useSession, useSubmit } from "../components/ui";
+import { Badge, Card, DataTable, ErrorBanner, Field, FormFooter, Modal, Notice, PageHeader, Pager, useAsync, useMoney, useSession, useSubmit } from "../components/ui";
 import { formatDateTime, moneyInput, parseMoney } from "../format";
 import { canEdit } from "../roles";
 import { setQuery, useRoute } from "../router";
@@ -223,17 +223,7 @@ function ProductForm({ product, onClose, onSaved }: { product: Product | null; o
         <label class="check">
           <input type="checkbox" checked={f.active} onChange={(e) => setF({ ...f, active: e.currentTarget.checked })} /> {t("cat.active")}
         </label>
-        <div class="span-2">
-          <ErrorBanner error={submit.error} />
-        </div>
-        <div class="form-actions span-2">
-          <button type="button" class="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy} data-testid="product-submit">
-            {t("common.save")}
-          </button>
-        </div>
+        <FormFooter error={submit.error} busy={submit.busy} onCancel={onClose} testId="product-submit" />
       </form>
     </Modal>
   );

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { EnrolmentCode } from "../api/types/EnrolmentCode";
 import type { Store } from "../api/types/Store";
-import { Badge, Card, DataTable, ErrorBanner, Field, forgetStoreNames, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
+import { Badge, Card, DataTable, ErrorBanner, Field, FormFooter, forgetStoreNames, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
 import { formatDateTime } from "../format";
 import { canEdit } from "../roles";
 
@@ -170,17 +170,13 @@ function StoreForm({ onClose, onSaved }: { onClose: () => void; onSaved: (s: Sto
             <input name="lon" inputMode="decimal" value={f.lon} onInput={set("lon")} />
           </Field>
         </div>
-        <div class="span-2">
-          <ErrorBanner error={submit.error} />
-        </div>
-        <div class="form-actions span-2">
-          <button type="button" class="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy} data-testid="store-submit">
-            {t("stores.create")}
-          </button>
-        </div>
+        <FormFooter
+          error={submit.error}
+          busy={submit.busy}
+          onCancel={onClose}
+          testId="store-submit"
+          saveLabel={t("stores.create")}
+        />
       </form>
     </Modal>
   );

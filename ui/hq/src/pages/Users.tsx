@@ -8,7 +8,7 @@ import { api } from "../api/client";
 import type { Role } from "../api/types/Role";
 import type { Store } from "../api/types/Store";
 import type { User } from "../api/types/User";
-import { Badge, Card, DataTable, ErrorBanner, Field, Modal, Notice, PageHeader, dynKey, useAsync, useSession, useSubmit } from "../components/ui";
+import { Badge, Card, DataTable, ErrorBanner, Field, FormFooter, Modal, Notice, PageHeader, dynKey, useAsync, useSession, useSubmit } from "../components/ui";
 import { creatableRoles } from "../roles";
 
 const STORE_ROLES: Role[] = ["store_manager", "cashier"];
@@ -178,17 +178,7 @@ function UserForm({ user, stores, onClose, onSaved }: { user: User | null; store
             <input type="checkbox" checked={f.active} onChange={(e) => setF({ ...f, active: e.currentTarget.checked })} /> {t("users.active")}
           </label>
         )}
-        <div class="span-2">
-          <ErrorBanner error={submit.error} />
-        </div>
-        <div class="form-actions span-2">
-          <button type="button" class="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy} data-testid="user-submit">
-            {t("common.save")}
-          </button>
-        </div>
+        <FormFooter error={submit.error} busy={submit.busy} onCancel={onClose} testId="user-submit" />
       </form>
     </Modal>
   );
