@@ -69,6 +69,13 @@ export function InventoryPage() {
   const alerts = useAsync((signal) => api.get<AlertPage>("/inventory/alerts", { store: ownStore, limit: 20 }, signal), [ownStore]);
   const s = summary.data;
   const m = matrix.data;
+  /** After an adjustment or stocktake: close the form, say what happened, refetch. */
+  const afterChange = (msg: string) => {
+    setModal(null);
+    setNotice(msg);
+    summary.reload();
+    matrix.reload();
+  };
 
   return (
     <div data-testid="page-inventory">
@@ -213,24 +220,14 @@ export function InventoryPage() {
         <AdjustForm
           ownStore={ownStore}
           onClose={() => setModal(null)}
-          onDone={(msg) => {
-            setModal(null);
-            setNotice(msg);
-            summary.reload();
-            matrix.reload();
-          }}
+          onDone={afterChange}
         />
       )}
       {modal === "stocktake" && (
         <StocktakeForm
           ownStore={ownStore}
           onClose={() => setModal(null)}
-          onDone={(msg) => {
-            setModal(null);
-            setNotice(msg);
-            summary.reload();
-            matrix.reload();
-          }}
+          onDone={afterChange}
         />
       )}
     </div>
