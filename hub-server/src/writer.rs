@@ -750,6 +750,10 @@ impl Apply<'_, '_> {
             OpBody::MemberSet(m) => crate::reports::member_set(self.conn, &op.hlc, m, cursor)?,
             OpBody::PriceRule(r) => crate::reports::price_rule(self.conn, &op.hlc, r, cursor)?,
             OpBody::StaffSet(s) => crate::accounts::apply_staff_set(self.conn, op, s, cursor)?,
+            OpBody::ChatMessage(_)
+            | OpBody::ChatRead(_)
+            | OpBody::TicketUpdate(_)
+            | OpBody::AnnouncementAck(_) => crate::chat::apply_op(self.conn, op, cursor)?,
         }
         self.st.recent.push(RecentOp {
             cursor,

@@ -130,6 +130,12 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
             OpBody::PriceRule(r) => {
                 stats.registers_changed += usize::from(prices::apply_price_rule(conn, r, &op.hlc)?);
             }
+            OpBody::ChatMessage(_)
+            | OpBody::ChatRead(_)
+            | OpBody::TicketUpdate(_)
+            | OpBody::AnnouncementAck(_) => {
+                stats.new_records += usize::from(crate::chat::apply_op(conn, op)?);
+            }
         }
     }
     observe_hlcs(conn, ops.iter().map(|o| &o.hlc))?;

@@ -13,6 +13,7 @@
 //! - [`ids`]: actors, stores/locations, SKUs, receipt numbers.
 //! - [`hlc`]: the hybrid logical clock.
 //! - [`op`]: the op envelope and op bodies (stock moves, sales, returns, catalog fields).
+//! - [`chat`]: HQ–store chat, tickets and announcements with acknowledgement.
 //! - [`people`]: store staff (PIN hashes for offline unlock) and members.
 //! - [`pricing`]: scheduled prices and time-limited deals, applied offline.
 //! - [`validate`]: what the hub checks on every op a till pushes.
@@ -22,6 +23,7 @@
 //!
 //! This crate does no IO; both sides embed it.
 
+pub mod chat;
 pub mod enrol;
 pub mod hlc;
 pub mod ids;

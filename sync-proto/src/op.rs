@@ -24,6 +24,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::chat::{AnnouncementAck, ChatMessage, ChatRead, TicketUpdate};
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, ReceiptNo, Sku, StoreId};
 use crate::people::{MemberSet, StaffRecord};
@@ -120,6 +121,14 @@ pub enum OpBody {
     MemberSet(MemberSet),
     /// A scheduled price or time-limited deal; hub only.
     PriceRule(PriceRule),
+    /// A chat message, ticket or one store's copy of an announcement.
+    ChatMessage(ChatMessage),
+    /// A reader's position in a chat channel (max-register).
+    ChatRead(ChatRead),
+    /// A ticket's new status (max-register over the lifecycle).
+    TicketUpdate(TicketUpdate),
+    /// A store acknowledges an announcement.
+    AnnouncementAck(AnnouncementAck),
 }
 
 impl OpBody {
@@ -133,6 +142,10 @@ impl OpBody {
             OpBody::StaffSet(_) => "staff_set",
             OpBody::MemberSet(_) => "member_set",
             OpBody::PriceRule(_) => "price_rule",
+            OpBody::ChatMessage(_) => "chat_message",
+            OpBody::ChatRead(_) => "chat_read",
+            OpBody::TicketUpdate(_) => "ticket_update",
+            OpBody::AnnouncementAck(_) => "announcement_ack",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | catalog fields | LWW register per `(sku, field)`, marker = HLC (`crdts::LWWReg`) |
 //! | store staff, price rules | LWW register per id, marker = HLC |
 //! | member fields | LWW register per `(member, field)`, marker = HLC |
+//! | chat | see [`crate::chat::ChatState`] (grow-only messages, max-registers) |
 //!
 //! Applying an op and merging two states are commutative, associative and
 //! idempotent (property-tested in `tests/merge_laws.rs`). The SQL stores of
@@ -25,6 +26,7 @@ use num_traits::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::chat::ChatState;
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, Sku};
 use crate::op::{CatalogField, CatalogFieldKind, Op, OpBody, ReturnRecord, SaleRecord, StockMove};
@@ -68,6 +70,7 @@ pub struct ReplicaState {
     staff: BTreeMap<Uuid, LWWReg<StaffRecord, Hlc>>,
     members: BTreeMap<(Uuid, MemberFieldKind), LWWReg<MemberField, Hlc>>,
     price_rules: BTreeMap<Uuid, LWWReg<PriceRule, Hlc>>,
+    chat: ChatState,
 }
 
 /// Put `val` into the register at `key` if `marker` is newer (or it is new).
@@ -135,7 +138,16 @@ impl ReplicaState {
                 op.hlc,
             ),
             OpBody::PriceRule(r) => lww_put(&mut self.price_rules, r.id, r.clone(), op.hlc),
+            OpBody::ChatMessage(m) => self.chat.apply_message(op.hlc, m),
+            OpBody::ChatRead(r) => self.chat.apply_read(r),
+            OpBody::TicketUpdate(t) => self.chat.apply_ticket(t),
+            OpBody::AnnouncementAck(a) => self.chat.apply_ack(a),
         }
+    }
+
+    /// The chat: messages, read positions, tickets and acknowledgements.
+    pub fn chat(&self) -> &ChatState {
+        &self.chat
     }
 
     /// Fold one actor's counter entry in (as from a snapshot).
@@ -182,6 +194,7 @@ impl ReplicaState {
         lww_merge(&mut self.staff, &other.staff);
         lww_merge(&mut self.members, &other.members);
         lww_merge(&mut self.price_rules, &other.price_rules);
+        self.chat.merge(&other.chat);
     }
 
     /// Stock of `sku` at `location`: Σ increments − Σ decrements over all actors.

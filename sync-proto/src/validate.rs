@@ -8,6 +8,7 @@
 //! The stateful check (a stock move's running totals continue the actor's
 //! previous totals) needs the hub's storage and lives there.
 
+use crate::chat::{self, Channel, ChatSide, MessageKind, Reader};
 use crate::ids::{ActorId, StoreId};
 use crate::op::{Op, OpBody, ReturnRecord, SaleRecord, Scope, StockMove, StockReason};
 use crate::people::{MemberField, MemberSet, member_id_for_phone, normalise_phone};
@@ -123,7 +124,109 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         }
         // Handled above: member fields are chain-wide.
         OpBody::MemberSet(m) => check_member_set(seq, m),
+        OpBody::ChatMessage(_)
+        | OpBody::ChatRead(_)
+        | OpBody::TicketUpdate(_)
+        | OpBody::AnnouncementAck(_) => check_till_chat(op, actor, store),
     }
+}
+
+/// Checks of a chat op written by any replica: the record is well-formed and travels in the
+/// scope of its channel's store. The hub runs this on what HQ writes too.
+pub fn check_chat_op(op: &Op) -> Result<(), OpRejection> {
+    let seq = op.seq;
+    let (store, what) = match &op.body {
+        OpBody::ChatMessage(m) => {
+            chat::check_message(m).map_err(|e| invalid(seq, e.to_string()))?;
+            let in_notices = matches!(m.channel, Channel::Notices(_));
+            let announcement = matches!(m.kind, MessageKind::Announcement { .. });
+            if in_notices != announcement {
+                return Err(invalid(
+                    seq,
+                    "announcements go to a notices channel, and only announcements",
+                ));
+            }
+            (m.channel.store(), "chat message")
+        }
+        OpBody::ChatRead(r) => (r.channel.store(), "read position"),
+        OpBody::TicketUpdate(t) => {
+            if !matches!(t.channel, Channel::Store(_)) {
+                return Err(invalid(seq, "tickets live in a store channel"));
+            }
+            check_name(seq, "ticket update author", &t.by)?;
+            (t.channel.store(), "ticket")
+        }
+        OpBody::AnnouncementAck(a) => {
+            check_name(seq, "acknowledging person", &a.by)?;
+            (&a.store, "acknowledgement")
+        }
+        _ => return Ok(()),
+    };
+    if op.scope != Scope::Store(store.clone()) {
+        return Err(invalid(
+            seq,
+            format!(
+                "a {what} of store {store} travels in scope store:{store}, not {}",
+                op.scope
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What only a till is held to on chat ops: it writes as the store, into its own store's
+/// chat, reads as itself, and never announces.
+fn check_till_chat(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpRejection> {
+    let seq = op.seq;
+    check_chat_op(op)?;
+    let wrong_store = |what: &'static str, target: &StoreId| OpRejection::WrongStore {
+        seq,
+        what,
+        target: target.to_string(),
+        own: store.clone(),
+    };
+    match &op.body {
+        OpBody::ChatMessage(m) => {
+            if m.channel.store() != store {
+                return Err(wrong_store("chat message", m.channel.store()));
+            }
+            if matches!(m.kind, MessageKind::Announcement { .. }) {
+                return Err(OpRejection::NotAllowed {
+                    seq,
+                    kind: "announcement",
+                });
+            }
+            if m.author.side != ChatSide::Store {
+                return Err(invalid(seq, "a till writes as its store, not as HQ"));
+            }
+        }
+        OpBody::ChatRead(r) => {
+            if r.channel.store() != store {
+                return Err(wrong_store("read position", r.channel.store()));
+            }
+            if r.reader != Reader::Till(actor) {
+                return Err(invalid(seq, "a till records only its own read position"));
+            }
+        }
+        OpBody::TicketUpdate(t) if t.channel.store() != store => {
+            return Err(wrong_store("ticket", t.channel.store()));
+        }
+        OpBody::AnnouncementAck(a) if &a.store != store => {
+            return Err(wrong_store("acknowledgement", &a.store));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn check_name(seq: u64, what: &str, name: &str) -> Result<(), OpRejection> {
+    if name.trim().is_empty() || name.len() > MAX_TEXT {
+        return Err(invalid(
+            seq,
+            format!("{what} must be 1 to {MAX_TEXT} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks of one member field, wherever it is written: the id of a phone
