@@ -153,14 +153,17 @@ pub fn apply_op(
     let mut events = Vec::new();
     match &op.body {
         OpBody::ChatMessage(m) => {
-            if insert_message(conn, op, m, cursor)? && events_wanted {
-                if let Some(message) = read_message(conn, &m.id)? {
-                    events.push(Event::ChatMessage { message });
-                }
+            let new = insert_message(conn, op, m, cursor)?;
+            if new
+                && events_wanted
+                && let Some(message) = read_message(conn, &m.id)?
+            {
+                events.push(Event::ChatMessage { message });
             }
         }
         OpBody::ChatRead(r) => {
-            if apply_read(conn, op, r, cursor)? && events_wanted {
+            let moved = apply_read(conn, op, r, cursor)?;
+            if moved && events_wanted {
                 events.push(Event::ChatRead(ChatReadEvent {
                     channel: r.channel.to_string(),
                     reader: reader_key(&r.reader),
@@ -169,14 +172,17 @@ pub fn apply_op(
             }
         }
         OpBody::TicketUpdate(t) => {
-            if apply_ticket(conn, op, t, cursor)? && events_wanted {
-                if let Some(ticket) = read_ticket(conn, &t.ticket)? {
-                    events.push(Event::TicketUpdate { ticket });
-                }
+            let moved = apply_ticket(conn, op, t, cursor)?;
+            if moved
+                && events_wanted
+                && let Some(ticket) = read_ticket(conn, &t.ticket)?
+            {
+                events.push(Event::TicketUpdate { ticket });
             }
         }
         OpBody::AnnouncementAck(a) => {
-            if apply_ack(conn, a, cursor)? && events_wanted {
+            let won = apply_ack(conn, a, cursor)?;
+            if won && events_wanted {
                 events.push(Event::AnnouncementAck(AnnouncementAckEvent {
                     announcement: a.announcement.to_string(),
                     store: a.store.to_string(),
