@@ -385,7 +385,7 @@ pub fn insert_message(
                  announcement = excluded.announcement, title = excluded.title,
                  requires_ack = excluded.requires_ack, attachments = excluded.attachments,
                  written_at_ms = excluded.written_at_ms,
-                 local = MAX(chat_message.local, excluded.local), body = excluded.body
+                 local = excluded.local, body = excluded.body
              WHERE excluded.hlc < chat_message.hlc
                 OR (excluded.hlc = chat_message.hlc AND excluded.body < chat_message.body)",
         )?
