@@ -429,7 +429,7 @@ fn the_same_message_twice_is_stored_once_and_the_lower_hlc_copy_wins() {
     let (_dir, mut till) = till();
     let op = hq_msg(1, 5_000, 1, "first copy");
     assert_eq!(
-        till.apply_downstream(&[op.clone()], 1)
+        till.apply_downstream(std::slice::from_ref(&op), 1)
             .expect("a")
             .new_records,
         1

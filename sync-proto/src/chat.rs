@@ -363,12 +363,12 @@ pub fn check_message(m: &ChatMessage) -> Result<(), ChatError> {
             "author name must be 1 to {MAX_TITLE} bytes"
         )));
     }
-    if let MessageKind::Announcement { title, .. } = &m.kind {
-        if title.trim().is_empty() || title.len() > MAX_TITLE {
-            return Err(ChatError::Text(format!(
-                "announcement title must be 1 to {MAX_TITLE} bytes"
-            )));
-        }
+    if let MessageKind::Announcement { title, .. } = &m.kind
+        && (title.trim().is_empty() || title.len() > MAX_TITLE)
+    {
+        return Err(ChatError::Text(format!(
+            "announcement title must be 1 to {MAX_TITLE} bytes"
+        )));
     }
     if m.attachments.len() > MAX_ATTACHMENTS {
         return Err(ChatError::Text(format!(
