@@ -204,7 +204,10 @@ fn a_message_commits_with_its_op_survives_reopen_and_the_hub_accepts_it() {
     assert_eq!(m.author.username, None);
     assert_eq!(m.author.display_name, "GN01 till 02");
     assert_eq!(sent.ops[0].scope, Scope::Store(gn01()));
-    assert_eq!(sent.message.order, db::hlc_to_text(&sent.ops[0].hlc));
+    assert_eq!(
+        sent.message.order,
+        chat::order_key(&sent.ops[0].hlc, &sent.message.id)
+    );
 
     // Signed by the staff member whose PIN it is.
     let kim = till.unlock("1234").expect("pin");
@@ -565,7 +568,7 @@ proptest! {
             let want = spec.channel(&channel);
             prop_assert_eq!(
                 got.iter().map(|m| (m.id, m.order.clone(), m.text.clone())).collect::<Vec<_>>(),
-                want.iter().map(|p| (p.message.id, db::hlc_to_text(&p.hlc), p.message.text.clone())).collect::<Vec<_>>()
+                want.iter().map(|p| (p.message.id, chat::order_key(&p.hlc, &p.message.id), p.message.text.clone())).collect::<Vec<_>>()
             );
             for (g, w) in got.iter().zip(&want) {
                 if let MessageKind::Ticket { .. } = w.message.kind {
@@ -626,7 +629,7 @@ fn unread_counts_exclude_own_messages_and_reading_writes_one_forward_op() {
         .expect("list")
         .remove(0);
     assert_eq!(
-        db::hlc_to_text(&up_to),
+        chat::order_key(&up_to, &newest.id),
         newest.order,
         "up to the newest message"
     );

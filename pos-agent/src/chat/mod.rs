@@ -149,8 +149,8 @@ pub struct ChatMessageView {
     pub id: Uuid,
     /// `store:<code>` or `notices:<code>`.
     pub channel: String,
-    /// Sortable order key: the HLC of the op that carried it (`wall.counter.actor`, fixed
-    /// width); messages sort by `(order, id)`.
+    /// Sortable position in the channel: the HLC of the op that carried it, then the id
+    /// ([`order_key`], the same string the hub's API gives); compare as strings.
     pub order: String,
     /// Wall-clock part of that HLC (ms since epoch).
     pub hlc_wall_ms: u64,
@@ -248,6 +248,19 @@ pub struct TicketChange {
     /// The op written.
     #[serde(skip)]
     pub ops: Vec<Op>,
+}
+
+/// The sortable order key of a message carried by an op stamped `hlc`:
+/// `wall(16 digits).counter(10 digits).actor(32 hex).id(32 hex)`, the hub's format, so a
+/// message has the same key on the till and in the console.
+pub fn order_key(hlc: &Hlc, id: &Uuid) -> String {
+    format!(
+        "{:016}.{:010}.{}.{}",
+        hlc.wall_ms,
+        hlc.counter,
+        hlc.actor.0.simple(),
+        id.simple()
+    )
 }
 
 fn kind_str(kind: &MessageKind) -> &'static str {
@@ -506,6 +519,8 @@ const MESSAGE_FROM: &str = "FROM chat_message m
 struct Row {
     view: ChatMessageView,
     op_actor: String,
+    /// `db::hlc_to_text` of the message's HLC.
+    hlc: String,
 }
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, String, Option<String>, String)> {
@@ -519,7 +534,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, String, Option<Stri
     let view = ChatMessageView {
         id: Uuid::nil(),
         channel: r.get(1)?,
-        order: hlc.clone(),
+        order: String::new(),
         hlc_wall_ms: 0,
         side: if side == "hq" {
             ChatSide::Hq
@@ -547,6 +562,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, String, Option<Stri
         Row {
             view,
             op_actor: r.get(15)?,
+            hlc,
         },
         id,
         announcement,
@@ -568,8 +584,9 @@ fn finish_rows(
             Some(a) => Some(a.parse().map_err(|_| corrupt("announcement id"))?),
             None => None,
         };
-        let hlc = db::hlc_from_text(&v.order).ok_or_else(|| corrupt("message HLC"))?;
+        let hlc = db::hlc_from_text(&row.hlc).ok_or_else(|| corrupt("message HLC"))?;
         v.hlc_wall_ms = hlc.wall_ms;
+        v.order = order_key(&hlc, &v.id);
         v.mine = v.mine || actor.as_deref() == Some(row.op_actor.as_str());
         let refs: Vec<AttachmentRef> =
             serde_json::from_str(&attachments).map_err(|_| corrupt("attachments"))?;
@@ -594,7 +611,7 @@ fn finish_rows(
         v.seen_by_hq = hq_read
             .get(&v.channel)
             .and_then(|u| u.as_deref())
-            .is_some_and(|u| u >= v.order.as_str());
+            .is_some_and(|u| u >= row.hlc.as_str());
         out.push(v);
     }
     Ok(out)
