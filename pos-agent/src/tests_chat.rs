@@ -22,7 +22,6 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::chat::{self, ChannelKind, ChatError, files};
-use crate::db;
 use crate::{ChatSend, Till, TillError};
 
 const HUB: ActorId = ActorId(Uuid::from_bytes([9; 16]));
