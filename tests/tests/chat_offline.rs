@@ -344,7 +344,6 @@ fn an_attachment_written_offline_is_uploaded_and_fetched_by_another_till() -> Re
         out.to_str().context("utf-8")?,
     ])?;
     assert_eq!(std::fs::read(&out)?, png());
-    wait_until(Duration::from_secs(1), || true)?;
     let listed: Value = serde_json::from_str(&t2.ok(&["chat", "list", "--json"])?)?;
     assert_eq!(listed[0]["attachments"][0]["state"], "cached");
     Ok(())
