@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use storelink_tests::{RawSync, SmallChain, Till, enrol_device, wait_until};
+use storelink_tests::{RawSync, SmallChain, Till, enrol_device};
 use sync_proto::chat::{Channel, ChatAuthor, ChatMessage, ChatSide, MessageKind};
 use sync_proto::op::OpBody;
 use sync_proto::wire::{Frame, Hello, Push};
@@ -346,5 +346,41 @@ fn an_attachment_written_offline_is_uploaded_and_fetched_by_another_till() -> Re
     assert_eq!(std::fs::read(&out)?, png());
     let listed: Value = serde_json::from_str(&t2.ok(&["chat", "list", "--json"])?)?;
     assert_eq!(listed[0]["attachments"][0]["state"], "cached");
+    Ok(())
+}
+
+#[test]
+fn a_till_enrolled_later_gets_the_recent_chat_and_its_unread_count() -> Result<()> {
+    let chain = SmallChain::start()?;
+    let t1 = chain.till("t1", "GN01")?;
+    let first = send(&t1, "from the first till")?;
+    t1.sync()?;
+    let hq = hq_post(&chain, "welcome, new till")?;
+
+    let t2 = chain.till("t2", "GN01")?;
+    let at_t2 = till_messages(&t2)?;
+    let ids: Vec<&str> = at_t2.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [&first, &hq],
+        "the store's chat came with the snapshot"
+    );
+    assert_eq!(at_t2, hub_messages(&chain)?);
+    assert_eq!(
+        till_unread(&t2)?,
+        [2, 0],
+        "another till's message and HQ's are unread here"
+    );
+    assert_eq!(
+        till_unread(&t1)?,
+        [0, 0],
+        "t1 has not synced HQ's message yet"
+    );
+    t1.sync()?;
+    assert_eq!(
+        till_unread(&t1)?,
+        [1, 0],
+        "only HQ's: its own is not unread"
+    );
     Ok(())
 }
