@@ -17,6 +17,7 @@
 
 mod bootstrap;
 mod catchup;
+mod chat;
 mod console;
 mod ingest;
 mod report;
@@ -85,6 +86,9 @@ fn main() -> Result<()> {
     }
     if wanted("bootstrap") {
         bootstrap::run(&mut report, scale)?;
+    }
+    if wanted("chat") {
+        chat::run(&mut report, scale)?;
     }
     if wanted("console") {
         console::run(&mut report, scale)?;

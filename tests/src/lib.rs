@@ -242,6 +242,11 @@ impl HubApi {
         })
     }
 
+    /// The session token (for clients of the live event socket).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// POST JSON, expect success, return the JSON answer.
     pub fn post(&self, path: &str, body: Value) -> Result<Value> {
         let resp = self

@@ -19,11 +19,11 @@ use sync_proto::{Hlc, Op, Scope};
 
 const CHANNEL: &str = "store:GN01";
 
-/// `chat list --json` of a till: `(id, order, text)` per message.
-fn till_messages(till: &Till) -> Result<Vec<(String, String, String)>> {
-    let v: Value = serde_json::from_str(&till.ok(&["chat", "list", "--json"])?)?;
-    v.as_array()
-        .context("an array")?
+/// `(id, order, text)` of each message in a JSON array.
+fn triples(messages: &Value) -> Result<Vec<(String, String, String)>> {
+    messages
+        .as_array()
+        .context("an array of messages")?
         .iter()
         .map(|m| {
             Ok((
@@ -35,23 +35,17 @@ fn till_messages(till: &Till) -> Result<Vec<(String, String, String)>> {
         .collect()
 }
 
+/// `chat list --json` of a till: `(id, order, text)` per message.
+fn till_messages(till: &Till) -> Result<Vec<(String, String, String)>> {
+    triples(&serde_json::from_str(&till.ok(&["chat", "list", "--json"])?)?)
+}
+
 /// The hub's messages of GN01's chat: `(id, order, text)`.
 fn hub_messages(chain: &SmallChain) -> Result<Vec<(String, String, String)>> {
     let v = chain
         .api
         .get(&format!("chat/channels/{CHANNEL}/messages?limit=500"))?;
-    v["messages"]
-        .as_array()
-        .context("messages")?
-        .iter()
-        .map(|m| {
-            Ok((
-                m["id"].as_str().context("id")?.to_owned(),
-                m["order"].as_str().context("order")?.to_owned(),
-                m["text"].as_str().context("text")?.to_owned(),
-            ))
-        })
-        .collect()
+    triples(&v["messages"])
 }
 
 fn till_unread(till: &Till) -> Result<Vec<u64>> {

@@ -157,31 +157,26 @@ pub fn store(data_dir: &Path, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// Record a file written here, to upload (keeps an existing row).
 pub fn record_pending(conn: &Connection, a: &AttachmentRef) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO chat_attachment(sha256, name, mime, size, state, created_ms)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5) ON CONFLICT(sha256) DO NOTHING",
-    )?
-    .execute(params![
-        a.sha256,
-        a.name,
-        a.mime,
-        a.size as i64,
-        db::now_ms() as i64
-    ])?;
-    Ok(())
+    record(conn, a, "pending")
 }
 
 /// Record a file downloaded from the hub.
 pub fn record_cached(conn: &Connection, a: &AttachmentRef) -> Result<()> {
+    record(conn, a, "cached")
+}
+
+/// Record a file in `state` (keeps an existing row).
+fn record(conn: &Connection, a: &AttachmentRef, state: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO chat_attachment(sha256, name, mime, size, state, created_ms)
-         VALUES (?1, ?2, ?3, ?4, 'cached', ?5) ON CONFLICT(sha256) DO NOTHING",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(sha256) DO NOTHING",
     )?
     .execute(params![
         a.sha256,
         a.name,
         a.mime,
         a.size as i64,
+        state,
         db::now_ms() as i64
     ])?;
     Ok(())
