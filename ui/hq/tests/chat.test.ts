@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  MAX_ATTACHMENT_BYTES,
+  applyMessage,
+  checkAnnouncement,
+  checkAudience,
+  checkFile,
+  checkMessage,
+  compareOrder,
+  furthestStatus,
+  mergeMessages,
+  nextStatuses,
+  parseChannel,
+  readTarget,
+  regionsOf,
+  sortChannels,
+  unreadTotal,
+  uuidv7,
+} from "../src/chat/logic";
+
+const A = "0190a0b0-0000-7000-8000-00000000000a";
+const B = "0190a0b0-0000-7000-8000-00000000000b";
+
+interface Msg {
+  id: string;
+  order: string;
+  channel: string;
+  username: string | null;
+  kind: string;
+  text: string;
+}
+
+function msg(id: string, order: string, extra: Partial<Msg> = {}): Msg {
+  return { id, order, channel: "store:GN01", username: "gn01.kim", kind: "chat", text: id, ...extra };
+}
+
+describe("chat order", () => {
+  it("orders by wall time, counter, actor, then id, not by arrival or string", () => {
+    // As strings "99" > "100"; as HLCs 100 ms is later.
+    expect(compareOrder("99.0.aa", "100.0.aa")).toBeLessThan(0);
+    expect(compareOrder("100.2.aa", "100.10.aa")).toBeLessThan(0);
+    expect(compareOrder("100.1.bb", "100.1.aa")).toBeGreaterThan(0);
+    expect(compareOrder("0000000100.0001.aa", "100.1.aa")).toBe(0);
+    const arrived = [msg("m3", "300.0.aa"), msg(B, "100.0.aa"), msg("m2", "200.5.aa"), msg(A, "100.0.aa")];
+    expect(mergeMessages([], arrived).map((m) => m.id)).toEqual([A, B, "m2", "m3"]);
+  });
+
+  it("keeps each message once when the socket and a fetch bring it twice", () => {
+    const known = [msg("m1", "100.0.aa", { text: "first copy" }), msg("m2", "200.0.aa")];
+    const merged = mergeMessages(known, [msg("m1", "100.0.aa", { text: "second copy" }), msg("m0", "50.0.aa"), msg("m2", "200.0.aa")]);
+    expect(merged.map((m) => m.id)).toEqual(["m0", "m1", "m2"]);
+    expect(merged[1]?.text).toBe("first copy");
+    // Any arrival order gives the same list.
+    const again = mergeMessages([msg("m2", "200.0.aa")], [msg("m0", "50.0.aa"), msg("m1", "100.0.aa")]);
+    expect(again.map((m) => m.id)).toEqual(["m0", "m1", "m2"]);
+  });
+
+  it("marks read only up to something newer than the last position", () => {
+    const list = [msg("m1", "100.0.aa"), msg("m2", "250.0.aa"), msg("m3", "200.0.aa")];
+    expect(readTarget(list, null)).toBe("250.0.aa");
+    expect(readTarget(list, "200.9.zz")).toBe("250.0.aa");
+    expect(readTarget(list, "250.0.aa")).toBeNull();
+    expect(readTarget([], null)).toBeNull();
+  });
+});
+
+describe("unread counts", () => {
+  const channels = () => [
+    { channel: "store:GN01", store: "GN01", last_message: msg("m1", "100.0.aa"), unread: 2, open_tickets: 0 },
+    { channel: "notices:GN01", store: "GN01", last_message: null, unread: 0, open_tickets: 0 },
+    { channel: "store:HD02", store: "HD02", last_message: msg("h1", "150.0.aa", { channel: "store:HD02" }), unread: 1, open_tickets: 1 },
+  ];
+
+  it("totals every channel", () => {
+    expect(unreadTotal(channels())).toBe(3);
+    expect(unreadTotal([])).toBe(0);
+  });
+
+  it("counts a live message unless I wrote it or the channel is on screen", () => {
+    const m = msg("m9", "900.0.aa", { username: "gn01.kim" });
+    const after = applyMessage(channels(), m, "admin", null);
+    expect(after[0]).toMatchObject({ unread: 3, last_message: { id: "m9" } });
+    expect(unreadTotal(after)).toBe(4);
+    expect(applyMessage(channels(), msg("m9", "900.0.aa", { username: "admin" }), "admin", null)[0]?.unread).toBe(2);
+    expect(applyMessage(channels(), m, "admin", "store:GN01")[0]?.unread).toBe(2);
+    // The same event twice counts once.
+    expect(applyMessage(after, m, "admin", null)).toBe(after);
+  });
+
+  it("keeps the newer last message when an older one arrives late, and counts tickets", () => {
+    const late = msg("m0", "50.0.aa", { kind: "ticket" });
+    const after = applyMessage(channels(), late, "admin", null);
+    expect(after[0]).toMatchObject({ unread: 3, open_tickets: 1, last_message: { id: "m1" } });
+    const other = msg("x", "1.0.aa", { channel: "store:ZZ99" });
+    const list = channels();
+    expect(applyMessage(list, other, "admin", null)).toBe(list);
+  });
+
+  it("lists the newest conversation first, quiet channels by store", () => {
+    expect(sortChannels(channels()).map((c) => c.channel)).toEqual(["store:HD02", "store:GN01", "notices:GN01"]);
+  });
+});
+
+describe("tickets", () => {
+  it("only move forward", () => {
+    expect(nextStatuses("open")).toEqual(["in_progress", "resolved"]);
+    expect(nextStatuses("in_progress")).toEqual(["resolved"]);
+    expect(nextStatuses("resolved")).toEqual([]);
+    expect(nextStatuses(null)).toEqual(["in_progress", "resolved"]);
+    expect(furthestStatus("resolved", "in_progress")).toBe("resolved");
+    expect(furthestStatus("open", "in_progress")).toBe("in_progress");
+  });
+});
+
+describe("checks before sending", () => {
+  it("refuses files the hub refuses", () => {
+    expect(checkFile({ name: "box.jpg", type: "image/jpeg", size: 1000 })).toBeNull();
+    expect(checkFile({ name: "notice.pdf", type: "", size: 1000 })).toBeNull();
+    expect(checkFile({ name: "run.exe", type: "application/x-msdownload", size: 10 })?.key).toBe("chat.err.file_type");
+    expect(checkFile({ name: "photo.heic", type: "", size: 10 })?.key).toBe("chat.err.file_type");
+    expect(checkFile({ name: "big.png", type: "image/png", size: MAX_ATTACHMENT_BYTES + 1 })).toEqual({
+      key: "chat.err.file_size",
+      vars: { name: "big.png", mib: 10 },
+    });
+    expect(checkFile({ name: "max.png", type: "image/png", size: MAX_ATTACHMENT_BYTES })).toBeNull();
+    expect(checkFile({ name: "zero.png", type: "image/png", size: 0 })?.key).toBe("chat.err.file_empty");
+  });
+
+  it("refuses empty and oversized messages (bytes, not characters)", () => {
+    expect(checkMessage("  ", 0)?.key).toBe("chat.err.empty");
+    expect(checkMessage("", 1)).toBeNull();
+    expect(checkMessage("가".repeat(1333), 0)).toBeNull(); // 3,999 bytes
+    expect(checkMessage("가".repeat(1334), 0)).toEqual({ key: "chat.err.too_long", vars: { max: 4000, n: 4002 } });
+    expect(checkMessage("hi", 5)?.key).toBe("chat.err.too_many_files");
+    expect(checkAnnouncement("", "text", 0)?.key).toBe("notices.err.title");
+    expect(checkAnnouncement("x".repeat(201), "text", 0)?.key).toBe("notices.err.title_long");
+    expect(checkAnnouncement("Title", "", 0)?.key).toBe("chat.err.empty");
+  });
+});
+
+describe("announcement audience", () => {
+  const stores = [
+    { code: "GN01", kind: "store", region: "Seoul South" },
+    { code: "HD02", kind: "store", region: "Seoul West" },
+    { code: "JS04", kind: "store", region: "Seoul South" },
+    { code: "WH01", kind: "warehouse", region: "Seoul South" },
+    { code: "MK10", kind: "store", region: null },
+  ];
+
+  it("sends to every store, never to warehouses", () => {
+    expect(checkAudience({ mode: "all", region: "", stores: [] }, stores)).toEqual({
+      ok: true,
+      body: { all: true },
+      stores: ["GN01", "HD02", "JS04", "MK10"],
+    });
+    expect(checkAudience({ mode: "all", region: "", stores: [] }, [])).toMatchObject({ ok: false, problem: { key: "notices.err.no_stores" } });
+  });
+
+  it("needs a region that holds stores", () => {
+    expect(checkAudience({ mode: "region", region: "Seoul South", stores: [] }, stores)).toEqual({
+      ok: true,
+      body: { region: "Seoul South" },
+      stores: ["GN01", "JS04"],
+    });
+    expect(checkAudience({ mode: "region", region: " ", stores: [] }, stores)).toMatchObject({ ok: false, problem: { key: "notices.err.no_region" } });
+    expect(checkAudience({ mode: "region", region: "Busan", stores: [] }, stores)).toMatchObject({
+      ok: false,
+      problem: { key: "notices.err.region_empty", vars: { region: "Busan" } },
+    });
+    expect(regionsOf(stores)).toEqual(["Seoul South", "Seoul West"]);
+  });
+
+  it("needs at least one known store in a list, each once", () => {
+    expect(checkAudience({ mode: "stores", region: "", stores: ["GN01", "HD02", "GN01"] }, stores)).toEqual({
+      ok: true,
+      body: { stores: ["GN01", "HD02"] },
+      stores: ["GN01", "HD02"],
+    });
+    expect(checkAudience({ mode: "stores", region: "", stores: [] }, stores)).toMatchObject({ ok: false, problem: { key: "notices.err.no_stores" } });
+    expect(checkAudience({ mode: "stores", region: "", stores: ["WH01"] }, stores)).toMatchObject({
+      ok: false,
+      problem: { key: "notices.err.unknown_store", vars: { store: "WH01" } },
+    });
+  });
+});
+
+describe("ids and channels", () => {
+  it("makes time-ordered UUIDv7 ids", () => {
+    const zero = (b: Uint8Array) => b.fill(0);
+    const id = uuidv7(0x0190a0b0c0d0, zero);
+    expect(id).toBe("0190a0b0-c0d0-7000-8000-000000000000");
+    expect(uuidv7(1, zero) < uuidv7(2, zero)).toBe(true);
+    expect(uuidv7()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("reads a channel's store and kind", () => {
+    expect(parseChannel("store:GN01")).toEqual({ kind: "store", store: "GN01" });
+    expect(parseChannel("notices:HD02")).toEqual({ kind: "notices", store: "HD02" });
+    expect(parseChannel("dm:x")).toBeNull();
+  });
+});
