@@ -13,6 +13,7 @@
 //!   taken from a short run of the demo.
 
 mod demo;
+mod demo_chat;
 mod demo_people;
 mod process;
 mod screenshots;
