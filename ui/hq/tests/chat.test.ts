@@ -9,6 +9,7 @@ import {
   checkMessage,
   compareOrder,
   furthestStatus,
+  inInbox,
   mergeMessages,
   nextStatuses,
   parseChannel,
@@ -16,7 +17,9 @@ import {
   regionsOf,
   sortChannels,
   unreadTotal,
+  upsertTicket,
   uuidv7,
+  withTicketStatus,
 } from "../src/chat/logic";
 
 const A = "0190a0b0-0000-7000-8000-00000000000a";
@@ -198,5 +201,32 @@ describe("ids and channels", () => {
     expect(parseChannel("store:GN01")).toEqual({ kind: "store", store: "GN01" });
     expect(parseChannel("notices:HD02")).toEqual({ kind: "notices", store: "HD02" });
     expect(parseChannel("dm:x")).toBeNull();
+  });
+});
+
+describe("tickets in the thread and the inbox", () => {
+  const thread = () => [
+    { id: "t1", ticket_status: "in_progress" as string | null },
+    { id: "m2", ticket_status: null as string | null },
+  ];
+
+  it("moves a ticket's message forward only", () => {
+    expect(withTicketStatus(thread(), { id: "t1", status: "resolved" })[0]?.ticket_status).toBe("resolved");
+    expect(withTicketStatus(thread(), { id: "t1", status: "open" })[0]?.ticket_status).toBe("in_progress");
+    const list = thread();
+    expect(withTicketStatus(list, { id: "nope", status: "resolved" })).toBe(list);
+  });
+
+  it("keeps the inbox to its filters as tickets move", () => {
+    const t = (id: string, status: string, store = "GN01", category = "delivery") => ({ id, status, store, category });
+    const open = { status: "open", store: "", category: "" };
+    const inbox = [t("a", "open"), t("b", "open", "HD02")];
+    expect(inInbox(t("x", "open", "HD02", "it"), open)).toBe(true);
+    expect(inInbox(t("x", "open", "HD02", "it"), { ...open, store: "GN01" })).toBe(false);
+    expect(inInbox(t("x", "resolved"), { status: "", store: "", category: "delivery" })).toBe(true);
+    expect(upsertTicket(inbox, t("a", "in_progress"), open).map((x) => x.id)).toEqual(["b"]);
+    expect(upsertTicket(inbox, t("c", "open"), open).map((x) => x.id)).toEqual(["c", "a", "b"]);
+    expect(upsertTicket(inbox, t("b", "open", "HD02", "it"), open)[1]).toEqual(t("b", "open", "HD02", "it"));
+    expect(upsertTicket(inbox, t("a", "in_progress"), { status: "", store: "", category: "" })[0]?.status).toBe("in_progress");
   });
 });

@@ -179,6 +179,41 @@ export function furthestStatus(a: string | null, b: string | null): string | nul
   return ib > ia ? b : a;
 }
 
+/**
+ * A ticket's new status on the message that raised it, never backwards (an
+ * older update arriving late changes nothing). Same array when no message is
+ * that ticket.
+ */
+export function withTicketStatus<M extends { id: string; ticket_status: S | null }, S extends string>(
+  list: M[],
+  ticket: { id: string; status: NoInfer<S> },
+): M[] {
+  if (!list.some((m) => m.id === ticket.id)) return list;
+  return list.map((m) => (m.id === ticket.id ? { ...m, ticket_status: furthestStatus(m.ticket_status, ticket.status) as S } : m));
+}
+
+/** The inbox's filters ("" = any). */
+export interface InboxFilter {
+  status: string;
+  store: string;
+  category: string;
+}
+
+/** Does a ticket belong in the inbox under these filters? */
+export function inInbox(t: { status: string; store: string; category: string }, f: InboxFilter): boolean {
+  return (!f.status || t.status === f.status) && (!f.store || t.store === f.store) && (!f.category || t.category === f.category);
+}
+
+/**
+ * Fold a ticket's update into the inbox: replaced where it is, added on top
+ * when it now matches the filters, dropped when it no longer does.
+ */
+export function upsertTicket<T extends { id: string; status: string; store: string; category: string }>(list: T[], ticket: T, f: InboxFilter): T[] {
+  const rest = list.filter((x) => x.id !== ticket.id);
+  if (!inInbox(ticket, f)) return rest;
+  return list.some((x) => x.id === ticket.id) ? list.map((x) => (x.id === ticket.id ? ticket : x)) : [ticket, ...rest];
+}
+
 /** Size of a text in UTF-8 bytes (the hub's limits count bytes). */
 export function utf8Length(s: string): number {
   return new TextEncoder().encode(s).length;

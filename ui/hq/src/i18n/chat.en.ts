@@ -78,7 +78,7 @@ export const chatEn = {
   "notices.acked_at": "Acknowledged",
   "notices.not_yet": "not yet",
   "notices.remind": "Remind the rest",
-  "notices.reminded": "A reminder went to the tills of {n} stores.",
+  "notices.reminded": "Tills reminded (stores that have not acknowledged): {n}",
   "notices.all_acked": "Every store has acknowledged.",
   "notices.err.title": "Give the announcement a title.",
   "notices.err.title_long": "The title is longer than {max} bytes.",

@@ -80,7 +80,7 @@ export const chatKo: Record<keyof typeof chatEn, string> = {
   "notices.acked_at": "확인 시각",
   "notices.not_yet": "아직",
   "notices.remind": "미확인 매장에 알림",
-  "notices.reminded": "매장 {n}곳의 포스에 알림을 보냈습니다.",
+  "notices.reminded": "미확인 매장의 포스 {n}대에 알림을 보냈습니다.",
   "notices.all_acked": "모든 매장이 확인했습니다.",
   "notices.err.title": "공지 제목을 쓰세요.",
   "notices.err.title_long": "제목이 {max}바이트보다 깁니다.",
