@@ -7,7 +7,9 @@
 //!   `COMMIT`, and drops the queue of a job that rolled back);
 //! - sync connections publish `till` (online, offline, status) and `command`
 //!   (delivered, done); the commands API publishes `command` (pending);
-//! - inventory code publishes `stock_alert`.
+//! - inventory code publishes `stock_alert`;
+//! - the writer publishes `chat_message`, `chat_read`, `ticket_update` and
+//!   `announcement_ack` for chat ops it stored (from tills and HQ alike, after `COMMIT`).
 //!
 //! Each event names its store (`Event::store`), so the WebSocket filters by
 //! the role's store and the client's subscription. A client that falls too
@@ -114,6 +116,20 @@ pub enum Event {
     Command(TillCommand),
     /// Stock crossed a threshold.
     StockAlert(StockAlert),
+    /// A chat message, ticket or announcement copy was stored (from a till or HQ).
+    ChatMessage {
+        /// The message.
+        message: crate::api::chat::ChatMessageJson,
+    },
+    /// A reader's position in a channel moved.
+    ChatRead(crate::api::chat::ChatReadEvent),
+    /// A ticket's status moved.
+    TicketUpdate {
+        /// The ticket as the inbox shows it.
+        ticket: crate::api::chat::TicketJson,
+    },
+    /// A store acknowledged an announcement.
+    AnnouncementAck(crate::api::chat::AnnouncementAckEvent),
     /// Events were dropped for this client: refetch what is shown.
     Lagged,
     /// A client message was refused.
@@ -134,9 +150,18 @@ impl Event {
             Event::Till(t) => Some(&t.store),
             Event::Command(c) => Some(&c.store),
             Event::StockAlert(a) => Some(&a.location),
+            Event::ChatMessage { message } => channel_store(&message.channel),
+            Event::ChatRead(r) => channel_store(&r.channel),
+            Event::TicketUpdate { ticket } => Some(&ticket.store),
+            Event::AnnouncementAck(a) => Some(&a.store),
             Event::Hello { .. } | Event::Lagged | Event::Error { .. } => None,
         }
     }
+}
+
+/// The store of a channel string (`store:GN01`, `notices:GN01` → `GN01`).
+fn channel_store(channel: &str) -> Option<&str> {
+    channel.split_once(':').map(|(_, store)| store)
 }
 
 /// The `sale` event of a stored sale.

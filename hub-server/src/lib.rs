@@ -37,6 +37,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod console;
 pub mod db;
 pub mod events;

@@ -753,7 +753,11 @@ impl Apply<'_, '_> {
             OpBody::ChatMessage(_)
             | OpBody::ChatRead(_)
             | OpBody::TicketUpdate(_)
-            | OpBody::AnnouncementAck(_) => crate::chat::apply_op(self.conn, op, cursor)?,
+            | OpBody::AnnouncementAck(_) => {
+                let wanted = self.st.events_wanted;
+                let events = crate::chat::apply_op(self.conn, op, cursor, wanted)?;
+                self.st.events.extend(events);
+            }
         }
         self.st.recent.push(RecentOp {
             cursor,

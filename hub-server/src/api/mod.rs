@@ -12,10 +12,12 @@
 //! - [`events`]: the live event WebSocket.
 //! - [`inventory`], [`reports`], [`members`], [`prices`]: the console's
 //!   inventory, dashboards and sales reports, members and price rules.
+//! - [`chat`]: HQ–store chat, tickets, announcements and attachments.
 //! - [`params`]: query parameters they share (page sizes, ids, periods).
 
 pub mod auth;
 pub mod catalog;
+pub mod chat;
 pub mod error;
 pub mod events;
 pub mod fleet;
@@ -172,6 +174,20 @@ impl Modify for BodyRejections {
         members::list_members,
         members::create_member,
         members::member_analytics,
+        // Issue 6: chat and notices
+        chat::list_channels,
+        chat::list_messages,
+        chat::post_message,
+        chat::mark_read,
+        chat::search,
+        chat::create_announcement,
+        chat::list_announcements,
+        chat::get_announcement,
+        chat::remind,
+        chat::list_tickets,
+        chat::set_ticket_status,
+        chat::upload_attachment,
+        chat::get_attachment,
         healthz,
         readyz,
         metrics,
@@ -189,6 +205,7 @@ impl Modify for BodyRejections {
         (name = "stock", description = "Stock"),
         (name = "sales", description = "Sales"),
         (name = "members", description = "Members and member analytics"),
+        (name = "chat", description = "HQ–store chat, tickets, announcements and attachments"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
@@ -331,6 +348,29 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(members::list_members).post(members::create_member),
         )
         .route("/members/analytics", get(members::member_analytics))
+        // Issue 6: chat and notices
+        .route("/chat/channels", get(chat::list_channels))
+        .route(
+            "/chat/channels/{channel}/messages",
+            get(chat::list_messages).post(chat::post_message),
+        )
+        .route("/chat/channels/{channel}/read", post(chat::mark_read))
+        .route("/chat/search", get(chat::search))
+        .route(
+            "/chat/announcements",
+            post(chat::create_announcement).get(chat::list_announcements),
+        )
+        .route("/chat/announcements/{id}", get(chat::get_announcement))
+        .route("/chat/announcements/{id}/remind", post(chat::remind))
+        .route("/chat/tickets", get(chat::list_tickets))
+        .route("/chat/tickets/{id}/status", post(chat::set_ticket_status))
+        .route(
+            "/chat/attachments",
+            post(chat::upload_attachment).layer(DefaultBodyLimit::max(
+                sync_proto::chat::MAX_ATTACHMENT_BYTES as usize,
+            )),
+        )
+        .route("/chat/attachments/{sha256}", get(chat::get_attachment))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

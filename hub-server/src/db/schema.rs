@@ -17,13 +17,15 @@
 //! - `sales`, `returns`: grow-only records keyed by UUIDv7 — the columns
 //!   reports filter and sum on, plus the `cursor` of the op that carries the
 //!   whole record (lines, tenders) in the log, which is never rewritten.
+//! - v4 (`v4_chat.sql`): the chat projection (`chat_message` + FTS5 `chat_fts`,
+//!   `chat_read`, `chat_ticket`, `announcement*`, `chat_attachment*`).
 
 use rusqlite::Connection;
 
 use crate::HubError;
 
 /// Schema migrations, in order. Never edit a released entry; append.
-pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS];
+pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS, V4_CHAT];
 
 /// Version 1: the sync spine.
 const V1_SYNC_SPINE: &str = r#"
@@ -159,6 +161,9 @@ const V2_ACCOUNTS: &str = include_str!("v2_accounts.sql");
 
 /// Version 3: reports, stock movements, members, price rules.
 const V3_ANALYTICS: &str = include_str!("v3_analytics.sql");
+
+/// Version 4: chat messages, read positions, tickets, announcements, attachments.
+const V4_CHAT: &str = include_str!("v4_chat.sql");
 
 /// Bring the database to the latest schema version.
 pub fn migrate(conn: &Connection) -> Result<(), HubError> {
