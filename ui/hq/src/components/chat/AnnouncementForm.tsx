@@ -1,0 +1,73 @@
+// Writing an announcement: title, text, whether stores must acknowledge it,
+// and its audience, checked here before the hub checks them again.
+
+import { useState } from "preact/hooks";
+
+import type { AnnouncementSummary } from "../../api/types/AnnouncementSummary";
+import type { Store } from "../../api/types/Store";
+import { chatApi } from "../../chat/api";
+import { type AudienceDraft, type Problem, checkAnnouncement, checkAudience, uuidv7 } from "../../chat/logic";
+import { Field, FormFooter, Modal, useSession, useSubmit } from "../ui";
+import { AudiencePicker } from "./AudiencePicker";
+
+export function AnnouncementForm({
+  stores,
+  onClose,
+  onSent,
+}: {
+  stores: Store[];
+  onClose: () => void;
+  onSent: (a: AnnouncementSummary, reached: number) => void;
+}) {
+  const { t } = useSession();
+  const [title, setTitle] = useState("");
+  const [text, setText] = useState("");
+  const [requiresAck, setRequiresAck] = useState(true);
+  const [audience, setAudience] = useState<AudienceDraft>({ mode: "all", region: "", stores: [] });
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [id] = useState(uuidv7);
+  const check = checkAudience(audience, stores);
+
+  const submit = useSubmit(async () => {
+    const wrong = checkAnnouncement(title, text, 0) ?? (check.ok ? null : check.problem);
+    setProblem(wrong);
+    if (wrong || !check.ok) return;
+    const sent = await chatApi.announce({ id, title: title.trim(), text: text.trim(), requires_ack: requiresAck, audience: check.body });
+    onSent(sent, check.stores.length);
+  });
+
+  return (
+    <Modal title={t("notices.new")} onClose={onClose} wide>
+      <form
+        class="form form-grid"
+        data-testid="announcement-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run();
+        }}
+      >
+        <div class="span-2">
+          <Field label={t("notices.title")}>
+            <input name="title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+          </Field>
+        </div>
+        <div class="span-2">
+          <Field label={t("notices.text")}>
+            <textarea name="text" rows={5} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          </Field>
+        </div>
+        <label class="check span-2">
+          <input type="checkbox" name="requires_ack" checked={requiresAck} onChange={(e) => setRequiresAck(e.currentTarget.checked)} />
+          {t("notices.requires_ack")}
+        </label>
+        <AudiencePicker draft={audience} onChange={setAudience} stores={stores} check={check} />
+        {problem && (
+          <div class="span-2 banner banner-warn" role="alert" data-testid="announcement-problem">
+            {t(problem.key, problem.vars)}
+          </div>
+        )}
+        <FormFooter error={submit.error} busy={submit.busy} onCancel={onClose} testId="announcement-submit" saveLabel={t("notices.send")} />
+      </form>
+    </Modal>
+  );
+}
