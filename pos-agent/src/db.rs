@@ -25,6 +25,8 @@
 //! - `staff`, `member_field`, `price_rule`: last-writer-wins records from the
 //!   hub (and member sign-ups made here), each with the HLC of its winning write
 //!   ([`crate::people`], [`crate::prices`]).
+//! - Schema 3: `chat_message`, `chat_read`, `chat_ticket`, `chat_ack`,
+//!   `chat_attachment`: HQ–store chat and notices ([`crate::chat`]).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -240,6 +242,72 @@ CREATE TABLE price_rule (
     hlc           TEXT NOT NULL
 );
 CREATE INDEX price_rule_sku ON price_rule(sku);
+"#,
+    r#"
+-- Schema 3: HQ–store chat and notices (crate::chat). Messages are a grow-only set by id;
+-- `hlc` is the text HLC of the op that carried the message (its place in the order).
+CREATE TABLE chat_message (
+    id            TEXT PRIMARY KEY,
+    channel       TEXT NOT NULL,   -- store:<code> | notices:<code>
+    hlc           TEXT NOT NULL,   -- db::hlc_to_text of the op's HLC
+    op_actor      TEXT NOT NULL,   -- the replica that wrote the op
+    side          TEXT NOT NULL,   -- store | hq
+    username      TEXT,
+    display_name  TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    kind          TEXT NOT NULL,   -- chat | ticket | announcement
+    category      TEXT,            -- ticket category
+    announcement  TEXT,            -- announcement id
+    title         TEXT,
+    requires_ack  INTEGER NOT NULL DEFAULT 0,
+    attachments   TEXT NOT NULL DEFAULT '[]',  -- JSON [AttachmentRef]
+    written_at_ms INTEGER NOT NULL,
+    local         INTEGER NOT NULL,            -- written at this till
+    body          BLOB NOT NULL    -- rmp encoding of the message (tie-break of faulty copies)
+);
+CREATE INDEX chat_message_order ON chat_message(channel, hlc, id);
+CREATE INDEX chat_message_announcement ON chat_message(announcement)
+    WHERE announcement IS NOT NULL;
+
+-- Read positions, a max-register per (reader, channel). reader = till:<actor> | user:<name>.
+CREATE TABLE chat_read (
+    reader  TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    up_to   TEXT NOT NULL,         -- db::hlc_to_text
+    PRIMARY KEY (reader, channel)
+) WITHOUT ROWID;
+
+-- Ticket statuses, a max-register per ticket (rank 0 open, 1 in_progress, 2 resolved).
+CREATE TABLE chat_ticket (
+    id         TEXT PRIMARY KEY,   -- the message that raised it
+    channel    TEXT NOT NULL,
+    rank       INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    hlc        TEXT NOT NULL
+);
+
+-- Acknowledgements, one per (announcement, store): the earliest (at_ms, by) wins.
+CREATE TABLE chat_ack (
+    announcement TEXT NOT NULL,
+    store        TEXT NOT NULL,
+    by           TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    PRIMARY KEY (announcement, store)
+) WITHOUT ROWID;
+
+-- Attachment files this till holds under <data-dir>/attachments/<sha[0..2]>/<sha>.
+-- state: pending (written here, to upload), uploaded, cached (downloaded), refused (by the hub).
+CREATE TABLE chat_attachment (
+    sha256      TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    mime        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    uploaded_ms INTEGER,
+    error       TEXT
+);
+CREATE INDEX chat_attachment_pending ON chat_attachment(created_ms) WHERE state = 'pending';
 "#,
 ];
 

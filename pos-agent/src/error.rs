@@ -110,6 +110,9 @@ pub enum TillError {
         "no member with phone {0} at this till; sign them up first: pos-agent member add --phone {0} --name NAME"
     )]
     UnknownMember(String),
+    /// A chat action was refused ([`crate::chat`]).
+    #[error(transparent)]
+    Chat(#[from] crate::chat::ChatError),
     /// Malformed input (SKU, receipt number, quantity syntax…).
     #[error("{0}")]
     InvalidInput(String),

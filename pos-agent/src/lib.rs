@@ -9,6 +9,8 @@
 //!   moves and the outbox ops in ONE SQLite transaction.
 //! - [`enrol()`]: enrol with the hub (and re-enrol as a new actor after the
 //!   hub refused a restored till, carrying unacknowledged records over).
+//! - [`chat`]: HQ–store chat and notices (messages, tickets, announcements to
+//!   acknowledge, read positions, attachments), written offline through the outbox.
 //! - [`sync::sync_once`] / [`sync::run`]: the sync client (push the outbox,
 //!   apply the hub's ops, reconnect with jittered backoff).
 //!
@@ -32,6 +34,7 @@
 //! ```
 
 pub mod apply;
+pub mod chat;
 pub mod commands;
 pub mod db;
 pub mod enrol;
@@ -46,6 +49,7 @@ pub mod sell;
 pub mod sync;
 mod till;
 
+pub use chat::{ChannelKind, ChatSend, ChatSent};
 pub use commands::CashierMessage;
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
@@ -69,5 +73,7 @@ pub fn install_crypto_provider() {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_chat;
 #[cfg(test)]
 mod tests_hq;

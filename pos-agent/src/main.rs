@@ -2,10 +2,12 @@
 //! `pos_agent` core library. The commands and their output are the contract
 //! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
 //! status, receipt; issue 4 adds `sell --pin/--member`, `member add|find`,
-//! `product`, `messages`).
+//! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
+
+mod chat_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -135,6 +137,11 @@ enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
+    },
+    /// The store's chat with HQ and HQ's notices (works offline).
+    Chat {
+        #[command(subcommand)]
+        action: chat_cli::ChatAction,
     },
     /// Show a stored receipt (sale or return).
     Receipt {
@@ -381,7 +388,10 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             } else {
                 let v = serde_json::to_value(&status)?;
                 if let Some(map) = v.as_object() {
-                    for (k, v) in map.iter().filter(|(k, _)| *k != "unread_messages") {
+                    for (k, v) in map
+                        .iter()
+                        .filter(|(k, _)| *k != "unread_messages" && *k != "chat_unread")
+                    {
                         println!(
                             "{k}: {}",
                             if v.is_string() {
@@ -396,6 +406,9 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                     println!(
                         "LOCKED by head office: sales and returns are refused until HQ unlocks"
                     );
+                }
+                for c in &status.chat_unread {
+                    println!("chat unread {}: {}", c.channel, c.unread);
                 }
                 for m in &status.unread_messages {
                     println!("message from head office: {}", m.text);
@@ -511,6 +524,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Chat { action } => chat_cli::run(&data_dir, action)?,
         Command::Receipt {
             receipt: number,
             json,

@@ -181,6 +181,8 @@ pub struct TillStatus {
     pub locked: bool,
     /// Messages from head office the cashier has not marked read (newest first).
     pub unread_messages: Vec<CashierMessage>,
+    /// Unread chat messages per channel (store chat, notices).
+    pub chat_unread: Vec<crate::chat::ChannelUnread>,
 }
 
 /// A stored receipt, as looked up by its number.
@@ -225,8 +227,8 @@ pub struct OfflineEnrolment {
 
 /// A till: the local store and the cashier's operations on it.
 pub struct Till {
-    conn: Connection,
-    data_dir: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) data_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Till {
@@ -762,5 +764,6 @@ pub(crate) fn status(conn: &Connection) -> Result<TillStatus> {
         last_error: db::get_meta(conn, keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
         locked: commands::is_locked(conn)?,
         unread_messages: commands::messages(conn, true)?,
+        chat_unread: crate::chat::unread_counts(conn)?,
     })
 }

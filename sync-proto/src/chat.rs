@@ -363,12 +363,12 @@ pub fn check_message(m: &ChatMessage) -> Result<(), ChatError> {
             "author name must be 1 to {MAX_TITLE} bytes"
         )));
     }
-    if let MessageKind::Announcement { title, .. } = &m.kind {
-        if title.trim().is_empty() || title.len() > MAX_TITLE {
-            return Err(ChatError::Text(format!(
-                "announcement title must be 1 to {MAX_TITLE} bytes"
-            )));
-        }
+    if let MessageKind::Announcement { title, .. } = &m.kind
+        && (title.trim().is_empty() || title.len() > MAX_TITLE)
+    {
+        return Err(ChatError::Text(format!(
+            "announcement title must be 1 to {MAX_TITLE} bytes"
+        )));
     }
     if m.attachments.len() > MAX_ATTACHMENTS {
         return Err(ChatError::Text(format!(
@@ -597,9 +597,11 @@ mod tests {
     #[test]
     fn attachments_are_checked() {
         assert!(check_attachment(&attachment("image/jpeg", 1000)).is_ok());
-        let err = check_attachment(&attachment("application/x-msdownload", 10)).unwrap_err();
+        let err = check_attachment(&attachment("application/x-msdownload", 10))
+            .expect_err("forbidden type");
         assert!(err.to_string().contains("not allowed"), "{err}");
-        let err = check_attachment(&attachment("image/png", MAX_ATTACHMENT_BYTES + 1)).unwrap_err();
+        let err = check_attachment(&attachment("image/png", MAX_ATTACHMENT_BYTES + 1))
+            .expect_err("too big");
         assert!(err.to_string().contains("MiB"), "{err}");
         let mut a = attachment("image/png", 10);
         a.name = "../../etc/passwd".into();

@@ -10,6 +10,9 @@
 //!   shutdown future resolves. Stops (with an error) only when the hub says
 //!   the till was restored (`TillRestored`) — that needs a new enrolment.
 //!
+//! Both also upload the chat attachments written at the till ([`crate::chat::net`]):
+//! `sync_once` before its session, `run` in a background task.
+//!
 //! The client owns its own SQLite connection and does all database work on
 //! the blocking pool in short transactions, so a till selling in another
 //! process or on another handle never waits for the network.
@@ -129,6 +132,10 @@ pub async fn sync_once_with(data_dir: &Path, opts: &SyncOptions) -> Result<SyncR
     let db = SyncDb::open(data_dir)?;
     let mut report = SyncReport::default();
     let mut welcomed = false;
+    // Files first, so that HQ rarely sees a message before its attachment.
+    if let Err(e) = crate::chat::net::upload_pending(&db, data_dir, opts.hub_url.as_deref()).await {
+        tracing::warn!(error = %e, "chat attachments not uploaded this time");
+    }
     let result =
         session::run_session(&db, opts, session::Mode::Once, &mut report, &mut welcomed).await;
     match &result {
@@ -155,6 +162,11 @@ pub async fn run_with(
     let db = SyncDb::open(data_dir)?;
     // Keep WAL checkpoints off the sale path while the daemon runs.
     let _checkpointer = db::Checkpointer::start(data_dir)?;
+    let _uploader = AbortOnDrop(tokio::spawn(crate::chat::net::upload_loop(
+        db.clone(),
+        data_dir.to_path_buf(),
+        opts.hub_url.clone(),
+    )));
     tokio::pin!(shutdown);
     let mut attempt: u32 = 0;
     loop {
@@ -189,6 +201,15 @@ pub async fn run_with(
             _ = &mut shutdown => return Ok(()),
             _ = tokio::time::sleep(delay) => {}
         }
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
