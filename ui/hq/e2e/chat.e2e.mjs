@@ -156,6 +156,7 @@ try {
     await page.getByTestId("new-announcement").click();
     const form = page.getByTestId("announcement-form");
     await form.locator('input[name="title"]').fill(TITLE);
+    await form.locator('textarea[name="text"]').fill("Please set up the new window display before opening on Monday.");
     await form.locator('input[name="audience"][value="stores"]').check();
     await page.getByTestId("announcement-submit").click();
     await page.getByTestId("announcement-problem").getByText("Choose at least one store").waitFor();
@@ -163,7 +164,6 @@ try {
 
   const announcement = await run("send an announcement requiring acknowledgement to CH01 and CH02", async () => {
     const form = page.getByTestId("announcement-form");
-    await form.locator('textarea[name="text"]').fill("Please set up the new window display before opening on Monday.");
     await form.locator('input[name="requires_ack"]').check();
     for (const s of STORES) await page.getByTestId(`audience-${s.code}`).check();
     await page.getByTestId("audience-reach").getByText("Reaches 2 stores: CH01, CH02").waitFor();

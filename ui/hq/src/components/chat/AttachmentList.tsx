@@ -5,6 +5,7 @@ import type { Attachment } from "../../api/types/Attachment";
 import { attachmentUrl } from "../../chat/api";
 import { formatBytes } from "../../chat/logic";
 import { useSession } from "../ui";
+import { DocumentIcon, PaperclipIcon } from "./FileIcons";
 
 export function AttachmentList({ files }: { files: Attachment[] }) {
   const { t } = useSession();
@@ -15,7 +16,7 @@ export function AttachmentList({ files }: { files: Attachment[] }) {
         if (!f.uploaded) {
           return (
             <span key={f.sha256} class="attachment attachment-pending muted small" data-testid="attachment-pending">
-              📎 {t("chat.not_uploaded", { name: f.name })}
+              <PaperclipIcon /> {t("chat.not_uploaded", { name: f.name })}
             </span>
           );
         }
@@ -29,7 +30,7 @@ export function AttachmentList({ files }: { files: Attachment[] }) {
         }
         return (
           <a key={f.sha256} class="attachment attachment-file" href={url} target="_blank" rel="noopener" data-testid="attachment-file">
-            📄 {f.name} <span class="muted small">{formatBytes(f.size)}</span>
+            <DocumentIcon /> {f.name} <span class="muted small">{formatBytes(f.size)}</span>
           </a>
         );
       })}

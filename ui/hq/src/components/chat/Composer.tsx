@@ -10,6 +10,7 @@ import type { ChatMessage } from "../../api/types/ChatMessage";
 import { chatApi, uploadAttachment } from "../../chat/api";
 import { type Problem, checkFile, checkMessage, formatBytes, uuidv7 } from "../../chat/logic";
 import { ErrorBanner, useCode, useSession, useSubmit } from "../ui";
+import { PaperclipIcon } from "./FileIcons";
 
 export const TICKET_CATEGORIES = ["stock", "delivery", "facilities", "it", "customer", "other"] as const;
 
@@ -98,7 +99,7 @@ export function Composer({ channel, onSent }: { channel: string; onSent: (m: Cha
         <ul class="composer-files">
           {files.map((f, i) => (
             <li key={`${f.name}-${i}`} class="chip">
-              📎 {f.name} <span class="muted small">{formatBytes(f.size)}</span>
+              <PaperclipIcon /> {f.name} <span class="muted small">{formatBytes(f.size)}</span>
               <button
                 type="button"
                 class="icon-btn"
@@ -129,7 +130,7 @@ export function Composer({ channel, onSent }: { channel: string; onSent: (m: Cha
           }}
         />
         <button type="button" class="btn btn-sm" onClick={() => fileInput.current?.click()}>
-          📎 {t("chat.attach")}
+          <PaperclipIcon /> {t("chat.attach")}
         </button>
         <label class="check small">
           <input
