@@ -70,9 +70,9 @@ describe("chat order", () => {
 
 describe("unread counts", () => {
   const channels = () => [
-    { channel: "store:GN01", store: "GN01", last_message: msg("m1", "100.0.aa"), unread: 2, open_tickets: 0 },
-    { channel: "notices:GN01", store: "GN01", last_message: null, unread: 0, open_tickets: 0 },
-    { channel: "store:HD02", store: "HD02", last_message: msg("h1", "150.0.aa", { channel: "store:HD02" }), unread: 1, open_tickets: 1 },
+    { channel: "store:GN01", store: "GN01", kind: "store", last_message: msg("m1", "100.0.aa"), unread: 2, open_tickets: 0 },
+    { channel: "notices:GN01", store: "GN01", kind: "notices", last_message: null, unread: 0, open_tickets: 0 },
+    { channel: "store:HD02", store: "HD02", kind: "store", last_message: msg("h1", "150.0.aa", { channel: "store:HD02" }), unread: 1, open_tickets: 1 },
   ];
 
   it("totals every channel", () => {
@@ -100,8 +100,14 @@ describe("unread counts", () => {
     expect(applyMessage(list, other, "admin", null)).toBe(list);
   });
 
-  it("lists the newest conversation first, quiet channels by store", () => {
+  it("lists conversations newest first, quiet ones by store, then the notices", () => {
     expect(sortChannels(channels()).map((c) => c.channel)).toEqual(["store:HD02", "store:GN01", "notices:GN01"]);
+    const more = [
+      ...channels(),
+      { channel: "notices:HD02", store: "HD02", kind: "notices", last_message: msg("n9", "999.0.aa", { channel: "notices:HD02" }), unread: 0, open_tickets: 0 },
+      { channel: "store:AA00", store: "AA00", kind: "store", last_message: null, unread: 0, open_tickets: 0 },
+    ];
+    expect(sortChannels(more).map((c) => c.channel)).toEqual(["store:HD02", "store:GN01", "store:AA00", "notices:HD02", "notices:GN01"]);
   });
 });
 

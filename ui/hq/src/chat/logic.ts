@@ -153,9 +153,14 @@ export function applyMessage<M extends MessageLike, C extends ChannelLike<M>>(
   return out;
 }
 
-/** Channels with the newest conversation first; those without messages by name. */
-export function sortChannels<M extends Ordered, C extends ChannelLike<M> & { store: string }>(channels: readonly C[]): C[] {
+/**
+ * Conversations before notices; within each, the newest first and those
+ * without messages by store.
+ */
+export function sortChannels<M extends Ordered, C extends ChannelLike<M> & { store: string; kind: string }>(channels: readonly C[]): C[] {
+  const rank = (c: C) => (c.kind === "notices" ? 1 : 0);
   return channels.slice().sort((a, b) => {
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
     if (a.last_message && b.last_message) return compareMessages(b.last_message, a.last_message);
     if (a.last_message) return -1;
     if (b.last_message) return 1;
