@@ -8,6 +8,10 @@
 //! - a message written at a till (`pos-agent chat send`) appears live in the store's
 //!   channel with an unread badge that clears when it is opened, HQ's answer typed in the
 //!   console (Enter sends) reaches the till after it, in the same order on both sides;
+//! - a photo attached in the console is uploaded (the hub sniffs it), shown as a thumbnail
+//!   and referenced at the till;
+//! - a request raised at a till (`chat send --ticket`) appears live in the Requests inbox;
+//!   HQ moves it to in progress (no button goes back) and the till sees the new status;
 //! - a forbidden file is refused in the composer with a clear message.
 //!
 //! Its screenshots (`hq-notices.png`, `hq-chat.png`) go to `target/tmp/hq_chat/work/

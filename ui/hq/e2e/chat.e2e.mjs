@@ -2,8 +2,10 @@
 // HQ sends an announcement that must be acknowledged to two stores; one store
 // acknowledges it from a headless till (`pos-agent chat ack`) and the Notices
 // page shows "1 / 2 acknowledged" without a reload; a message written at a
-// till appears live in the store's channel (unread badge first), and HQ's
-// answer typed in the console reaches the till.
+// till appears live in the store's channel (unread badge first); HQ's
+// answer typed in the console, and a photo it attaches, reach the till; a
+// request raised at a till appears live in the Requests inbox, HQ moves it
+// forward and the till sees the new status.
 //
 // Started by tests/tests/hq_chat.rs (which runs the real hub) with:
 //   HUB_URL         the hub, e.g. http://127.0.0.1:40123 (serving the console)
@@ -37,6 +39,12 @@ const STORES = [
 const TITLE = "Winter window display from Monday";
 const TILL_TEXT = "The delivery for CH02 came with two boxes crushed";
 const HQ_TEXT = "Thanks, a replacement goes out tomorrow";
+const TICKET_TEXT = "Fitting room light is out";
+/** A 1×1 PNG: the hub sniffs the bytes, so the photo must really be one. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 function need(name) {
   const v = env[name];
@@ -248,6 +256,49 @@ try {
     // The console's order is the till's order.
     const shown = await page.getByTestId("thread").getByTestId("message-text").allInnerTexts();
     if (shown.indexOf(TILL_TEXT) < 0 || shown.indexOf(TILL_TEXT) > shown.indexOf(HQ_TEXT)) throw new Error(`console order ${JSON.stringify(shown)}`);
+  });
+
+  await run("HQ sends a photo; it is uploaded, shown as a thumbnail and reaches the till", async () => {
+    await page.getByTestId("composer-file").setInputFiles({ name: "shelf.png", mimeType: "image/png", buffer: PNG });
+    await page.getByTestId("composer").locator('textarea[name="message"]').fill("The new shelf layout");
+    await page.getByTestId("composer-send").click();
+    const img = page.getByTestId("thread").getByTestId("attachment-photo").first();
+    await img.waitFor();
+    await until("the thumbnail to load from the hub", async () => img.evaluate((el) => el.complete && el.naturalWidth === 1));
+    await until(
+      "the photo's reference at CH02's till",
+      async () => JSON.parse(posOk("CH02", ["chat", "list", "--json"])).some((m) => m.attachments.some((a) => a.name === "shelf.png")),
+      30_000,
+      500,
+    );
+  });
+
+  await run("a request raised at a till shows live in the Requests inbox; HQ moves it and the till sees it", async () => {
+    await page.getByTestId("nav-tickets").click();
+    await page.getByTestId("page-tickets").waitFor();
+    await page.evaluate(() => {
+      window.__e2eSamePage = true;
+    });
+    const sent = JSON.parse(posOk("CH01", ["chat", "send", TICKET_TEXT, "--ticket", "facilities", "--pin", "4101", "--json"]));
+    const row = page.getByTestId("tickets").locator("tr", { has: page.getByText(TICKET_TEXT) });
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByTestId("ticket-in_progress").click();
+    await until("the inbox of open requests to drop it", async () => (await row.count()) === 0);
+    await until(
+      "the till to see it in progress",
+      async () => JSON.parse(posOk("CH01", ["chat", "tickets", "--json"])).some((x) => sameId(x.id, sent.id) && x.status === "in_progress"),
+      30_000,
+      500,
+    );
+    await page.locator('select[name="status"]').selectOption("in_progress");
+    const moved = page.getByTestId("tickets").locator("tr", { has: page.getByText(TICKET_TEXT) });
+    await moved.getByTestId("ticket-status").getByText("In progress").waitFor();
+    // Going back is not offered; resolving is.
+    if ((await moved.getByTestId("ticket-open").count()) !== 0) throw new Error("a button moves the request back to open");
+    await moved.getByTestId("ticket-resolved").waitFor();
+    if (!(await page.evaluate(() => window.__e2eSamePage === true))) throw new Error("the page reloaded");
+    await page.getByTestId("nav-chat").click();
+    await page.getByTestId("channel-store:CH02").click();
   });
 
   await run("a forbidden file is refused before upload with a clear message", async () => {

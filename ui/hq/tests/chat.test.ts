@@ -21,6 +21,7 @@ import {
   uuidv7,
   withTicketStatus,
 } from "../src/chat/logic";
+import { pageForPath, pagesFor } from "../src/roles";
 
 const A = "0190a0b0-0000-7000-8000-00000000000a";
 const B = "0190a0b0-0000-7000-8000-00000000000b";
@@ -234,5 +235,20 @@ describe("tickets in the thread and the inbox", () => {
     expect(upsertTicket(inbox, t("c", "open"), open).map((x) => x.id)).toEqual(["c", "a", "b"]);
     expect(upsertTicket(inbox, t("b", "open", "HD02", "it"), open)[1]).toEqual(t("b", "open", "HD02", "it"));
     expect(upsertTicket(inbox, t("a", "in_progress"), { status: "", store: "", category: "" })[0]?.status).toBe("in_progress");
+  });
+});
+
+describe("who sees the chat pages", () => {
+  it("gives HQ chat, notices and requests; a store manager their chat and requests; tills' people nothing", () => {
+    for (const role of ["hq_admin", "hq_staff"] as const) {
+      expect(pagesFor(role)).toEqual(expect.arrayContaining(["chat", "notices", "tickets"]));
+    }
+    expect(pagesFor("store_manager")).toEqual(expect.arrayContaining(["chat", "tickets"]));
+    expect(pagesFor("store_manager")).not.toContain("notices");
+    expect(pagesFor("cashier")).not.toContain("chat");
+    expect(pagesFor("driver")).not.toContain("chat");
+    expect(pageForPath("/chat")).toBe("chat");
+    expect(pageForPath("/notices")).toBe("notices");
+    expect(pageForPath("/tickets")).toBe("tickets");
   });
 });

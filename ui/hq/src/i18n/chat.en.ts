@@ -14,7 +14,7 @@ export const chatEn = {
   "chat.pick": "Choose a store on the left to read its conversation.",
   "chat.no_messages": "No messages yet.",
   "chat.unread": "{n} unread",
-  "chat.open_tickets": "{n} open requests",
+  "chat.open_tickets": "Open requests: {n}",
   "chat.side.store": "Store",
   "chat.side.hq": "HQ",
   "chat.placeholder": "Write to the store… (Enter sends, Shift+Enter starts a new line)",
