@@ -1,8 +1,8 @@
 //! Browser end to end of the console's chat and notices (issue 6): the real hub serves the
 //! built console; `ui/hq/e2e/chat.e2e.mjs` drives Debian's Chromium with playwright-core and
 //! two headless tills (`pos-agent run`) of two stores:
-//! - HQ sends an announcement that must be acknowledged to both stores from the Notices
-//!   page (after the audience picker refused an empty list); one store acknowledges it at
+//! - HQ sends an announcement with a PDF that must be acknowledged to both stores from the
+//!   Notices page (after the audience picker refused an empty list); one store acknowledges it at
 //!   its till (`pos-agent chat ack`) and the page shows "1 / 2 acknowledged" without a
 //!   reload, the store list shows who has and who has not, and Remind reaches the other;
 //! - a message written at a till (`pos-agent chat send`) appears live in the store's

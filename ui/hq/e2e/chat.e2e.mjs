@@ -39,6 +39,8 @@ const STORES = [
 const TITLE = "Winter window display from Monday";
 const TILL_TEXT = "The delivery for CH02 came with two boxes crushed";
 const HQ_TEXT = "Thanks, a replacement goes out tomorrow";
+/** A PDF notice as far as the hub's sniffing goes (it starts with `%PDF-`). */
+const PDF = Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
 const TICKET_TEXT = "Fitting room light is out";
 /** A 1×1 PNG: the hub sniffs the bytes, so the photo must really be one. */
 const PNG = Buffer.from(
@@ -170,9 +172,11 @@ try {
     await page.getByTestId("announcement-problem").getByText("Choose at least one store").waitFor();
   });
 
-  const announcement = await run("send an announcement requiring acknowledgement to CH01 and CH02", async () => {
+  const announcement = await run("send an announcement with a PDF, requiring acknowledgement, to CH01 and CH02", async () => {
     const form = page.getByTestId("announcement-form");
     await form.locator('input[name="requires_ack"]').check();
+    await form.locator('input[name="attachments"]').setInputFiles({ name: "window.pdf", mimeType: "application/pdf", buffer: PDF });
+    await form.getByText("window.pdf").waitFor();
     for (const s of STORES) await page.getByTestId(`audience-${s.code}`).check();
     await page.getByTestId("audience-reach").getByText("Reaches 2 stores: CH01, CH02").waitFor();
     await page.getByTestId("announcement-submit").click();
@@ -191,8 +195,11 @@ try {
       window.__e2eSamePage = true;
     });
     await until(
-      "the announcement to reach CH01's till",
-      async () => JSON.parse(posOk("CH01", ["chat", "list", "--notices", "--json"])).some((m) => sameId(m.announcement, announcement)),
+      "the announcement and its PDF to reach CH01's till",
+      async () =>
+        JSON.parse(posOk("CH01", ["chat", "list", "--notices", "--json"])).some(
+          (m) => sameId(m.announcement, announcement) && m.attachments.some((a) => a.name === "window.pdf"),
+        ),
       30_000,
       500,
     );
