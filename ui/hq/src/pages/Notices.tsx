@@ -179,7 +179,11 @@ function StoresOfAnnouncement({
           {
             key: "read",
             label: t("notices.read_at"),
-            render: (s) => (s.read_at_hlc_ms !== null ? formatDateTime(s.read_at_hlc_ms, lang) : <span class="muted">{t("notices.not_yet")}</span>),
+            // Acknowledging is reading (the hub counts it so in `read`).
+            render: (s) => {
+              const at = s.read_at_hlc_ms ?? s.acked_at_ms;
+              return at !== null ? formatDateTime(at, lang) : <span class="muted">{t("notices.not_yet")}</span>;
+            },
           },
           {
             key: "acked",
