@@ -153,14 +153,17 @@ pub fn apply_op(
     let mut events = Vec::new();
     match &op.body {
         OpBody::ChatMessage(m) => {
-            if insert_message(conn, op, m, cursor)? && events_wanted {
-                if let Some(message) = read_message(conn, &m.id)? {
-                    events.push(Event::ChatMessage { message });
-                }
+            let new = insert_message(conn, op, m, cursor)?;
+            if new
+                && events_wanted
+                && let Some(message) = read_message(conn, &m.id)?
+            {
+                events.push(Event::ChatMessage { message });
             }
         }
         OpBody::ChatRead(r) => {
-            if apply_read(conn, op, r)? && events_wanted {
+            let moved = apply_read(conn, op, r, cursor)?;
+            if moved && events_wanted {
                 events.push(Event::ChatRead(ChatReadEvent {
                     channel: r.channel.to_string(),
                     reader: reader_key(&r.reader),
@@ -169,14 +172,17 @@ pub fn apply_op(
             }
         }
         OpBody::TicketUpdate(t) => {
-            if apply_ticket(conn, op, t)? && events_wanted {
-                if let Some(ticket) = read_ticket(conn, &t.ticket)? {
-                    events.push(Event::TicketUpdate { ticket });
-                }
+            let moved = apply_ticket(conn, op, t, cursor)?;
+            if moved
+                && events_wanted
+                && let Some(ticket) = read_ticket(conn, &t.ticket)?
+            {
+                events.push(Event::TicketUpdate { ticket });
             }
         }
         OpBody::AnnouncementAck(a) => {
-            if apply_ack(conn, a)? && events_wanted {
+            let won = apply_ack(conn, a, cursor)?;
+            if won && events_wanted {
                 events.push(Event::AnnouncementAck(AnnouncementAckEvent {
                     announcement: a.announcement.to_string(),
                     store: a.store.to_string(),
@@ -268,6 +274,7 @@ fn insert_message(
                    status = CASE WHEN chat_ticket.channel = excluded.channel THEN chat_ticket.status ELSE 0 END,
                    updated_at_ms = CASE WHEN chat_ticket.channel = excluded.channel THEN chat_ticket.updated_at_ms END,
                    updated_by = CASE WHEN chat_ticket.channel = excluded.channel THEN chat_ticket.updated_by END,
+                   cursor = CASE WHEN chat_ticket.channel = excluded.channel THEN chat_ticket.cursor END,
                    channel = excluded.channel, store = excluded.store",
             )?
             .execute(params![bytes(&m.id), m.channel.to_string(), store])?;
@@ -306,16 +313,16 @@ fn insert_message(
 }
 
 /// Move a read position forward; false when it was already there or further.
-fn apply_read(conn: &Connection, op: &Op, r: &ChatRead) -> Result<bool, HubError> {
+fn apply_read(conn: &Connection, op: &Op, r: &ChatRead, cursor: u64) -> Result<bool, HubError> {
     let reader = reader_key(&r.reader);
     let channel = r.channel.to_string();
     let moved =
         conn.prepare_cached(
-            "INSERT INTO chat_read (reader, channel, up_to_wall, up_to_counter, up_to_actor)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO chat_read (reader, channel, up_to_wall, up_to_counter, up_to_actor, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (reader, channel) DO UPDATE SET
                up_to_wall = excluded.up_to_wall, up_to_counter = excluded.up_to_counter,
-               up_to_actor = excluded.up_to_actor
+               up_to_actor = excluded.up_to_actor, cursor = excluded.cursor
              WHERE (excluded.up_to_wall, excluded.up_to_counter, excluded.up_to_actor)
                  > (chat_read.up_to_wall, chat_read.up_to_counter, chat_read.up_to_actor)",
         )?
@@ -324,7 +331,8 @@ fn apply_read(conn: &Connection, op: &Op, r: &ChatRead) -> Result<bool, HubError
             channel,
             r.up_to.wall_ms as i64,
             r.up_to.counter,
-            bytes(&r.up_to.actor.0)
+            bytes(&r.up_to.actor.0),
+            cursor as i64
         ])? > 0;
     if moved && let Channel::Notices(store) = &r.channel {
         // Read receipts of announcements count readers of the store: its tills and its
@@ -356,14 +364,19 @@ fn apply_read(conn: &Connection, op: &Op, r: &ChatRead) -> Result<bool, HubError
 }
 
 /// Move a ticket's status forward within its own channel; false when it did not move.
-fn apply_ticket(conn: &Connection, op: &Op, t: &TicketUpdate) -> Result<bool, HubError> {
+fn apply_ticket(
+    conn: &Connection,
+    op: &Op,
+    t: &TicketUpdate,
+    cursor: u64,
+) -> Result<bool, HubError> {
     let moved = conn
         .prepare_cached(
-            "INSERT INTO chat_ticket (id, channel, store, status, updated_at_ms, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO chat_ticket (id, channel, store, status, updated_at_ms, updated_by, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET
                status = excluded.status, updated_at_ms = excluded.updated_at_ms,
-               updated_by = excluded.updated_by
+               updated_by = excluded.updated_by, cursor = excluded.cursor
              WHERE excluded.status > chat_ticket.status AND excluded.channel = chat_ticket.channel",
         )?
         .execute(params![
@@ -372,7 +385,8 @@ fn apply_ticket(conn: &Connection, op: &Op, t: &TicketUpdate) -> Result<bool, Hu
             t.channel.store().as_str(),
             status_rank(t.status),
             op.hlc.wall_ms as i64,
-            t.by
+            t.by,
+            cursor as i64
         ])?;
     if moved == 0 {
         tracing::debug!(ticket = %t.ticket, "ticket update did not move the status");
@@ -381,13 +395,14 @@ fn apply_ticket(conn: &Connection, op: &Op, t: &TicketUpdate) -> Result<bool, Hu
 }
 
 /// Record an acknowledgement; false when an earlier one stays.
-fn apply_ack(conn: &Connection, a: &AnnouncementAck) -> Result<bool, HubError> {
+fn apply_ack(conn: &Connection, a: &AnnouncementAck, cursor: u64) -> Result<bool, HubError> {
     let n = conn
         .prepare_cached(
-            "INSERT INTO announcement_ack (announcement, store, acked_by, acked_at_ms)
-             VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO announcement_ack (announcement, store, acked_by, acked_at_ms, cursor)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (announcement, store) DO UPDATE SET
-               acked_by = excluded.acked_by, acked_at_ms = excluded.acked_at_ms
+               acked_by = excluded.acked_by, acked_at_ms = excluded.acked_at_ms,
+               cursor = excluded.cursor
              WHERE (excluded.acked_at_ms, excluded.acked_by)
                  < (announcement_ack.acked_at_ms, announcement_ack.acked_by)",
         )?
@@ -395,7 +410,8 @@ fn apply_ack(conn: &Connection, a: &AnnouncementAck) -> Result<bool, HubError> {
             bytes(&a.announcement),
             a.store.as_str(),
             a.by,
-            a.at_ms
+            a.at_ms,
+            cursor as i64
         ])?;
     Ok(n > 0)
 }
@@ -675,6 +691,68 @@ pub fn open_tickets(conn: &Connection, store: &str) -> Result<u32, HubError> {
         )?
         .query_row([store], |r| r.get(0))?;
     Ok(n.clamp(0, i64::from(u32::MAX)) as u32)
+}
+
+/// Most messages per channel a new till receives in its snapshot (older ones stay at the
+/// hub; open tickets and announcements still to acknowledge come whatever their age).
+pub const SNAPSHOT_MESSAGES_PER_CHANNEL: u32 = 2_000;
+
+/// The chat a new till of `store` needs, as the winning ops from the log (snapshot hook):
+/// the newest messages of its two channels, its unresolved tickets and announcements it has
+/// not acknowledged, every read position in those channels, ticket statuses and the store's
+/// acknowledgements.
+pub fn snapshot_records(
+    conn: &Connection,
+    store: &str,
+    mut each: impl FnMut(Op) -> Result<(), HubError>,
+) -> Result<(), HubError> {
+    let channels = [format!("store:{store}"), format!("notices:{store}")];
+    let mut cursors: Vec<i64> = Vec::new();
+    for channel in &channels {
+        let mut st = conn.prepare_cached(
+            "SELECT cursor FROM chat_message WHERE channel = ?1
+             ORDER BY hlc_wall DESC, hlc_counter DESC, hlc_actor DESC, id DESC LIMIT ?2",
+        )?;
+        for c in st.query_map(params![channel, SNAPSHOT_MESSAGES_PER_CHANNEL], |r| {
+            r.get(0)
+        })? {
+            cursors.push(c?);
+        }
+        let mut st = conn.prepare_cached("SELECT cursor FROM chat_read WHERE channel = ?1")?;
+        for c in st.query_map([channel], |r| r.get(0))? {
+            cursors.push(c?);
+        }
+    }
+    for sql in [
+        // Unresolved tickets of any age, and their status ops.
+        "SELECT m.cursor FROM chat_ticket t JOIN chat_message m ON m.id = t.id
+         WHERE t.store = ?1 AND t.status < 2",
+        "SELECT cursor FROM chat_ticket WHERE store = ?1 AND cursor IS NOT NULL",
+        // Announcements still to acknowledge, and the store's acknowledgements.
+        "SELECT m.cursor FROM announcement_store s JOIN chat_message m ON m.id = s.message
+         LEFT JOIN announcement_ack k ON k.announcement = s.announcement AND k.store = s.store
+         WHERE s.store = ?1 AND m.requires_ack = 1 AND k.store IS NULL",
+        "SELECT cursor FROM announcement_ack WHERE store = ?1",
+    ] {
+        let mut st = conn.prepare_cached(sql)?;
+        for c in st.query_map([store], |r| r.get(0))? {
+            cursors.push(c?);
+        }
+    }
+    cursors.sort_unstable();
+    cursors.dedup();
+    let mut body = conn.prepare_cached("SELECT body FROM op_log WHERE cursor = ?1")?;
+    for cursor in cursors {
+        let Some(bytes): Option<Vec<u8>> = body.query_row([cursor], |r| r.get(0)).optional()?
+        else {
+            continue;
+        };
+        match rmp_serde::from_slice::<Op>(&bytes) {
+            Ok(op) => each(op)?,
+            Err(e) => tracing::error!(cursor, error = %e, "unreadable chat op skipped in snapshot"),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

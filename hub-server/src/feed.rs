@@ -405,6 +405,14 @@ pub fn read_snapshot(
         }
         Ok(())
     })?;
+    // Issue 6: the store's recent chat, open tickets, pending announcements, reads and acks.
+    crate::chat::snapshot_records(&tx, store.as_str(), |op| {
+        chunk.records.push(op);
+        if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
+            flush(&mut chunk, false)?;
+        }
+        Ok(())
+    })?;
     flush(&mut chunk, true)?;
     tx.finish()?;
     Ok(at_cursor)

@@ -53,14 +53,18 @@ CREATE TABLE chat_message_attachment (
 ) WITHOUT ROWID;
 
 -- Read positions: a max-register per (reader, channel). reader = 'user:<name>' | 'till:<actor>'.
+-- cursor: the log position of the winning op (what a new till's snapshot carries); the same
+-- in chat_ticket (the winning TicketUpdate, if any) and announcement_ack.
 CREATE TABLE chat_read (
     reader      TEXT NOT NULL,
     channel     TEXT NOT NULL,
     up_to_wall    INTEGER NOT NULL,
     up_to_counter INTEGER NOT NULL,
     up_to_actor   BLOB NOT NULL,
+    cursor        INTEGER NOT NULL,
     PRIMARY KEY (reader, channel)
 ) WITHOUT ROWID;
+CREATE INDEX chat_read_channel ON chat_read (channel);
 
 -- Tickets: status is a max-register over open (0) < in_progress (1) < resolved (2). A row can
 -- exist from an update before its message arrives; the inbox joins with chat_message.
@@ -70,9 +74,11 @@ CREATE TABLE chat_ticket (
     store         TEXT NOT NULL,
     status        INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1, 2)),
     updated_at_ms INTEGER,
-    updated_by    TEXT
+    updated_by    TEXT,
+    cursor        INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX chat_ticket_status ON chat_ticket (status, store);
+CREATE INDEX chat_ticket_store ON chat_ticket (store, status);
 
 -- Announcements (one row each; the per-store copies are chat_message rows in notices channels).
 -- audience: the console's description ({"all":true} | {"region":…} | {"stores":[…]}).
@@ -103,8 +109,10 @@ CREATE TABLE announcement_ack (
     store        TEXT NOT NULL,
     acked_by     TEXT NOT NULL,
     acked_at_ms  INTEGER NOT NULL,
+    cursor       INTEGER NOT NULL,
     PRIMARY KEY (announcement, store)
 ) WITHOUT ROWID;
+CREATE INDEX announcement_ack_store ON announcement_ack (store);
 
 -- Uploaded files: bytes under <data-dir>/attachments/<sha[0..2]>/<sha>, written (tmp + fsync
 -- + rename) before the row commits.
