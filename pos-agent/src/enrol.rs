@@ -17,6 +17,10 @@
 //! Unacknowledged member sign-ups (`MemberSet` ops) are re-issued as they are:
 //! they are last-writer-wins registers, so one the hub already has is simply
 //! written again (with the new actor's newer timestamp).
+//! Unacknowledged chat messages, ticket updates and acknowledgements are re-issued
+//! as they are too: keyed by id (or max/first-wins registers), the hub stores each
+//! once. A message the hub never had then orders by its re-issue HLC there, while
+//! this till keeps its first place (a re-enrolment is rare; noted in ARCHITECTURE).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -221,7 +225,9 @@ struct KnownResponse {
 /// Candidate records (sales/returns) of the pending old actors, in seq
 /// order, and their member fields (re-issued without asking the hub).
 #[allow(clippy::type_complexity)]
-fn pending_records(conn: &rusqlite::Connection) -> Result<(Vec<(Uuid, OpBody)>, Vec<OpBody>)> {
+pub(crate) fn pending_records(
+    conn: &rusqlite::Connection,
+) -> Result<(Vec<(Uuid, OpBody)>, Vec<OpBody>)> {
     let pending = db::get_meta(conn, keys::CARRY_OVER_FROM)?.unwrap_or_default();
     let mut out = Vec::new();
     let mut members = Vec::new();
@@ -236,7 +242,10 @@ fn pending_records(conn: &rusqlite::Connection) -> Result<(Vec<(Uuid, OpBody)>, 
             .parse()
             .map_err(|_| TillError::Corrupt(format!("carry-over seq {after:?}")))?;
         let mut stmt = conn.prepare(
-            "SELECT body FROM ops WHERE actor = ?1 AND seq > ?2 AND kind IN ('sale', 'return', 'member_set') ORDER BY seq",
+            "SELECT body FROM ops WHERE actor = ?1 AND seq > ?2
+             AND kind IN ('sale', 'return', 'member_set', 'chat_message', 'ticket_update',
+                          'announcement_ack')
+             ORDER BY seq",
         )?;
         let rows = stmt.query_map(rusqlite::params![actor.to_string(), after as i64], |r| {
             r.get::<_, Vec<u8>>(0)
@@ -246,7 +255,11 @@ fn pending_records(conn: &rusqlite::Connection) -> Result<(Vec<(Uuid, OpBody)>, 
             match &op.body {
                 OpBody::Sale(s) => out.push((s.id, op.body)),
                 OpBody::Return(r) => out.push((r.id, op.body)),
-                OpBody::MemberSet(_) => members.push(op.body),
+                // Registers and grow-only chat records: harmless to write again.
+                OpBody::MemberSet(_)
+                | OpBody::ChatMessage(_)
+                | OpBody::TicketUpdate(_)
+                | OpBody::AnnouncementAck(_) => members.push(op.body),
                 _ => {}
             }
         }
@@ -335,6 +348,13 @@ pub(crate) fn reissue(conn: &rusqlite::Connection, records: Vec<OpBody>) -> Resu
             }
             body @ OpBody::MemberSet(_) => {
                 w.emit_to(sync_proto::Scope::Broadcast, body)?;
+            }
+            // Chat records keep their ids, so the hub stores each once (a read position
+            // names the old actor as reader and is not carried over).
+            body @ (OpBody::ChatMessage(_)
+            | OpBody::TicketUpdate(_)
+            | OpBody::AnnouncementAck(_)) => {
+                w.emit(body)?;
             }
             _ => {}
         }

@@ -22,6 +22,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::chat::{self, ChannelKind, ChatError, files};
+use crate::db;
 use crate::{ChatSend, Till, TillError};
 
 const HUB: ActorId = ActorId(Uuid::from_bytes([9; 16]));
@@ -971,4 +972,71 @@ fn attachment_references_round_trip_through_apply() {
         "bytes only on the hub"
     );
     assert_eq!(till.chat_attachment_file(&a.sha256).expect("known"), None);
+}
+
+// ------------------------------------------------------------------ re-enrolment
+
+#[test]
+fn unacknowledged_chat_records_are_carried_over_to_a_new_actor() {
+    let (_dir, mut till) = till();
+    give_staff(&mut till);
+    till.apply_downstream(&[announcement(2, 1_000, 50, true)], 2)
+        .expect("apply");
+    let sent = till
+        .send_chat(&ChatSend {
+            ticket: Some(TicketCategory::It),
+            ..text("printer jammed")
+        })
+        .expect("send");
+    till.update_ticket(&sent.message.id.to_string(), TicketStatus::Resolved, None)
+        .expect("resolve");
+    till.acknowledge_announcement(&Uuid::from_u128(50).to_string(), "1234")
+        .expect("ack");
+    till.mark_chat_read(ChannelKind::Store).expect("read");
+    let old = till.enrolment().expect("e").expect("enrolled").actor;
+    // Re-enrol as a new actor with nothing acknowledged, as `enrol` records it.
+    let new_actor = till
+        .enrol_offline(&crate::OfflineEnrolment {
+            actor: None,
+            store: gn01(),
+            store_name: "Gangnam".into(),
+            till_no: 6,
+            currency: "KRW".into(),
+            hub_url: String::new(),
+            credential: String::new(),
+        })
+        .expect("re-enrol");
+    db::set_meta(
+        till.connection(),
+        db::keys::CARRY_OVER_FROM,
+        &format!("{old}:0"),
+    )
+    .expect("meta");
+    let (records, others) = crate::enrol::pending_records(till.connection()).expect("pending");
+    assert!(records.is_empty());
+    let kinds: Vec<&str> = others.iter().map(OpBody::kind).collect();
+    assert_eq!(
+        kinds,
+        ["chat_message", "ticket_update", "announcement_ack"],
+        "read positions name the old actor and stay behind"
+    );
+    {
+        let tx = till.connection().unchecked_transaction().expect("tx");
+        crate::enrol::reissue(&tx, others.clone()).expect("reissue");
+        tx.commit().expect("commit");
+    }
+    let ops: Vec<Op> = till
+        .outbox(1, 100)
+        .expect("outbox")
+        .into_iter()
+        .filter(|o| o.actor == new_actor)
+        .collect();
+    assert_eq!(
+        ops.iter().map(|o| o.body.clone()).collect::<Vec<_>>(),
+        others
+    );
+    assert_hub_accepts(&till, &ops);
+    let list = till.chat_messages(ChannelKind::Store, None).expect("list");
+    assert_eq!(list.len(), 1, "the message is still one message");
+    assert!(list[0].mine);
 }

@@ -259,6 +259,20 @@ impl HubApi {
         Ok(resp.json()?)
     }
 
+    /// POST JSON, expect success, ignore the answer (for 204 No Content).
+    pub fn post_empty(&self, path: &str, body: Value) -> Result<()> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()?;
+        if !resp.status().is_success() {
+            bail!("POST {path} → {}: {}", resp.status(), resp.text()?);
+        }
+        Ok(())
+    }
+
     /// POST a CSV body.
     pub fn post_csv(&self, path: &str, csv: String) -> Result<Value> {
         let resp = self
