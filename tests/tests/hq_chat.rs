@@ -12,7 +12,9 @@
 //!   and referenced at the till;
 //! - a request raised at a till (`chat send --ticket`) appears live in the Requests inbox;
 //!   HQ moves it to in progress (no button goes back) and the till sees the new status;
-//! - a forbidden file is refused in the composer with a clear message.
+//! - a forbidden file is refused in the composer with a clear message;
+//! - the other store's manager sees only their store's two channels and none of the other
+//!   store's requests, with the console in Korean.
 //!
 //! Its screenshots (`hq-notices.png`, `hq-chat.png`) go to `target/tmp/hq_chat/work/
 //! screenshots/`; the ones in `docs/screenshots/` are made by `cargo xtask screenshots`.

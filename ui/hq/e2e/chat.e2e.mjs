@@ -5,7 +5,8 @@
 // till appears live in the store's channel (unread badge first); HQ's
 // answer typed in the console, and a photo it attaches, reach the till; a
 // request raised at a till appears live in the Requests inbox, HQ moves it
-// forward and the till sees the new status.
+// forward and the till sees the new status; a store manager sees only their
+// store's channels and requests.
 //
 // Started by tests/tests/hq_chat.rs (which runs the real hub) with:
 //   HUB_URL         the hub, e.g. http://127.0.0.1:40123 (serving the console)
@@ -41,6 +42,7 @@ const TILL_TEXT = "The delivery for CH02 came with two boxes crushed";
 const HQ_TEXT = "Thanks, a replacement goes out tomorrow";
 /** A PDF notice as far as the hub's sniffing goes (it starts with `%PDF-`). */
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+const MANAGER_PASSWORD = "manager-e2e-password";
 const TICKET_TEXT = "Fitting room light is out";
 /** A 1×1 PNG: the hub sniffs the bytes, so the photo must really be one. */
 const PNG = Buffer.from(
@@ -135,6 +137,7 @@ try {
     for (const s of STORES) {
       await rest("POST", "/stores", { code: s.code, name: s.name, kind: "store", currency: "KRW", region: "E2E" });
       await rest("POST", "/users", { username: `${s.code.toLowerCase()}.cashier`, display_name: `${s.code} 캐셔`, role: "cashier", store: s.code, pin: s.pin });
+      await rest("POST", "/users", { username: `${s.code.toLowerCase()}.manager`, display_name: `${s.code} 점장`, role: "store_manager", store: s.code, password: MANAGER_PASSWORD });
       const { code } = await rest("POST", `/stores/${s.code}/enrolment-codes`, {});
       posOk(s.code, ["enrol", "--hub", HUB, "--code", code]);
       const d = spawn(POS, ["--data-dir", tillDir(s.code), "run"], { stdio: ["ignore", "ignore", "pipe"], env: { ...env, RUST_LOG: "warn" } });
@@ -316,6 +319,29 @@ try {
   await run("screenshot the chat", async () => {
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, "hq-chat.png"), fullPage: false });
+  });
+
+  await run("CH02's store manager sees only CH02's channels and requests, in Korean", async () => {
+    await page.getByTestId("logout").click();
+    await page.getByTestId("login-form").waitFor();
+    await page.fill('input[name="username"]', "ch02.manager");
+    await page.fill('input[name="password"]', MANAGER_PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("nav-chat").waitFor();
+    if ((await page.getByTestId("nav-notices").count()) !== 0) throw new Error("a store manager has the Notices page");
+    await page.getByTestId("lang-ko").click();
+    await page.getByTestId("nav-chat").getByText("채팅").waitFor();
+    await page.getByTestId("nav-chat").click();
+    const list = page.getByTestId("channel-list");
+    await list.getByTestId("channel-store:CH02").waitFor();
+    const shown = await list.locator('[data-testid^="channel-"][data-testid*=":"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+    if (JSON.stringify(shown.sort()) !== JSON.stringify(["channel-notices:CH02", "channel-store:CH02"])) throw new Error(`channels shown: ${shown}`);
+    await page.getByTestId("thread").getByText(TILL_TEXT).waitFor();
+    await page.getByTestId("nav-tickets").click();
+    await page.getByTestId("page-tickets").waitFor();
+    await page.locator('select[name="status"]').selectOption("all");
+    await page.getByTestId("tickets").getByText("요청이 없습니다.").waitFor();
+    await page.getByTestId("lang-en").click();
   });
 
   if (consoleErrors.length) throw new Error(`the browser console reported:\n  ${consoleErrors.join("\n  ")}`);
