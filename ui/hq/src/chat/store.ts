@@ -46,7 +46,7 @@ class ChatChannels {
             this.reload();
             return;
           }
-          this.set({ ...this.state, channels: applyMessage(list, e.message, username, this.viewing) });
+          this.set({ ...this.state, channels: applyMessage(list, e.message, username, this.onScreen()) });
           return;
         }
         case "chat_read":
@@ -109,6 +109,12 @@ class ChatChannels {
     if (!list) return;
     if (!list.some((c) => c.channel === channel && c.unread > 0)) return;
     this.set({ ...this.state, channels: list.map((c) => (c.channel === channel ? { ...c, unread: 0 } : c)) });
+  }
+
+  /** The channel a person is looking at now (none while the tab is hidden). */
+  private onScreen(): string | null {
+    if (typeof document !== "undefined" && document.visibilityState === "hidden") return null;
+    return this.viewing;
   }
 
   subscribe(l: Listener): () => void {

@@ -13,6 +13,24 @@ import { SearchResults } from "../components/chat/SearchResults";
 import { Card, ErrorBanner, PageHeader, useSession } from "../components/ui";
 import { setQuery, useRoute } from "../router";
 
+const LAST_CHANNEL = "storelink.hq.chat.channel";
+
+function lastChannel(): string | null {
+  try {
+    return sessionStorage.getItem(LAST_CHANNEL);
+  } catch {
+    return null;
+  }
+}
+
+function rememberChannel(channel: string): void {
+  try {
+    sessionStorage.setItem(LAST_CHANNEL, channel);
+  } catch {
+    // private mode: the first conversation opens next time
+  }
+}
+
 export function ChatPage() {
   const { me, t } = useSession();
   const route = useRoute();
@@ -30,11 +48,14 @@ export function ChatPage() {
   }, [me.username]);
 
   useEffect(() => {
-    // Open the first conversation when none is chosen (or the chosen one is not the user's).
+    // Open the conversation of last time, else the first one, when none is chosen (or the
+    // chosen one is not the user's).
     if (channels && channels.length > 0 && !selected) {
-      const first = channels.find((c) => c.kind === "store") ?? channels[0];
+      const last = channels.find((c) => c.channel === lastChannel());
+      const first = last ?? channels.find((c) => c.kind === "store") ?? channels[0];
       if (first) setQuery({ channel: first.channel });
     }
+    if (selected) rememberChannel(selected.channel);
   }, [channels, selected]);
 
   useEffect(() => {
