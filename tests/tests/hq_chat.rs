@@ -12,7 +12,9 @@
 //!   and referenced at the till;
 //! - a request raised at a till (`chat send --ticket`) appears live in the Requests inbox;
 //!   HQ moves it to in progress (no button goes back) and the till sees the new status;
-//! - a forbidden file is refused in the composer with a clear message;
+//! - a "photo" whose bytes are not one is refused by the hub (415) and the composer shows
+//!   the hub's message and code, keeping the draft; a forbidden file type is refused in the
+//!   composer before any upload;
 //! - the other store's manager sees only their store's two channels and none of the other
 //!   store's requests, with the console in Korean.
 //!

@@ -311,6 +311,25 @@ try {
     await page.getByTestId("channel-store:CH02").click();
   });
 
+  await run("a file whose bytes are not what it says is refused by the hub, and its message is shown", async () => {
+    const before = consoleErrors.length;
+    const composer = page.getByTestId("composer");
+    await page.getByTestId("composer-file").setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not a picture at all") });
+    await composer.locator('textarea[name="message"]').fill("Photo of the shelf");
+    await page.getByTestId("composer-send").click();
+    const banner = composer.getByTestId("error");
+    await banner.getByText("the file is not a image/png: its bytes say otherwise").waitFor();
+    await banner.getByText("content_mismatch").waitFor();
+    // The draft stays for another try; nothing was sent.
+    if ((await composer.locator('textarea[name="message"]').inputValue()) !== "Photo of the shelf") throw new Error("the draft was lost");
+    if ((await page.getByTestId("thread").getByText("Photo of the shelf").count()) !== 0) throw new Error("the message was sent without its file");
+    await composer.getByRole("button", { name: "Remove fake.png" }).click();
+    await composer.locator('textarea[name="message"]').fill("");
+    await banner.getByRole("button", { name: "close" }).click();
+    // The browser logs the refused request (415) as an error; that one is expected.
+    consoleErrors.splice(before, consoleErrors.length - before, ...consoleErrors.slice(before).filter((m) => !m.includes("415")));
+  });
+
   await run("a forbidden file is refused before upload with a clear message", async () => {
     await page.getByTestId("composer-file").setInputFiles({ name: "setup.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
     await page.getByTestId("composer-problem").getByText("only photos (JPEG, PNG, WebP) and PDF files").waitFor();
