@@ -10,6 +10,7 @@ import {
   compareOrder,
   furthestStatus,
   inInbox,
+  mergeRefetched,
   mergeMessages,
   nextStatuses,
   parseChannel,
@@ -250,5 +251,20 @@ describe("who sees the chat pages", () => {
     expect(pageForPath("/chat")).toBe("chat");
     expect(pageForPath("/notices")).toBe("notices");
     expect(pageForPath("/tickets")).toBe("tickets");
+  });
+});
+
+describe("catching up after a reconnect", () => {
+  it("adds what was missed and moves tickets forward, never back", () => {
+    const m = (id: string, order: string, ticket_status: string | null = null) => ({ id, order, ticket_status });
+    const shown = [m("t1", "100.0.a", "open"), m("m2", "200.0.a"), m("t3", "300.0.a", "resolved")];
+    const page = [m("t1", "100.0.a", "in_progress"), m("t3", "300.0.a", "open"), m("m4", "400.0.a")];
+    const merged = mergeRefetched(shown, page);
+    expect(merged.map((x) => [x.id, x.ticket_status])).toEqual([
+      ["t1", "in_progress"],
+      ["m2", null],
+      ["t3", "resolved"],
+      ["m4", null],
+    ]);
   });
 });

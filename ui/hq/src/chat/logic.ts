@@ -197,6 +197,18 @@ export function withTicketStatus<M extends { id: string; ticket_status: S | null
   return list.map((m) => (m.id === ticket.id ? { ...m, ticket_status: furthestStatus(m.ticket_status, ticket.status) as S } : m));
 }
 
+/**
+ * Merge a page the hub sent again (after a reconnect or lost events) into
+ * what is shown: new messages in order, and the tickets among them moved to
+ * the furthest status either copy knows (a message's text never changes, its
+ * ticket's status does).
+ */
+export function mergeRefetched<M extends Ordered & { ticket_status: S | null }, S extends string>(known: readonly M[], page: readonly M[]): M[] {
+  let out = mergeMessages(known, page);
+  for (const m of page) if (m.ticket_status !== null) out = withTicketStatus(out, { id: m.id, status: m.ticket_status });
+  return out;
+}
+
 /** The inbox's filters ("" = any). */
 export interface InboxFilter {
   status: string;

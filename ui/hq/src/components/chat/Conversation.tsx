@@ -9,7 +9,7 @@ import type { ChatChannelSummary } from "../../api/types/ChatChannelSummary";
 import type { ChatMessage } from "../../api/types/ChatMessage";
 import type { Ticket } from "../../api/types/Ticket";
 import { chatApi } from "../../chat/api";
-import { mergeMessages, readTarget, withTicketStatus } from "../../chat/logic";
+import { mergeMessages, mergeRefetched, newest, readTarget, withTicketStatus } from "../../chat/logic";
 import { chatChannels } from "../../chat/store";
 import { live, type LiveStatus } from "../../live/socket";
 import { ErrorBanner, Notice, useSession } from "../ui";
@@ -18,6 +18,8 @@ import { MessageBubble } from "./MessageBubble";
 
 /** Messages fetched at a time. */
 export const PAGE = 100;
+/** Messages fetched at a time when catching up after a reconnect (the hub's most). */
+const CATCH_UP = 500;
 
 export function Conversation({ channel }: { channel: ChatChannelSummary }) {
   const { t } = useSession();
@@ -30,6 +32,8 @@ export function Conversation({ channel }: { channel: ChatChannelSummary }) {
   const readSent = useRef<string | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
+  const newestOrder = useRef<string | null>(null);
+  newestOrder.current = messages ? (newest(messages)?.order ?? null) : null;
 
   useEffect(() => {
     let stop = false;
@@ -42,17 +46,37 @@ export function Conversation({ channel }: { channel: ChatChannelSummary }) {
       chatApi.messages(name, { limit: PAGE }).then(
         (page) => {
           if (stop) return;
-          setMessages((known) => mergeMessages(known ?? [], page.messages));
+          setMessages((known) => mergeRefetched(known ?? [], page.messages));
           setHasOlder(page.messages.length >= PAGE);
           setError(null);
         },
         (e: unknown) => !stop && setError(e),
       );
+    // After a reconnect or lost events: everything after the newest message shown (a page
+    // of the newest would leave a gap after a long outage), and the newest page again for
+    // the tickets' statuses.
+    const catchUp = async () => {
+      let after = newestOrder.current;
+      if (after === null) return load();
+      try {
+        for (;;) {
+          const page = await chatApi.messages(name, { after, limit: CATCH_UP });
+          if (stop) return;
+          setMessages((known) => mergeRefetched(known ?? [], page.messages));
+          const last = page.messages[page.messages.length - 1];
+          if (page.messages.length < CATCH_UP || !last) break;
+          after = last.order;
+        }
+        await load();
+      } catch (e) {
+        if (!stop) setError(e);
+      }
+    };
     void load();
     chatChannels.viewing = name;
     let status: LiveStatus = live.status;
     const offStatus = live.onStatus((s) => {
-      if (s === "live" && status !== "live") void load();
+      if (s === "live" && status !== "live") void catchUp();
       status = s;
     });
     const off = live.subscribe((e) => {
@@ -62,7 +86,7 @@ export function Conversation({ channel }: { channel: ChatChannelSummary }) {
         setMessages((known) => (known ? withTicketStatus(known, e.ticket) : known));
       } else if (e.type === "lagged") {
         setStale(true);
-        void load();
+        void catchUp();
       }
     });
     const onVisible = () => setVisible(document.visibilityState === "visible");
