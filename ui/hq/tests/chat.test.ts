@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 
 import {
   MAX_ATTACHMENT_BYTES,
+  TICKET_CATEGORIES,
+  TICKET_STATUSES,
   applyMessage,
   checkAnnouncement,
   checkAudience,
@@ -22,6 +24,7 @@ import {
   uuidv7,
   withTicketStatus,
 } from "../src/chat/logic";
+import { dictionaries } from "../src/i18n";
 import { pageForPath, pagesFor } from "../src/roles";
 
 const A = "0190a0b0-0000-7000-8000-00000000000a";
@@ -266,5 +269,16 @@ describe("catching up after a reconnect", () => {
       ["t3", "resolved"],
       ["m4", null],
     ]);
+  });
+});
+
+describe("chat words", () => {
+  it("has a label for every ticket status, move and category in both languages", () => {
+    for (const lang of ["en", "ko"] as const) {
+      const d: Record<string, string> = dictionaries[lang];
+      for (const s of TICKET_STATUSES) expect(d, `${lang} chat.status.${s}`).toHaveProperty([`chat.status.${s}`]);
+      for (const s of nextStatuses("open")) expect(d, `${lang} chat.set.${s}`).toHaveProperty([`chat.set.${s}`]);
+      for (const c of TICKET_CATEGORIES) expect(d, `${lang} chat.category.${c}`).toHaveProperty([`chat.category.${c}`]);
+    }
   });
 });

@@ -169,6 +169,8 @@ export function sortChannels<M extends Ordered, C extends ChannelLike<M> & { sto
 }
 
 export const TICKET_STATUSES = ["open", "in_progress", "resolved"] as const;
+/** What a request is about (sync-proto `TicketCategory::ALL`, in display order). */
+export const TICKET_CATEGORIES = ["stock", "delivery", "facilities", "it", "customer", "other"] as const;
 export type TicketStatusName = (typeof TICKET_STATUSES)[number];
 
 /** The statuses a ticket may move to from `status` (never backwards). */

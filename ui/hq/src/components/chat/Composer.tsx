@@ -8,11 +8,9 @@ import { useRef, useState } from "preact/hooks";
 
 import type { ChatMessage } from "../../api/types/ChatMessage";
 import { chatApi, uploadAttachment } from "../../chat/api";
-import { type Problem, checkFile, checkMessage, formatBytes, uuidv7 } from "../../chat/logic";
+import { type Problem, TICKET_CATEGORIES, checkFile, checkMessage, formatBytes, uuidv7 } from "../../chat/logic";
 import { ErrorBanner, useCode, useSession, useSubmit } from "../ui";
 import { PaperclipIcon } from "./FileIcons";
-
-export const TICKET_CATEGORIES = ["stock", "delivery", "facilities", "it", "customer", "other"] as const;
 
 export function Composer({ channel, onSent }: { channel: string; onSent: (m: ChatMessage) => void }) {
   const { t } = useSession();
