@@ -76,6 +76,7 @@ export const chatEn = {
   "notices.read_at": "Read",
   "notices.acked_by": "Acknowledged by",
   "notices.acked_at": "Acknowledged",
+  "notices.ack_column": "Acknowledged",
   "notices.not_yet": "not yet",
   "notices.remind": "Remind the rest",
   "notices.reminded": "Tills reminded (stores that have not acknowledged): {n}",

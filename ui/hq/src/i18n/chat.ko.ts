@@ -78,6 +78,7 @@ export const chatKo: Record<keyof typeof chatEn, string> = {
   "notices.read_at": "읽음",
   "notices.acked_by": "확인한 사람",
   "notices.acked_at": "확인 시각",
+  "notices.ack_column": "확인",
   "notices.not_yet": "아직",
   "notices.remind": "미확인 매장에 알림",
   "notices.reminded": "미확인 매장의 포스 {n}대에 알림을 보냈습니다.",

@@ -108,7 +108,7 @@ export function NoticesPage() {
             { key: "title", label: t("notices.title"), render: (a) => <strong data-testid={`announcement-${a.id}`}>{a.title}</strong> },
             { key: "sent", label: t("notices.sent_at"), render: (a) => formatDateTime(a.sent_at_ms, lang) },
             { key: "by", label: t("notices.sent_by"), render: (a) => a.sent_by },
-            { key: "ack", label: t("notices.acked_at"), render: (a) => <AckProgress a={a} /> },
+            { key: "ack", label: t("notices.ack_column"), render: (a) => <AckProgress a={a} /> },
             { key: "read", label: t("notices.read_at"), render: (a) => <ReadProgress a={a} /> },
           ]}
         />
