@@ -11,6 +11,9 @@
 //! - [`Till`] runs `pos-agent` commands on a till data directory.
 //! - [`RawSync`] speaks sync frames directly, for tests of what a
 //!   misbehaving or hostile till can send.
+//! - [`browser_e2e`] runs the console's browser scripts against a real hub.
+
+pub mod browser_e2e;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

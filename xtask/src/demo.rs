@@ -6,6 +6,8 @@
 //! headless tills, keeps each connected with `pos-agent run`, and then sells:
 //! random baskets with card, cash and split tenders, the odd return, and a
 //! till that drops offline for a while, keeps selling, and comes back.
+//! The chat is seeded too (`demo_chat`: a conversation, requests, announcements), and
+//! tills write to HQ now and then.
 //! Prints the URLs and credentials first. Runs until Ctrl-C, or for
 //! `--duration` seconds, after which it checks that the hub and every till
 //! agree on the sales.
@@ -20,7 +22,7 @@ use anyhow::{Context, Result, bail};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::{demo_people, process};
+use crate::{demo_chat, demo_people, process};
 
 /// Options of `cargo xtask demo`.
 #[derive(clap::Args, Debug, Clone)]
@@ -451,6 +453,7 @@ pub fn run_with(args: DemoArgs, hook: Option<DemoHook>) -> Result<()> {
         .unwrap_or(if args.duration.is_some() { 6 } else { 45 });
     let history = demo_people::backfill(&tills, &products, &members, now_ms, per_till)?;
     eprintln!("entered {history} sales of last week and earlier today at the tills");
+    demo_chat::seed(&api, &tills)?;
     for till in &mut tills {
         till.go_online()?;
     }
@@ -595,6 +598,11 @@ fn simulate(
                 }
                 Err(e) => println!("  {e}"),
             }
+        }
+        match demo_chat::chatter(till, 25, &mut rng) {
+            Some(Ok(line)) => println!("💬 {} wrote to HQ: {line}", till.name),
+            Some(Err(e)) => println!("  {e}"),
+            None => {}
         }
         if last_summary.elapsed() > Duration::from_secs(10) {
             if let Ok(v) = api.get("sales?limit=1") {

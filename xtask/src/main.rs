@@ -13,6 +13,7 @@
 //!   taken from a short run of the demo.
 
 mod demo;
+mod demo_chat;
 mod demo_people;
 mod process;
 mod screenshots;
@@ -67,8 +68,9 @@ fn main() -> Result<()> {
 }
 
 fn test(quick: bool) -> Result<()> {
-    // The console first: the hub embeds ui/hq/dist, and the browser test
-    // (tests/tests/hq_console.rs, run by `cargo test` below) drives it.
+    // The console first: the hub embeds ui/hq/dist, and the browser tests
+    // (tests/tests/hq_console.rs and hq_chat.rs, run by `cargo test` below)
+    // drive it.
     ui::setup()?;
     ui::build()?;
     ui::unit_tests()?;

@@ -6,8 +6,9 @@
 //! tills sell live, `ui/hq/e2e/screenshots.mjs` logs in with Debian's
 //! Chromium (playwright-core), waits for live sales to reach the dashboard,
 //! and writes `hq-dashboard.png`, `hq-inventory.png`, `hq-tills.png`,
-//! `hq-members.png` and `hq-catalog.png` at 1440×900. The demo then stops,
-//! and checks as usual that the hub and every till agree on the sales.
+//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png` and `hq-notices.png`
+//! at 1440×900. The demo then stops, and checks as usual that the hub and
+//! every till agree on the sales.
 //!
 //! This is the only writer of `docs/screenshots/` (the browser test keeps its
 //! screenshots in its own work directory).

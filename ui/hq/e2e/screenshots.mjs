@@ -8,7 +8,9 @@
 //
 // Waits until the demo's history and live sales are in, then writes
 // hq-dashboard.png (with sales arriving live), hq-inventory.png,
-// hq-tills.png, hq-members.png and hq-catalog.png at 1440×900, in English,
+// hq-tills.png, hq-members.png, hq-catalog.png, hq-chat.png (Gangnam's
+// conversation) and hq-notices.png (the announcement every store must
+// acknowledge, with its stores) at 1440×900, in English,
 // in Seoul time (the demo chain's).
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -115,6 +117,15 @@ try {
   await page.goto(`${HUB}/catalog?tab=styles`);
   await page.locator(".variant-grid").first().waitFor();
   await shot("hq-catalog.png");
+
+  await page.goto(`${HUB}/chat?channel=${encodeURIComponent("store:GN01")}`);
+  await page.getByTestId("thread").getByTestId("message").nth(1).waitFor();
+  await shot("hq-chat.png");
+
+  await page.goto(`${HUB}/notices`);
+  await page.getByTestId("announcements").getByText("Winter visual merchandising guide").click();
+  await page.getByTestId("announcement-stores").locator("tbody tr").nth(1).waitFor();
+  await shot("hq-notices.png");
 } catch (e) {
   await page.screenshot({ path: join(PROFILE, "..", "failure.png"), fullPage: true }).catch(() => undefined);
   console.error(`screenshots: ${e instanceof Error ? e.message : e}`);

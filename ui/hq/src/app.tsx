@@ -23,6 +23,10 @@ import { StoresPage } from "./pages/Stores";
 import { TillsPage } from "./pages/Tills";
 import { UsersPage } from "./pages/Users";
 import { AuditPage } from "./pages/Audit";
+import { ChatPage } from "./pages/Chat";
+import { NoticesPage } from "./pages/Notices";
+import { TicketsPage } from "./pages/Tickets";
+import { UnreadBadge } from "./components/chat/UnreadBadge";
 
 const PAGES: Record<Page, () => ComponentChildren> = {
   dashboard: () => <DashboardPage />,
@@ -32,6 +36,9 @@ const PAGES: Record<Page, () => ComponentChildren> = {
   members: () => <MembersPage />,
   stores: () => <StoresPage />,
   tills: () => <TillsPage />,
+  chat: () => <ChatPage />,
+  notices: () => <NoticesPage />,
+  tickets: () => <TicketsPage />,
   users: () => <UsersPage />,
   audit: () => <AuditPage />,
 };
@@ -156,6 +163,7 @@ function Shell() {
             >
               <Icon name={p} />
               <span>{t(dynKey(`nav.${p}`))}</span>
+              {p === "chat" && <UnreadBadge />}
             </a>
           ))}
         </nav>

@@ -11,6 +11,9 @@ export type Page =
   | "members"
   | "stores"
   | "tills"
+  | "chat"
+  | "notices"
+  | "tickets"
   | "users"
   | "audit";
 
@@ -22,11 +25,14 @@ export const PAGE_PATHS: Record<Page, string> = {
   members: "/members",
   stores: "/stores",
   tills: "/tills",
+  chat: "/chat",
+  notices: "/notices",
+  tickets: "/tickets",
   users: "/users",
   audit: "/audit",
 };
 
-const ALL: Page[] = ["dashboard", "inventory", "catalog", "sales", "members", "stores", "tills", "users", "audit"];
+const ALL: Page[] = ["dashboard", "chat", "notices", "tickets", "inventory", "catalog", "sales", "members", "stores", "tills", "users", "audit"];
 
 /** Pages in the navigation of a role, in order. */
 export function pagesFor(role: Role): Page[] {
@@ -36,7 +42,7 @@ export function pagesFor(role: Role): Page[] {
     case "hq_staff":
       return ALL.filter((p) => p !== "users" && p !== "audit");
     case "store_manager":
-      return ["dashboard", "inventory", "sales", "members", "tills", "users"];
+      return ["dashboard", "chat", "tickets", "inventory", "sales", "members", "tills", "users"];
     default:
       return [];
   }

@@ -10,6 +10,9 @@ const PATHS: Record<Page, string> = {
   members: "M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3 3 0 100-6 3 3 0 000 6zM21 19v-1a4 4 0 00-3-3.9M15 4.1a3 3 0 010 5.8",
   stores: "M3 9l1.5-5h15L21 9M3 9h18v2a3 3 0 01-6 0 3 3 0 01-6 0 3 3 0 01-6 0zM5 13v7h14v-7M10 20v-4h4v4",
   tills: "M4 4h16v11H4zM8 19h8M12 15v4",
+  chat: "M4 5h16v11H9l-5 4zM8 9h8M8 12h5",
+  notices: "M4 10v4h3l6 4V6L7 10zM17 9a4 4 0 010 6M19.5 6.5a8 8 0 010 11",
+  tickets: "M4 7h16v3a2 2 0 000 4v3H4v-3a2 2 0 000-4zM14 7v10",
   users: "M12 11a4 4 0 100-8 4 4 0 000 8zM4 21v-1a6 6 0 0112 0v1M19 8v6M22 11h-6",
   audit: "M9 4h6l1 2h3v15H5V6h3zM9 12h6M9 16h4",
 };

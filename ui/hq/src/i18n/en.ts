@@ -1,7 +1,10 @@
 // English strings of the HQ console. The key set of this dictionary is the
 // key set of the console: ko.ts must have exactly the same keys.
 
+import { chatEn } from "./chat.en";
+
 export const en = {
+  ...chatEn,
   "nav.dashboard": "Dashboard",
   "nav.inventory": "Inventory",
   "nav.catalog": "Catalog",

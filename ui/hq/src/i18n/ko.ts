@@ -1,9 +1,11 @@
 // 한국어 — the Korean strings of the HQ console (same keys as en.ts; the
 // type below makes a missing or extra key a compile error).
 
+import { chatKo } from "./chat.ko";
 import type { en } from "./en";
 
 export const ko: Record<keyof typeof en, string> = {
+  ...chatKo,
   "nav.dashboard": "대시보드",
   "nav.inventory": "재고",
   "nav.catalog": "상품",
