@@ -210,7 +210,9 @@ fn one_run(messages: usize, rate: u64, stores_n: usize) -> Result<(Histogram<u64
             messages,
             console_ready_tx,
         ));
-        console_ready.await.context("console socket never said hello")?;
+        console_ready
+            .await
+            .context("console socket never said hello")?;
         let (ready_tx, mut ready_rx) = mpsc::channel(devices.len());
         let mut writers = Vec::new();
         let mut tills = Vec::new();

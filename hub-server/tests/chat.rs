@@ -650,6 +650,30 @@ async fn an_announcement_to_two_stores_acknowledged_by_one_shows_one_of_two() {
         other => panic!("expected show_message, got {other:?}"),
     }
 
+    // HD02 acknowledges from the reminder without a recorded read: the detail and the
+    // summary agree that it has read it (at the acknowledgement).
+    let hd_ack = AnnouncementAck {
+        announcement,
+        store: hd.e.store.clone(),
+        by: "hd02.manager".into(),
+        at_ms: hub_server::now_ms() as i64,
+    };
+    let op = till_op(
+        &mut hd,
+        OpBody::AnnouncementAck(hd_ack.clone()),
+        hub_server::now_ms(),
+    );
+    hd.push(vec![op]).await;
+    let (_, detail) = admin.get(&format!("chat/announcements/{id}")).await;
+    assert_eq!(detail["summary"]["acknowledged"], 2, "{detail}");
+    assert_eq!(detail["summary"]["read"], 2, "{detail}");
+    assert_eq!(detail["stores"][1]["acked_by"], "hd02.manager");
+    assert_eq!(
+        detail["stores"][1]["read_at_hlc_ms"].as_i64(),
+        Some(hd_ack.at_ms),
+        "{detail}"
+    );
+
     // Audiences: a region, all stores (never the warehouse), and refusals.
     let (s, v) = admin
         .post(

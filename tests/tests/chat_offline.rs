@@ -37,7 +37,9 @@ fn triples(messages: &Value) -> Result<Vec<(String, String, String)>> {
 
 /// `chat list --json` of a till: `(id, order, text)` per message.
 fn till_messages(till: &Till) -> Result<Vec<(String, String, String)>> {
-    triples(&serde_json::from_str(&till.ok(&["chat", "list", "--json"])?)?)
+    triples(&serde_json::from_str(
+        &till.ok(&["chat", "list", "--json"])?,
+    )?)
 }
 
 /// The hub's messages of GN01's chat: `(id, order, text)`.

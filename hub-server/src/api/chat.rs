@@ -312,7 +312,9 @@ pub struct AnnouncementStoreStatus {
     pub store: String,
     /// Store name.
     pub store_name: String,
-    /// When a till of the store first read it (HLC wall time of the read, ms), if read.
+    /// When a till of the store first read it (HLC wall time of the read, ms), if read; a
+    /// store that acknowledged without a recorded read counts as read at the acknowledgement
+    /// (as the summary's `read` count does).
     #[ts(type = "number | null")]
     pub read_at_hlc_ms: Option<u64>,
     /// Who acknowledged it, if someone did.
@@ -1190,7 +1192,8 @@ pub async fn get_announcement(
             })?;
             let stores = c
                 .prepare_cached(
-                    "SELECT s.store, COALESCE(st.name, s.store), s.read_at_hlc_ms, k.acked_by, k.acked_at_ms
+                    "SELECT s.store, COALESCE(st.name, s.store), COALESCE(s.read_at_hlc_ms, k.acked_at_ms),
+                            k.acked_by, k.acked_at_ms
                      FROM announcement_store s
                      LEFT JOIN stores st ON st.code = s.store
                      LEFT JOIN announcement_ack k ON k.announcement = s.announcement AND k.store = s.store
