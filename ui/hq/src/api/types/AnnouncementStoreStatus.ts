@@ -13,7 +13,9 @@ store: string,
  */
 store_name: string, 
 /**
- * When a till of the store first read it (HLC wall time of the read, ms), if read.
+ * When a till of the store first read it (HLC wall time of the read, ms), if read; a
+ * store that acknowledged without a recorded read counts as read at the acknowledgement
+ * (as the summary's `read` count does).
  */
 read_at_hlc_ms: number | null, 
 /**
