@@ -58,8 +58,8 @@ pub use prices::PriceQuote;
 pub use sell::{SaleItem, TenderRequest};
 pub use sync::{SyncOptions, SyncReport};
 pub use till::{
-    CatalogItem, OfflineEnrolment, ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest,
-    StockLevel, StoredReceipt, Till, TillStatus,
+    CatalogItem, OfflineEnrolment, ProductInfo, ReturnReceipt, ReturnRequest, SaleReceipt,
+    SaleRequest, StockLevel, StoredReceipt, Till, TillStatus,
 };
 
 /// The software version reported to the hub.

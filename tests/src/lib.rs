@@ -12,8 +12,11 @@
 //! - [`RawSync`] speaks sync frames directly, for tests of what a
 //!   misbehaving or hostile till can send.
 //! - [`browser_e2e`] runs the console's browser scripts against a real hub.
+//! - [`desktop`] drives the real POS desktop app under Xvfb through
+//!   tauri-driver (WebDriver).
 
 pub mod browser_e2e;
+pub mod desktop;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -38,6 +41,18 @@ pub struct Binaries {
     pub hub: PathBuf,
     /// `pos-agent`.
     pub till: PathBuf,
+    /// `storelink-pos` (the desktop app).
+    pub pos: PathBuf,
+}
+
+/// The target directory of this test process (`target/` or `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let mut profile_dir = exe.parent().expect("executable directory").to_path_buf();
+    if profile_dir.file_name().is_some_and(|n| n == "deps") {
+        profile_dir.pop();
+    }
+    profile_dir.parent().expect("target dir").to_path_buf()
 }
 
 /// Build the binaries once per test process (a no-op when fresh) and return
@@ -78,6 +93,7 @@ pub fn binaries() -> &'static Binaries {
         Binaries {
             hub: profile_dir.join("hub-server"),
             till: profile_dir.join("pos-agent"),
+            pos: profile_dir.join("storelink-pos"),
         }
     })
 }

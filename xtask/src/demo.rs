@@ -49,6 +49,16 @@ pub struct DemoArgs {
 }
 
 impl DemoArgs {
+    /// The data directory given with `--data-dir`, if any.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.data_dir.clone()
+    }
+
+    /// Password of the `admin` account.
+    pub fn admin_password(&self) -> &str {
+        &self.admin_password
+    }
+
     /// A short run on a free port, used by `cargo xtask test`.
     pub fn smoke() -> Self {
         Self {
@@ -223,7 +233,8 @@ pub struct Api {
 }
 
 impl Api {
-    fn login(url: &str, password: &str) -> Result<Api> {
+    /// Log in as `admin` with `password`.
+    pub fn login(url: &str, password: &str) -> Result<Api> {
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()?;

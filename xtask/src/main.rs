@@ -6,15 +6,20 @@
 //!   a seeded chain of Seoul stores, and headless tills that sell, go offline
 //!   and come back.
 //! - `cargo xtask bench` — the load and speed figures, written to `BENCHMARKS.md`.
-//! - `cargo xtask setup` — Debian packages the browser test needs (Chromium,
-//!   CJK fonts), installed when missing.
-//! - `cargo xtask ui`    — the HQ console: `npm ci` when stale, Vite build.
+//! - `cargo xtask setup` — Debian packages the browser and desktop tests need
+//!   (Chromium, CJK fonts, WebKitGTK and GTK dev files, Xvfb, WebKitWebDriver)
+//!   and `tauri-driver`, installed when missing.
+//! - `cargo xtask ui`    — the HQ console and the POS screens: `npm ci` when
+//!   stale, Vite builds (`ui/hq/dist`, `ui/pos/dist`).
+//! - `cargo xtask pos`   — the demo chain plus the POS desktop app enrolled to
+//!   it (needs a display).
 //! - `cargo xtask screenshots` — the console's pictures in `docs/screenshots/`,
 //!   taken from a short run of the demo.
 
 mod demo;
 mod demo_chat;
 mod demo_people;
+mod pos;
 mod process;
 mod screenshots;
 mod ui;
@@ -48,10 +53,12 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
-    /// Install the Debian packages the console's browser test needs.
+    /// Install the Debian packages and tools the browser and desktop tests need.
     Setup,
-    /// Install the console's npm packages (when stale) and build it.
+    /// Install the front ends' npm packages (when stale) and build them.
     Ui,
+    /// Run the demo chain with the POS desktop app enrolled to it (needs a display).
+    Pos(demo::DemoArgs),
     /// Run the demo briefly and write the console's screenshots to docs/screenshots.
     Screenshots,
 }
@@ -63,14 +70,15 @@ fn main() -> Result<()> {
         Task::Bench { only, quick } => bench(only, quick),
         Task::Setup => ui::setup(),
         Task::Ui => ui::build(),
+        Task::Pos(args) => pos::run(args),
         Task::Screenshots => screenshots::run(),
     }
 }
 
 fn test(quick: bool) -> Result<()> {
-    // The console first: the hub embeds ui/hq/dist, and the browser tests
-    // (tests/tests/hq_console.rs and hq_chat.rs, run by `cargo test` below)
-    // drive it.
+    // The front ends first: the hub embeds ui/hq/dist and the desktop app
+    // ui/pos/dist, and the browser and desktop tests (tests/tests/hq_console.rs,
+    // hq_chat.rs, pos_desktop.rs, run by `cargo test` below) drive them.
     ui::setup()?;
     ui::build()?;
     ui::unit_tests()?;

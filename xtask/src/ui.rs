@@ -1,6 +1,8 @@
-//! The HQ console's tool chain: `cargo xtask setup` (Debian packages the
-//! browser test needs) and `cargo xtask ui` (npm packages and the Vite build
-//! that the hub embeds).
+//! The web front ends' tool chain: `cargo xtask setup` (Debian packages the
+//! console's browser test and the POS desktop app need, and `tauri-driver`
+//! for the desktop end-to-end test) and `cargo xtask ui` (npm packages and
+//! the Vite builds: `ui/hq`, embedded by the hub, and `ui/pos`, embedded by
+//! the desktop app).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,10 +11,67 @@ use anyhow::{Context, Result, bail};
 
 use crate::process;
 
-/// Debian packages the console's browser test needs: Chromium for
-/// playwright-core (browsers are never downloaded) and CJK fonts so Korean
-/// renders in screenshots.
-const DEBIAN_PACKAGES: [&str; 2] = ["chromium", "fonts-noto-cjk"];
+/// Debian packages the tests need: Chromium for the console's
+/// playwright-core (browsers are never downloaded), CJK fonts so Korean
+/// renders in screenshots, and for the POS desktop app (Tauri 2 on
+/// WebKitGTK) its build libraries, a virtual X server and WebKit's
+/// WebDriver (driven through `tauri-driver` by tests/tests/pos_desktop.rs).
+const DEBIAN_PACKAGES: [&str; 9] = [
+    "chromium",
+    "fonts-noto-cjk",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+];
+
+/// Version of `tauri-driver` that `setup` installs (crates.io).
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
+
+/// `ui/pos/` in the workspace.
+pub fn pos_dir() -> PathBuf {
+    process::workspace_root().join("ui").join("pos")
+}
+
+/// Where `setup` installs `tauri-driver`: `<target dir>/tools/bin`
+/// (`CARGO_TARGET_DIR` when set, else the workspace's `target/`).
+pub fn tauri_driver_path() -> PathBuf {
+    process::target_dir()
+        .join("tools")
+        .join("bin")
+        .join("tauri-driver")
+}
+
+/// Install `tauri-driver` with `cargo install --locked` into
+/// `<target dir>/tools` unless it is there.
+fn install_tauri_driver() -> Result<()> {
+    let bin = tauri_driver_path();
+    if bin.exists() {
+        eprintln!("setup: {} present", bin.display());
+        return Ok(());
+    }
+    let root = process::target_dir().join("tools");
+    let root_s = root.to_string_lossy().into_owned();
+    process::cargo(&[
+        "install",
+        "--locked",
+        "tauri-driver",
+        "--version",
+        TAURI_DRIVER_VERSION,
+        "--root",
+        &root_s,
+    ])?;
+    if !bin.exists() {
+        bail!(
+            "cargo install tauri-driver did not produce {}",
+            bin.display()
+        );
+    }
+    Ok(())
+}
 
 /// Oldest Node.js that Vite 8 runs on.
 const NODE_MIN: (u32, u32) = (20, 19);
@@ -110,6 +169,7 @@ pub fn setup() -> Result<()> {
             run(&mut install, &what)?;
         }
     }
+    install_tauri_driver()?;
     check_node()?;
     Ok(())
 }
@@ -143,10 +203,15 @@ fn check_node() -> Result<()> {
     Ok(())
 }
 
-fn npm(args: &[&str]) -> Result<()> {
+fn npm(dir: &Path, args: &[&str]) -> Result<()> {
     let mut cmd = Command::new("npm");
-    cmd.args(args).current_dir(console_dir());
-    run(&mut cmd, &format!("npm {} (in ui/hq)", args.join(" ")))
+    cmd.args(args).current_dir(dir);
+    let name = dir
+        .strip_prefix(process::workspace_root())
+        .unwrap_or(dir)
+        .display()
+        .to_string();
+    run(&mut cmd, &format!("npm {} (in {name})", args.join(" ")))
 }
 
 /// `node_modules` is missing or older than `package-lock.json`.
@@ -161,20 +226,49 @@ fn node_modules_stale(dir: &Path) -> bool {
     }
 }
 
-/// `cargo xtask ui`: `npm ci` when needed, then the production build into
-/// `ui/hq/dist` (no network after `npm ci`).
+/// `cargo xtask ui`: both front ends ([`build_console`], [`build_pos`]).
 pub fn build() -> Result<()> {
-    let dir = console_dir();
-    if node_modules_stale(&dir) {
-        npm(&["ci", "--no-audit", "--no-fund"])?;
-    } else {
-        eprintln!("ui: node_modules is current with package-lock.json");
+    build_console()?;
+    build_pos()
+}
+
+/// The HQ console: `npm ci` when needed, then the production build into
+/// `ui/hq/dist` (no network after `npm ci`).
+pub fn build_console() -> Result<()> {
+    build_dir(&console_dir())
+}
+
+/// The POS screens into `ui/pos/dist`, which the desktop app
+/// (`pos-agent/desktop`) embeds: it must be built before cargo builds the
+/// workspace.
+pub fn build_pos() -> Result<()> {
+    let dir = pos_dir();
+    if !dir.join("package.json").exists() {
+        bail!(
+            "ui/pos/package.json is missing: the POS desktop app embeds the screens of ui/pos \
+             (built into ui/pos/dist), so they must be in the checkout"
+        );
     }
-    if dist_current(&dir) {
-        eprintln!("ui: dist is newer than every source file; not rebuilt");
+    build_dir(&dir)
+}
+
+fn build_dir(dir: &Path) -> Result<()> {
+    if node_modules_stale(dir) {
+        npm(dir, &["ci", "--no-audit", "--no-fund"])?;
+    } else {
+        eprintln!(
+            "ui: {}: node_modules is current with package-lock.json",
+            dir.display()
+        );
+    }
+    if dist_current(dir) {
+        eprintln!(
+            "ui: {}: dist is newer than every source file; not rebuilt",
+            dir.display()
+        );
         return Ok(());
     }
-    npm(&["run", "build"])?;
+    npm(dir, &["run", "build"])?;
     eprintln!("ui: built {}", dir.join("dist").display());
     Ok(())
 }
@@ -217,14 +311,17 @@ fn dist_current(dir: &Path) -> bool {
         .all(|t| t <= built)
 }
 
-/// The console's unit tests (vitest).
+/// The front ends' unit tests (vitest): the console's and the POS screens'.
 pub fn unit_tests() -> Result<()> {
-    npm(&["test"])
+    npm(&console_dir(), &["test"])?;
+    npm(&pos_dir(), &["test"])
 }
 
-/// The TypeScript types the console imports are generated from the Rust API
-/// types by `cargo test` (ts-rs). Fail when the committed ones differ, so a
-/// Rust change never ships with a console compiled against stale types.
+/// The TypeScript types the console and the POS screens import are
+/// generated from the Rust API types by `cargo test` (ts-rs; the desktop
+/// crate's `export_types` test writes `ui/pos/src/api/types`). Fail when the
+/// committed ones differ, so a Rust change never ships with a front end
+/// compiled against stale types.
 pub fn check_generated_types() -> Result<()> {
     let root = process::workspace_root();
     if !root.join(".git").exists() {
@@ -233,14 +330,20 @@ pub fn check_generated_types() -> Result<()> {
     }
     let out = Command::new("git")
         .current_dir(&root)
-        .args(["status", "--porcelain", "--", "ui/hq/src/api/types"])
+        .args([
+            "status",
+            "--porcelain",
+            "--",
+            "ui/hq/src/api/types",
+            "ui/pos/src/api/types",
+        ])
         .output()
         .context("running git status")?;
     let changed = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() || !changed.trim().is_empty() {
         bail!(
-            "the generated API types in ui/hq/src/api/types differ from the committed ones \
-             (cargo test regenerates them from the Rust types): commit them\n{changed}"
+            "the generated API types in ui/hq/src/api/types or ui/pos/src/api/types differ from \
+             the committed ones (cargo test regenerates them from the Rust types): commit them\n{changed}"
         );
     }
     eprintln!("ui: generated API types are committed and current");
