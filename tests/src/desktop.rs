@@ -394,6 +394,22 @@ impl PosWindow {
         Ok(self.rt.block_on(el.text())?)
     }
 
+    /// An attribute of the element (`None` when absent).
+    pub fn attr(&self, id: &str, name: &str) -> Result<Option<String>> {
+        let el = self.find(id)?;
+        Ok(self.rt.block_on(el.attr(name))?)
+    }
+
+    /// Wait until the element's attribute `name` equals `want`.
+    pub fn wait_attr(&self, id: &str, name: &str, want: &str) -> Result<()> {
+        let mut seen = None;
+        self.wait_for(UI_TIMEOUT, &format!("{id} [{name}={want:?}]"), |w| {
+            seen = w.attr(id, name)?;
+            Ok(seen.as_deref() == Some(want))
+        })
+        .with_context(|| format!("{id} has {name}={seen:?}"))
+    }
+
     /// Poll `f` every 100 ms until it returns true, up to `timeout`.
     pub fn wait_for(
         &self,

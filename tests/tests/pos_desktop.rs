@@ -7,10 +7,13 @@
 //! With `STORELINK_SCREENSHOTS=1` the sell screen is saved to
 //! `docs/screenshots/pos-sell.png`.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 use serde_json::json;
-use storelink_tests::binaries;
-use storelink_tests::desktop::{PosWindow, TauriDriver, Xvfb, desktop_tools};
+use storelink_tests::desktop::{PosWindow, TauriDriver, UI_TIMEOUT, Xvfb, desktop_tools};
+use storelink_tests::{Hub, HubApi, Till, binaries};
 
 /// The app starts in a real window, its screens load, and a command round
 /// trip through the real IPC reaches the till core in the data directory
@@ -52,5 +55,150 @@ fn app_starts_in_a_real_window() -> Result<()> {
     window.close()?;
     drop(driver);
     drop(xvfb);
+    Ok(())
+}
+
+/// An EAN-13 barcode from 12 digits (with its check digit).
+fn ean13(body12: &str) -> String {
+    let sum: u32 = body12
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d } else { d * 3 })
+        .sum();
+    format!("{body12}{}", (10 - sum % 10) % 10)
+}
+
+const TEE: &str = "TSH-0001-BLK-M";
+const CAP: &str = "CAP-0002-NAV-F";
+const CASHIER_PIN: &str = "1111";
+const WAIT_SYNC: Duration = Duration::from_secs(60);
+
+/// The contract's path through the real app: enrol via the setup screen,
+/// unlock with a PIN, open a shift, scan a barcode (typed + Enter, as a
+/// scanner does), pay cash + card, see the receipt; the hub goes away, the
+/// till keeps selling; the hub comes back and has every sale, and a second
+/// (headless) till of the store sees the stock change.
+#[test]
+fn sell_online_and_offline_through_the_app() -> Result<()> {
+    let tools = desktop_tools()?;
+    let bins = binaries();
+    let root = tempfile::tempdir()?;
+    let mut hub = Hub::start(&root.path().join("hub"))?;
+    let api = HubApi::login(&hub)?;
+    api.create_store("GN01", "Gangnam", "store")?;
+    let tee_code = ean13("880123400001");
+    let cap_code = ean13("880123400002");
+    api.post_csv(
+        "products/import",
+        format!(
+            "sku,name,price,barcode,style,colour,size,category\n\
+             {TEE},Oxford tee black M,39000,{tee_code},TSH-0001,Black,M,Tops\n\
+             {CAP},Cap navy,25000,{cap_code},CAP-0002,Navy,F,Accessories\n"
+        ),
+    )?;
+    for sku in [TEE, CAP] {
+        api.adjust_stock("GN01", sku, 50)?;
+    }
+    api.post(
+        "users",
+        json!({ "username": "gn01.kim", "display_name": "Kim Minji", "role": "cashier",
+                "store": "GN01", "pin": CASHIER_PIN }),
+    )?;
+    let other = Till::enrol(&root.path().join("other-till"), &hub, &api, "GN01")?;
+    other.sync()?;
+    assert_eq!(other.stock(TEE)?, 50);
+    let code = api.enrolment_code("GN01")?;
+
+    let xvfb = Xvfb::start(&tools)?;
+    let driver = TauriDriver::start(&tools, &xvfb.display, root.path())?;
+    let data = root.path().join("desktop-till");
+    let w = PosWindow::launch(
+        &driver,
+        &bins.pos,
+        &["--data-dir".into(), data.display().to_string()],
+    )?;
+
+    // Setup → (catalog downloaded) → Lock → Open shift → Sell.
+    w.type_into("setup-hub", &hub.url())?;
+    w.type_into("setup-code", &code)?;
+    w.click("setup-submit")?;
+    w.find_within("pin-input", WAIT_SYNC)?;
+    w.type_into("pin-input", CASHIER_PIN)?;
+    w.click("pin-submit")?;
+    w.type_into("shift-float", "100000")?;
+    w.click("shift-open")?;
+
+    // Sale 1, online: scan + Enter, split tender 10,000 cash + card for the rest.
+    w.send_keys("scan-input", &format!("{tee_code}\u{E007}"))?;
+    w.wait_for(UI_TIMEOUT, "one cart line", |w| {
+        Ok(w.find_all("cart-line")?.len() == 1)
+    })?;
+    w.wait_attr("cart-total", "data-estimated", "false")?;
+    w.wait_attr("cart-total", "data-total", "39000")?;
+    if std::env::var_os("STORELINK_SCREENSHOTS").is_some_and(|v| v == "1") {
+        let shot =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots/pos-sell.png");
+        w.screenshot(&shot)?;
+    }
+    w.click("pay-button")?;
+    w.type_into("tender-amount", "10000")?;
+    w.click("tender-cash")?;
+    w.click("tender-card")?;
+    w.click("complete-sale")?;
+    w.find("sale-done")?;
+    let first = w
+        .attr("receipt-no", "data-receipt")?
+        .context("receipt number")?;
+    let tenders = w.find_all("receipt-tender")?;
+    assert_eq!(tenders.len(), 2, "cash + card on the receipt");
+    w.wait_text("receipt-view", &first)?;
+    w.wait_attr("status-online", "data-online", "true")?;
+    w.wait_for(WAIT_SYNC, "sale 1 to reach the hub", |w| {
+        Ok(w.attr("status-unsent", "data-count")?.as_deref() == Some("0"))
+    })?;
+    assert_eq!(api.sales_summary(Some("GN01"))?, (1, 39_000));
+
+    // The hub goes away: the till keeps selling.
+    hub.kill9();
+    w.wait_attr("status-online", "data-online", "false")?;
+    w.click("new-sale")?;
+    w.send_keys("scan-input", &format!("{cap_code}\u{E007}"))?;
+    w.send_keys("scan-input", &format!("{tee_code}\u{E007}"))?;
+    w.wait_for(UI_TIMEOUT, "two cart lines", |w| {
+        Ok(w.find_all("cart-line")?.len() == 2)
+    })?;
+    w.wait_attr("cart-total", "data-estimated", "false")?;
+    w.wait_attr("cart-total", "data-total", "64000")?;
+    w.click("pay-button")?;
+    w.click("tender-cash")?;
+    w.click("complete-sale")?;
+    w.find("sale-done")?;
+    let second = w
+        .attr("receipt-no", "data-receipt")?
+        .context("receipt number")?;
+    assert_ne!(first, second);
+    w.wait_for(UI_TIMEOUT, "the offline sale to count as unsent", |w| {
+        Ok(w.attr("status-unsent", "data-count")?
+            .and_then(|c| c.parse::<u64>().ok())
+            .is_some_and(|c| c > 0))
+    })?;
+
+    // The hub comes back: everything arrives without anyone doing anything.
+    hub.restart()?;
+    w.wait_for(WAIT_SYNC, "the offline sale to reach the hub", |w| {
+        Ok(w.attr("status-unsent", "data-count")?.as_deref() == Some("0"))
+    })?;
+    w.wait_attr("status-online", "data-online", "true")?;
+    let api = HubApi::login(&hub)?;
+    assert_eq!(api.sales_summary(Some("GN01"))?, (2, 39_000 + 64_000));
+    assert_eq!(api.stock_at(TEE, "GN01")?, 48);
+    assert_eq!(api.stock_at(CAP, "GN01")?, 49);
+
+    // The other till of the store sees the stock the app sold.
+    other.sync()?;
+    assert_eq!(other.stock(TEE)?, 48);
+    assert_eq!(other.stock(CAP)?, 49);
+    w.close()?;
     Ok(())
 }

@@ -54,11 +54,6 @@ impl DemoArgs {
         self.data_dir.clone()
     }
 
-    /// Password of the `admin` account.
-    pub fn admin_password(&self) -> &str {
-        &self.admin_password
-    }
-
     /// A short run on a free port, used by `cargo xtask test`.
     pub fn smoke() -> Self {
         Self {
