@@ -2,12 +2,14 @@
 //! `pos_agent` core library. The commands and their output are the contract
 //! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
 //! status, receipt; issue 4 adds `sell --pin/--member`, `member add|find`,
-//! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]).
+//! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]; issue 3 of
+//! the POS app adds `shift …`, see [`shift_cli`], and `stock --elsewhere`).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
 
 mod chat_cli;
+mod shift_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -142,6 +144,11 @@ enum Command {
     Chat {
         #[command(subcommand)]
         action: chat_cli::ChatAction,
+    },
+    /// The cash-drawer shift: open, status, cash-in, cash-out, close (Z report), report.
+    Shift {
+        #[command(subcommand)]
+        action: shift_cli::ShiftAction,
     },
     /// Show a stored receipt (sale or return).
     Receipt {
@@ -284,6 +291,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 cashier,
                 member_phone: member,
                 sold_at_ms,
+                cart_discount: None,
+                approver_pin: None,
             };
             for _ in 0..repeat.max(1) {
                 let sold = till.sell(&req)?;
@@ -525,6 +534,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Chat { action } => chat_cli::run(&data_dir, action)?,
+        Command::Shift { action } => shift_cli::run(&data_dir, action)?,
         Command::Receipt {
             receipt: number,
             json,

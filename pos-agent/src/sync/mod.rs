@@ -10,6 +10,9 @@
 //!   shutdown future resolves. Stops (with an error) only when the hub says
 //!   the till was restored (`TillRestored`) — that needs a new enrolment.
 //!
+//! A [`SyncControl`] in [`SyncOptions::control`] lets a long-running app
+//! watch the [`LinkState`] and ask for a sync now ([`control`]).
+//!
 //! Both also upload the chat attachments written at the till ([`crate::chat::net`]):
 //! `sync_once` before its session, `run` in a background task.
 //!
@@ -17,6 +20,7 @@
 //! the blocking pool in short transactions, so a till selling in another
 //! process or on another handle never waits for the network.
 
+pub mod control;
 mod session;
 
 use std::future::Future;
@@ -31,6 +35,7 @@ use serde::Serialize;
 use crate::db::{self, keys};
 use crate::error::{Result, TillError};
 
+pub use control::{LinkState, SyncControl};
 pub use session::sync_url;
 
 /// How often `run` looks for new ops in the outbox.
@@ -54,6 +59,8 @@ pub struct SyncOptions {
     pub app_version: String,
     /// How long to wait for the hub to answer before giving up on a connection.
     pub timeout: Duration,
+    /// Link state and "sync now" shared with the app, if it wants them.
+    pub control: Option<SyncControl>,
 }
 
 impl Default for SyncOptions {
@@ -62,6 +69,7 @@ impl Default for SyncOptions {
             hub_url: None,
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             timeout: Duration::from_secs(30),
+            control: None,
         }
     }
 }
@@ -138,6 +146,7 @@ pub async fn sync_once_with(data_dir: &Path, opts: &SyncOptions) -> Result<SyncR
     }
     let result =
         session::run_session(&db, opts, session::Mode::Once, &mut report, &mut welcomed).await;
+    session_ended(opts.control.as_ref(), &result);
     match &result {
         Ok(()) => db.set_last_error(None).await?,
         Err(e) => {
@@ -167,6 +176,16 @@ pub async fn run_with(
         data_dir.to_path_buf(),
         opts.hub_url.clone(),
     )));
+    if let Some(control) = &opts.control {
+        // Start from what the database knows (offline until welcomed).
+        let status = db.call(|c| crate::till::status(c)).await?;
+        control.update(|s| {
+            s.online = false;
+            s.last_sync_ms = status.last_sync_ms;
+            s.last_error = status.last_error.clone();
+            s.unsent_ops = status.unsent_ops;
+        });
+    }
     tokio::pin!(shutdown);
     let mut attempt: u32 = 0;
     loop {
@@ -176,6 +195,7 @@ pub async fn run_with(
             _ = &mut shutdown => return Ok(()),
             r = session::run_session(&db, opts, session::Mode::Live, &mut report, &mut welcomed) => r,
         };
+        session_ended(opts.control.as_ref(), &result);
         match result {
             Ok(()) => tracing::info!("hub closed the sync connection; reconnecting"),
             Err(
@@ -200,7 +220,21 @@ pub async fn run_with(
         tokio::select! {
             _ = &mut shutdown => return Ok(()),
             _ = tokio::time::sleep(delay) => {}
+            _ = control::woken(opts.control.as_ref()) => {
+                tracing::info!("sync requested: reconnecting now");
+                attempt = 0;
+            }
         }
+    }
+}
+
+/// Tell the app the session is over (offline), with its error if it failed.
+fn session_ended(control: Option<&SyncControl>, result: &Result<()>) {
+    if let Some(control) = control {
+        control.update(|s| {
+            s.online = false;
+            s.last_error = result.as_ref().err().map(|e| e.to_string());
+        });
     }
 }
 
