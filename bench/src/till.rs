@@ -57,6 +57,8 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
                 cashier: None,
                 member_phone: None,
                 sold_at_ms: None,
+                cart_discount: None,
+                approver_pin: None,
             };
             let t = Instant::now();
             till.sell(&req)?;

@@ -44,15 +44,17 @@ pub enum Received {
 }
 
 /// A message from head office for the cashier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CashierMessage {
     /// The command id that carried it.
     pub id: Uuid,
     /// The text.
     pub text: String,
     /// When the till received it (ms since epoch).
+    #[ts(type = "number")]
     pub received_ms: u64,
     /// When the cashier marked it read, if they did.
+    #[ts(type = "number | null")]
     pub read_ms: Option<u64>,
 }
 

@@ -27,6 +27,10 @@
 //!   ([`crate::people`], [`crate::prices`]).
 //! - Schema 3: `chat_message`, `chat_read`, `chat_ticket`, `chat_ack`,
 //!   `chat_attachment`: HQ–store chat and notices ([`crate::chat`]).
+//! - Schema 4: catalog search indexes ([`crate::catalog`]); `shifts`,
+//!   `cash_movements` and `sales.shift_id` / `returns.shift_id`
+//!   ([`crate::shift`]); `discount_approvals` ([`crate::quote`]);
+//!   `elsewhere_stock` ([`crate::elsewhere`]). All local to the till, never synced.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -86,6 +90,9 @@ pub mod keys {
     pub const CARRY_OVER_AFTER_SEQ: &str = "carry_over_after_seq";
     /// `1` while head office has locked the till (remote `Lock` command).
     pub const LOCKED: &str = "locked";
+    /// Largest discount (percent of the gross) a cashier may give without a
+    /// store manager's approval (default [`crate::quote::DEFAULT_DISCOUNT_LIMIT_PCT`]).
+    pub const DISCOUNT_LIMIT_PCT: &str = "discount_limit_pct";
 }
 
 /// The schema, one entry per version (`user_version` = index + 1).
@@ -308,6 +315,90 @@ CREATE TABLE chat_attachment (
     error       TEXT
 );
 CREATE INDEX chat_attachment_pending ON chat_attachment(created_ms) WHERE state = 'pending';
+"#,
+    r#"
+-- Schema 4 (POS desktop app). Everything here is local to the till and never synced:
+-- shifts, cash movements and discount approvals are the till drawer's own book-keeping
+-- (the synced sale record already carries every line discount), and the other stores'
+-- stock is only a cache of what the hub said.
+
+-- Catalog search (crate::catalog): SKU prefix (case-insensitive), variants by style,
+-- categories of sellable products.
+CREATE INDEX catalog_sku_nocase ON catalog(sku COLLATE NOCASE);
+CREATE INDEX catalog_style ON catalog(style) WHERE style IS NOT NULL;
+CREATE INDEX catalog_category ON catalog(category, sku) WHERE active = 1;
+
+-- Name/style substring search: a trigram full-text index (case-insensitive), one row per
+-- catalog row with the same rowid, kept up to date by triggers. (catalog has no INTEGER
+-- PRIMARY KEY, so a VACUUM could renumber its rowids: the till never runs VACUUM; if it
+-- ever must, rebuild catalog_fts from catalog right after.)
+CREATE VIRTUAL TABLE catalog_fts USING fts5(sku UNINDEXED, body, tokenize = 'trigram');
+INSERT INTO catalog_fts(rowid, sku, body)
+    SELECT rowid, sku, COALESCE(name, '') || ' ' || COALESCE(style, '') FROM catalog;
+CREATE TRIGGER catalog_fts_insert AFTER INSERT ON catalog BEGIN
+    INSERT INTO catalog_fts(rowid, sku, body)
+    VALUES (new.rowid, new.sku, COALESCE(new.name, '') || ' ' || COALESCE(new.style, ''));
+END;
+CREATE TRIGGER catalog_fts_update AFTER UPDATE OF name, style ON catalog BEGIN
+    UPDATE catalog_fts SET body = COALESCE(new.name, '') || ' ' || COALESCE(new.style, '')
+    WHERE rowid = new.rowid;
+END;
+CREATE TRIGGER catalog_fts_delete AFTER DELETE ON catalog BEGIN
+    DELETE FROM catalog_fts WHERE rowid = old.rowid;
+END;
+
+-- Cash drawer shifts (crate::shift). At most one open shift (closed_at_ms IS NULL).
+CREATE TABLE shifts (
+    id           TEXT PRIMARY KEY,
+    opened_at_ms INTEGER NOT NULL,
+    opened_by    TEXT NOT NULL,
+    float        INTEGER NOT NULL,
+    closed_at_ms INTEGER,
+    closed_by    TEXT,
+    counted_cash INTEGER
+);
+CREATE UNIQUE INDEX shifts_one_open ON shifts((closed_at_ms IS NULL)) WHERE closed_at_ms IS NULL;
+CREATE INDEX shifts_opened ON shifts(opened_at_ms);
+
+CREATE TABLE cash_movements (
+    id       TEXT PRIMARY KEY,
+    shift_id TEXT NOT NULL REFERENCES shifts(id),
+    at_ms    INTEGER NOT NULL,
+    kind     TEXT NOT NULL,   -- in | out
+    amount   INTEGER NOT NULL,
+    reason   TEXT NOT NULL,
+    by_user  TEXT NOT NULL
+);
+CREATE INDEX cash_movements_shift ON cash_movements(shift_id, at_ms);
+
+-- The shift a local sale or return was made in (NULL: no shift open, or received by sync).
+ALTER TABLE sales ADD COLUMN shift_id TEXT;
+CREATE INDEX sales_shift ON sales(shift_id) WHERE shift_id IS NOT NULL;
+ALTER TABLE returns ADD COLUMN shift_id TEXT;
+CREATE INDEX returns_shift ON returns(shift_id) WHERE shift_id IS NOT NULL;
+
+-- Discounts over the till's limit and the store manager who approved them (crate::quote).
+CREATE TABLE discount_approvals (
+    sale_id   TEXT PRIMARY KEY REFERENCES sales(id),
+    receipt   TEXT NOT NULL,
+    approver  TEXT NOT NULL,
+    cashier   TEXT,
+    discount  INTEGER NOT NULL,
+    gross     INTEGER NOT NULL,
+    limit_pct INTEGER NOT NULL,
+    at_ms     INTEGER NOT NULL
+);
+
+-- Other stores' stock as last fetched from the hub (crate::elsewhere).
+CREATE TABLE elsewhere_stock (
+    sku           TEXT NOT NULL,
+    store         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    qty           INTEGER NOT NULL,
+    as_of_ms      INTEGER NOT NULL,
+    fetched_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (sku, store)
+) WITHOUT ROWID;
 "#,
 ];
 

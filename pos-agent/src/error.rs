@@ -110,6 +110,31 @@ pub enum TillError {
         "no member with phone {0} at this till; sign them up first: pos-agent member add --phone {0} --name NAME"
     )]
     UnknownMember(String),
+    /// The discount is over the till's limit and needs a store manager's PIN.
+    #[error(
+        "a discount of {discount} over the {limit_pct}% limit needs a store manager's approval"
+    )]
+    ApprovalRequired {
+        /// The till's discount limit (percent of the gross).
+        limit_pct: u32,
+        /// The sale's total discount.
+        discount: Money,
+    },
+    /// The approving PIN is wrong or not a store manager's.
+    #[error("discount approval refused: {0}")]
+    ApprovalRefused(String),
+    /// A shift is already open at this till.
+    #[error("a shift is already open at this till; close it first")]
+    ShiftAlreadyOpen,
+    /// The action needs an open shift.
+    #[error("no shift is open at this till: open one first (pos-agent shift open --float AMOUNT)")]
+    NoOpenShift,
+    /// No shift with this id at this till.
+    #[error("no shift {0} at this till")]
+    UnknownShift(String),
+    /// No active product of this style in the catalog.
+    #[error("no products of style {0:?} in this till's catalog")]
+    UnknownStyle(String),
     /// A chat action was refused ([`crate::chat`]).
     #[error(transparent)]
     Chat(#[from] crate::chat::ChatError),

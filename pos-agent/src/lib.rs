@@ -21,6 +21,12 @@
 //! (staff PINs, members), [`prices`] (scheduled prices and deals), [`receipt`] (printable text, Code 128), [`sync`], [`enrol`](mod@enrol),
 //! [`error`].
 //!
+//! For the POS desktop app: [`catalog`] (scan, search, variant grids,
+//! categories), [`discount`] and [`quote`] (line/cart discounts, the discount
+//! limit with manager approval, `quote_sale`), [`shift`] (drawer shifts, Z
+//! report), [`elsewhere`] (other stores' stock via the hub, cached),
+//! [`sync::SyncControl`] (link state, sync now), [`views`] (return preview, pending outbox, receipt files).
+//!
 //! ```no_run
 //! use pos_agent::{SaleItem, SaleRequest, Till};
 //! # fn main() -> pos_agent::Result<()> {
@@ -34,33 +40,45 @@
 //! ```
 
 pub mod apply;
+pub mod catalog;
 pub mod chat;
 pub mod commands;
 pub mod db;
+pub mod discount;
+pub mod elsewhere;
 pub mod enrol;
 pub mod error;
 pub mod outbox;
 pub mod people;
 pub mod prices;
+pub mod quote;
 pub mod receipt;
 pub mod records;
 pub mod returns;
 pub mod sell;
+pub mod shift;
 pub mod sync;
 mod till;
+pub mod views;
 
-pub use chat::{ChannelKind, ChatSend, ChatSent};
+pub use catalog::{CategoryCount, ProductHit, VariantGrid};
+pub use chat::{ChannelKind, ChannelUnread, ChatSend, ChatSent};
 pub use commands::CashierMessage;
+pub use discount::Discount;
+pub use elsewhere::{ElsewhereStock, StoreStock, stock_elsewhere};
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
 pub use people::{Member, MemberSignUp, SignUpOutcome, Staff};
 pub use prices::PriceQuote;
-pub use sell::{SaleItem, TenderRequest};
-pub use sync::{SyncOptions, SyncReport};
+pub use quote::{QuotedLine, SaleQuote};
+pub use sell::{SaleItem, Settlement, TenderRequest, settle_preview};
+pub use shift::{CashMovement, CashMovementKind, Shift, ShiftSummary, ZReport};
+pub use sync::{LinkState, SyncControl, SyncOptions, SyncReport};
 pub use till::{
     CatalogItem, OfflineEnrolment, ProductInfo, ReturnReceipt, ReturnRequest, SaleReceipt,
     SaleRequest, StockLevel, StoredReceipt, Till, TillStatus,
 };
+pub use views::{PendingOp, ReceiptFormat, ReturnPreview, ReturnableLine};
 
 /// The software version reported to the hub.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -77,3 +95,5 @@ mod tests;
 mod tests_chat;
 #[cfg(test)]
 mod tests_hq;
+#[cfg(test)]
+mod tests_pos;

@@ -2,12 +2,14 @@
 //! `pos_agent` core library. The commands and their output are the contract
 //! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
 //! status, receipt; issue 4 adds `sell --pin/--member`, `member add|find`,
-//! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]).
+//! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]; issue 3 of
+//! the POS app adds `shift …`, see [`shift_cli`], and `stock --elsewhere`).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
 
 mod chat_cli;
+mod shift_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,10 +86,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This store's stock.
+    /// This store's stock (or, with --elsewhere, every store's stock of one SKU from the hub).
     Stock {
         /// One SKU (or barcode) only.
         sku: Option<String>,
+        /// Ask the hub for this SKU's stock at every store (the till's cache when offline).
+        #[arg(long, requires = "sku")]
+        elsewhere: bool,
         /// JSON: [{sku, name, qty}].
         #[arg(long)]
         json: bool,
@@ -142,6 +147,11 @@ enum Command {
     Chat {
         #[command(subcommand)]
         action: chat_cli::ChatAction,
+    },
+    /// The cash-drawer shift: open, status, cash-in, cash-out, close (Z report), report.
+    Shift {
+        #[command(subcommand)]
+        action: shift_cli::ShiftAction,
     },
     /// Show a stored receipt (sale or return).
     Receipt {
@@ -284,6 +294,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 cashier,
                 member_phone: member,
                 sold_at_ms,
+                cart_discount: None,
+                approver_pin: None,
             };
             for _ in 0..repeat.max(1) {
                 let sold = till.sell(&req)?;
@@ -326,7 +338,34 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", ret.record.receipt);
             }
         }
-        Command::Stock { sku, json } => {
+        Command::Stock {
+            sku: Some(sku),
+            elsewhere: true,
+            json,
+        } => {
+            let out = runtime()?.block_on(pos_agent::stock_elsewhere(
+                &data_dir,
+                &sku,
+                std::time::Duration::from_secs(5),
+            ))?;
+            if json {
+                print_json(&out)?;
+            } else {
+                let when = match (out.online, out.as_of_ms) {
+                    (true, _) => "live from the hub".to_owned(),
+                    (false, Some(at)) => format!(
+                        "offline: cached, {} min old",
+                        pos_agent::db::now_ms().saturating_sub(at) / 60_000
+                    ),
+                    (false, None) => "offline: nothing cached yet".to_owned(),
+                };
+                println!("{} ({when})", out.sku);
+                for s in &out.stores {
+                    println!("{:<8} {:>8}  {}", s.store, s.qty, s.name);
+                }
+            }
+        }
+        Command::Stock { sku, json, .. } => {
             let till = Till::open(&data_dir)?;
             let levels = till.stock(sku.as_deref())?;
             if json {
@@ -525,6 +564,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Chat { action } => chat_cli::run(&data_dir, action)?,
+        Command::Shift { action } => shift_cli::run(&data_dir, action)?,
         Command::Receipt {
             receipt: number,
             json,

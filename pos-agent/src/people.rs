@@ -27,7 +27,7 @@ use crate::error::{Result, TillError};
 use crate::outbox::Writer;
 
 /// A store person who can unlock the till (the PIN hash stays in the database).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Staff {
     /// Stable id of the person.
     pub id: Uuid,
@@ -44,7 +44,7 @@ pub struct Staff {
 }
 
 /// A member as this till knows them (fields not received yet are `None`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Member {
     /// Member id ([`member_id_for_phone`]).
     pub id: Uuid,
@@ -57,13 +57,14 @@ pub struct Member {
     /// The store that signed them up.
     pub home_store: Option<String>,
     /// When they signed up (ms since epoch).
+    #[ts(type = "number | null")]
     pub signed_up_at_ms: Option<u64>,
     /// Agreed to marketing messages.
     pub marketing_consent: Option<bool>,
 }
 
 /// A sign-up (or an update of an existing member) at the counter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MemberSignUp {
     /// Phone number as typed (`010-1234-5678`).
     pub phone: String,
@@ -76,7 +77,7 @@ pub struct MemberSignUp {
 }
 
 /// What a sign-up did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SignUpOutcome {
     /// The member after the sign-up.
     pub member: Member,

@@ -17,9 +17,10 @@ use crate::db;
 use crate::error::{Result, TillError};
 
 /// The price of a SKU at one moment, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PriceQuote {
     /// Price charged (minor units).
+    #[ts(type = "number")]
     pub price: Money,
     /// Label of the rule that set it (`None` = the catalog price).
     pub label: Option<String>,

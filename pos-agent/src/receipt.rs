@@ -93,18 +93,18 @@ pub fn format_money(amount: Money, currency: &str) -> String {
     }
 }
 
-fn line(out: &mut String, left: &str, right: &str) {
+pub(crate) fn line(out: &mut String, left: &str, right: &str) {
     let pad = WIDTH
         .saturating_sub(left.chars().count() + right.chars().count())
         .max(1);
     let _ = writeln!(out, "{left}{}{right}", " ".repeat(pad));
 }
 
-fn rule(out: &mut String) {
+pub(crate) fn rule(out: &mut String) {
     let _ = writeln!(out, "{}", "-".repeat(WIDTH));
 }
 
-fn format_time(ms: u64) -> String {
+pub(crate) fn format_time(ms: u64) -> String {
     // UTC, without a date library: days since epoch → civil date.
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);

@@ -65,7 +65,8 @@ pub fn returnable(sale: &SaleRecord, earlier: &[ReturnRecord]) -> BTreeMap<Sku, 
     map
 }
 
-fn refund_for(r: &Returnable, k: u64) -> Money {
+/// What returning `k` more units refunds (see the module doc).
+pub fn refund_for(r: &Returnable, k: u64) -> Money {
     if r.sold == 0 {
         return 0;
     }

@@ -18,24 +18,35 @@ use serde::{Deserialize, Serialize};
 use sync_proto::op::{Money, SaleLine, Tender, TenderKind};
 use sync_proto::validate::{MAX_AMOUNT, MAX_LINE_QTY, MAX_LINES};
 
+use crate::discount::Discount;
 use crate::error::{Result, TillError};
 
 /// One item the cashier scanned: a SKU or barcode and a quantity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SaleItem {
     /// SKU or barcode.
     pub code: String,
     /// How many (1..=10000).
     pub qty: u32,
+    /// Discount on this item (on `qty × unit price`), if the cashier gave one.
+    #[serde(default)]
+    pub discount: Option<Discount>,
 }
 
 impl SaleItem {
-    /// `code` × `qty`.
+    /// `code` × `qty`, no discount.
     pub fn new(code: impl Into<String>, qty: u32) -> Self {
         Self {
             code: code.into(),
             qty,
+            discount: None,
         }
+    }
+
+    /// This item with a line discount.
+    pub fn with_discount(mut self, discount: Discount) -> Self {
+        self.discount = Some(discount);
+        self
     }
 }
 
@@ -77,11 +88,12 @@ pub fn check_qty(item: &str, qty: u64) -> Result<()> {
 }
 
 /// A payment the cashier took: a kind and an amount, or `None` for "the rest".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TenderRequest {
     /// Cash, card or other.
     pub kind: TenderKind,
     /// Amount handed over; `None` = whatever is left to pay.
+    #[ts(type = "number | null")]
     pub amount: Option<Money>,
 }
 
@@ -192,12 +204,52 @@ pub fn price_lines(items: &[(PricedProduct, u32)]) -> Result<(Vec<SaleLine>, Mon
 }
 
 /// The settled payment of a sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Settlement {
-    /// Amounts applied to the sale, adding up to the total.
+    /// Amounts applied to the sale, adding up to the total (less `remaining`).
     pub tenders: Vec<Tender>,
     /// Cash handed back.
-    pub change: Money,
+    #[ts(type = "number")]
+    pub change_due: Money,
+    /// Still to pay ([`settle_preview`] only; always 0 from [`settle`]).
+    #[ts(type = "number")]
+    pub remaining: Money,
+}
+
+/// What the tenders entered so far come to, for the payment dialog: the same
+/// rules as [`settle`] (so the same [`TillError::TenderExcess`] and
+/// [`TillError::InvalidTender`] refusals), except that a shortfall is not an
+/// error but `remaining > 0`, and no tender at all means nothing paid yet
+/// (`remaining` = `total`; `sell` would take card for the whole total).
+pub fn settle_preview(total: Money, tenders: &[TenderRequest]) -> Result<Settlement> {
+    if !(0..=MAX_AMOUNT).contains(&total) {
+        return Err(TillError::InvalidInput(format!(
+            "total {total} is out of range"
+        )));
+    }
+    if tenders.is_empty() {
+        return Ok(Settlement {
+            tenders: Vec::new(),
+            change_due: 0,
+            remaining: total,
+        });
+    }
+    match settle(total, tenders) {
+        Err(TillError::TenderShort { due, paid }) => Ok(Settlement {
+            tenders: tenders
+                .iter()
+                .filter_map(|t| {
+                    t.amount.filter(|a| *a > 0).map(|amount| Tender {
+                        kind: t.kind,
+                        amount,
+                    })
+                })
+                .collect(),
+            change_due: 0,
+            remaining: due - paid,
+        }),
+        other => other,
+    }
 }
 
 /// Settle `total` with the cashier's tenders (see the module doc for the rules).
@@ -208,7 +260,8 @@ pub fn settle(total: Money, requests: &[TenderRequest]) -> Result<Settlement> {
                 kind: TenderKind::Card,
                 amount: total,
             }],
-            change: 0,
+            change_due: 0,
+            remaining: 0,
         });
     }
     if requests.len() > 16 {
@@ -265,7 +318,8 @@ pub fn settle(total: Money, requests: &[TenderRequest]) -> Result<Settlement> {
     }
     Ok(Settlement {
         tenders,
-        change: excess,
+        change_due: excess,
+        remaining: 0,
     })
 }
 
@@ -325,7 +379,7 @@ mod tests {
                 amount: 50_000
             }]
         );
-        assert_eq!(s.change, 0);
+        assert_eq!(s.change_due, 0);
     }
 
     #[test]
@@ -348,7 +402,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(s.change, 0);
+        assert_eq!(s.change_due, 0);
     }
 
     #[test]
@@ -361,7 +415,7 @@ mod tests {
                 amount: 37_000
             }]
         );
-        assert_eq!(s.change, 13_000);
+        assert_eq!(s.change_due, 13_000);
         let s = settle(
             37_000,
             &[
@@ -370,7 +424,7 @@ mod tests {
             ],
         )
         .expect("settle");
-        assert_eq!(s.change, 3_000);
+        assert_eq!(s.change_due, 3_000);
         assert_eq!(s.tenders.iter().map(|t| t.amount).sum::<Money>(), 37_000);
     }
 
@@ -404,6 +458,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn preview_shows_what_is_still_to_pay() {
+        let p = settle_preview(50_000, &[]).expect("preview");
+        assert_eq!((p.remaining, p.change_due), (50_000, 0));
+        let p = settle_preview(50_000, &[TenderRequest::of(Cash, 20_000)]).expect("preview");
+        assert_eq!((p.remaining, p.change_due), (30_000, 0));
+        assert_eq!(
+            p.tenders,
+            vec![Tender {
+                kind: Cash,
+                amount: 20_000
+            }]
+        );
+        let p = settle_preview(
+            50_000,
+            &[
+                TenderRequest::of(Card, 30_000),
+                TenderRequest::of(Cash, 30_000),
+            ],
+        )
+        .expect("preview");
+        assert_eq!((p.remaining, p.change_due), (0, 10_000));
+        assert_eq!(p.tenders.iter().map(|t| t.amount).sum::<Money>(), 50_000);
+        let p = settle_preview(
+            50_000,
+            &[TenderRequest::of(Cash, 10_000), TenderRequest::rest(Card)],
+        )
+        .expect("preview");
+        assert_eq!(p.remaining, 0);
+        assert!(matches!(
+            settle_preview(50_000, &[TenderRequest::of(Card, 60_000)]),
+            Err(TillError::TenderExcess(10_000))
+        ));
     }
 
     #[test]

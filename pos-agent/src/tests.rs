@@ -100,6 +100,8 @@ fn a_sale_writes_everything_and_the_hub_would_accept_it() {
             cashier: Some("Kim".into()),
             member_phone: None,
             sold_at_ms: None,
+            cart_discount: None,
+            approver_pin: None,
         })
         .expect("sell");
     let sale = &sold.sale;
@@ -645,6 +647,8 @@ fn returns_against_a_receipt_full_partial_and_over() {
             cashier: None,
             member_phone: None,
             sold_at_ms: None,
+            cart_discount: None,
+            approver_pin: None,
         })
         .expect("sell");
     assert_eq!(sold.sale.change_given, 200_000 - 122_000);

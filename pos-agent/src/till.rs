@@ -33,16 +33,18 @@ use uuid::Uuid;
 use crate::apply::{self, ApplyStats};
 use crate::commands::{self, CashierMessage, Received};
 use crate::db::{self, Enrolment, keys};
+use crate::discount::Discount;
 use crate::error::{Result, TillError};
 use crate::outbox::Writer;
 use crate::people::{self, Member, MemberSignUp, SignUpOutcome, Staff};
 use crate::prices::{self, PriceQuote};
+use crate::quote;
 use crate::records;
 use crate::returns;
-use crate::sell::{self, PricedProduct, SaleItem, TenderRequest};
+use crate::sell::{self, SaleItem, TenderRequest};
 
 /// A sale as the cashier rings it up.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SaleRequest {
     /// Scanned items (SKU or barcode, quantity). Same SKU twice = one line.
     pub items: Vec<SaleItem>,
@@ -58,14 +60,23 @@ pub struct SaleRequest {
     /// till was down (power cut) and entered later; `None` = now. At most
     /// [`MAX_LATE_ENTRY_DAYS`] in the past; priced as at that time.
     #[serde(default)]
+    #[ts(type = "number | null")]
     pub sold_at_ms: Option<u64>,
+    /// Discount on the whole sale, spread over the lines in proportion to
+    /// their net ([`crate::discount`]).
+    #[serde(default)]
+    pub cart_discount: Option<Discount>,
+    /// PIN of the store manager approving a discount over the till's limit
+    /// ([`Till::quote_sale`]'s `needs_approval`).
+    #[serde(default)]
+    pub approver_pin: Option<String>,
 }
 
 /// How far back a sale from the paper fallback book may be entered.
 pub const MAX_LATE_ENTRY_DAYS: u64 = 31;
 
 /// A committed sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SaleReceipt {
     /// The sale record (also in the outbox as an op).
     pub sale: SaleRecord,
@@ -77,19 +88,20 @@ pub struct SaleReceipt {
 }
 
 /// A product with the price it sells at right now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProductInfo {
     /// The catalog entry (its `price` is the catalog price).
     #[serde(flatten)]
     pub item: CatalogItem,
     /// The price a sale would charge now (price rule or catalog price).
+    #[ts(type = "number | null")]
     pub current_price: Option<Money>,
     /// Label of the price rule in force, if one is.
     pub price_label: Option<String>,
 }
 
 /// A return as the cashier takes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReturnRequest {
     /// The original sale's receipt number.
     pub receipt: String,
@@ -98,7 +110,7 @@ pub struct ReturnRequest {
 }
 
 /// A committed return.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReturnReceipt {
     /// The return record.
     #[serde(rename = "return")]
@@ -109,28 +121,31 @@ pub struct ReturnReceipt {
 }
 
 /// Stock of one SKU at this till's store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StockLevel {
     /// The SKU.
     pub sku: String,
     /// Product name, when in the catalog.
     pub name: Option<String>,
     /// Σ increments − Σ decrements over every actor (may be negative).
+    #[ts(type = "number")]
     pub qty: i64,
     /// The price a sale would charge now (price rule or catalog price).
+    #[ts(type = "number | null")]
     pub current_price: Option<Money>,
     /// Label of the price rule in force, if one is.
     pub price_label: Option<String>,
 }
 
 /// A product of the till's catalog.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CatalogItem {
     /// SKU.
     pub sku: String,
     /// Display name.
     pub name: String,
     /// Unit price in minor units (`None` until known).
+    #[ts(type = "number | null")]
     pub price: Option<Money>,
     /// Barcode.
     pub barcode: Option<String>,
@@ -147,7 +162,7 @@ pub struct CatalogItem {
 }
 
 /// What `status` shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TillStatus {
     /// Current actor id (`None` before enrolment).
     pub actor: Option<String>,
@@ -160,18 +175,25 @@ pub struct TillStatus {
     /// Hub URL.
     pub hub: Option<String>,
     /// Highest seq committed locally (current actor).
+    #[ts(type = "number")]
     pub last_seq: u64,
     /// Highest seq the hub acknowledged.
+    #[ts(type = "number")]
     pub acked_seq: u64,
     /// Ops not yet acknowledged.
+    #[ts(type = "number")]
     pub unsent_ops: u64,
     /// Downstream log position committed.
+    #[ts(type = "number")]
     pub cursor: u64,
     /// Last successful exchange with the hub.
+    #[ts(type = "number | null")]
     pub last_sync_ms: Option<u64>,
     /// Sales rung up on this till.
+    #[ts(type = "number")]
     pub sales_count: u64,
     /// Returns taken on this till.
+    #[ts(type = "number")]
     pub returns_count: u64,
     /// The hub refused this till as restored; enrol again.
     pub needs_enrolment: bool,
@@ -186,7 +208,7 @@ pub struct TillStatus {
 }
 
 /// A stored receipt, as looked up by its number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StoredReceipt {
     /// A sale, with the returns made against it so far.
@@ -352,16 +374,6 @@ impl Till {
         if req.items.is_empty() {
             return Err(TillError::EmptySale);
         }
-        let member = match &req.member_phone {
-            None => None,
-            Some(phone) => {
-                let id = people::member_id(phone)?;
-                if !people::member_exists(&self.conn, &id)? {
-                    return Err(TillError::UnknownMember(phone.trim().to_owned()));
-                }
-                Some(id)
-            }
-        };
         let now_ms = db::now_ms();
         let at_ms = match req.sold_at_ms {
             None => now_ms,
@@ -374,40 +386,16 @@ impl Till {
                 });
             }
         };
-        let mut priced = Vec::with_capacity(req.items.len());
-        let mut labels: Vec<(String, Option<String>)> = Vec::new();
-        for item in &req.items {
-            sell::check_qty(&item.code, u64::from(item.qty))?;
-            let product = lookup_product(&self.conn, &item.code)?
-                .ok_or_else(|| TillError::UnknownSku(item.code.clone()))?;
-            if !product.active {
-                return Err(TillError::NotForSale(product.sku));
-            }
-            let quote = prices::quote(&self.conn, &product.sku, product.price, at_ms)?
-                .ok_or_else(|| TillError::NoPrice(product.sku.clone()))?;
-            if !labels.iter().any(|(s, _)| *s == product.sku) {
-                labels.push((product.sku.clone(), quote.label));
-            }
-            priced.push((
-                PricedProduct {
-                    sku: product.sku.parse()?,
-                    name: product.name,
-                    unit_price: quote.price,
-                },
-                item.qty,
-            ));
-        }
-        let (lines, total) = sell::price_lines(&priced)?;
-        // Same SKU scanned twice is one line: labels follow the lines' order.
-        let price_labels: Vec<Option<String>> = lines
-            .iter()
-            .map(|l| {
-                labels
-                    .iter()
-                    .find(|(s, _)| s == l.sku.as_str())
-                    .and_then(|(_, label)| label.clone())
-            })
-            .collect();
+        let priced = quote::price_request(&self.conn, req, at_ms)?;
+        let approver = quote::check_approval(&self.conn, &priced, req)?;
+        let quote::Priced {
+            lines,
+            labels: price_labels,
+            member,
+            quote: sale_quote,
+            ..
+        } = priced;
+        let total = sale_quote.total;
         let settlement = sell::settle(total, &req.tenders)?;
         let cashier = req
             .cashier
@@ -429,11 +417,15 @@ impl Till {
             lines,
             tenders: settlement.tenders,
             total,
-            change_given: settlement.change,
+            change_given: settlement.change_due,
             currency: w.enrolment.currency.clone(),
             sold_at_ms: req.sold_at_ms.unwrap_or_else(|| w.now_ms()),
         };
         records::insert_sale_labelled(&tx, &sale, true, &price_labels)?;
+        crate::shift::stamp_sale(&tx, &sale.id)?;
+        if let Some(approver) = &approver {
+            quote::record_approval(&tx, &sale, approver, &sale_quote, w.now_ms())?;
+        }
         w.emit(OpBody::Sale(sale.clone()))?;
         let reference = Some(sale.receipt.to_string());
         for line in &sale.lines {
@@ -496,6 +488,7 @@ impl Till {
             returned_at_ms: w.now_ms(),
         };
         records::insert_return(&tx, &record, true)?;
+        crate::shift::stamp_return(&tx, &record.id)?;
         w.emit(OpBody::Return(record.clone()))?;
         let reference = Some(record.receipt.to_string());
         for line in &record.lines {

@@ -32,8 +32,11 @@ pub enum IdError {
 /// The replica that made an op: one per enrolled till install, plus the hub's
 /// own actor for what HQ users do. Never reused: a reinstalled or restored
 /// till enrols again and gets a fresh one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(transparent)]
+#[ts(type = "string")]
 pub struct ActorId(pub Uuid);
 
 impl ActorId {
@@ -61,8 +64,11 @@ impl FromStr for ActorId {
 macro_rules! string_id {
     ($(#[$meta:meta])* $name:ident, $check:path, $err:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+        )]
         #[serde(try_from = "String", into = "String")]
+        #[ts(type = "string")]
         pub struct $name(String);
 
         impl $name {
@@ -138,8 +144,9 @@ string_id!(
 /// within a store (a re-enrolled till gets a new one), and the sequence is
 /// the till's own, committed with the sale. Only upper-case letters, digits
 /// and `-` are used, so the number prints as a Code 128 (or Code 39) barcode.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct ReceiptNo(String);
 
 impl ReceiptNo {

@@ -212,7 +212,9 @@ pub type Money = i64;
 pub type Currency = String;
 
 /// How a customer paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TenderKind {
     /// Notes and coins.
@@ -247,16 +249,17 @@ impl FromStr for TenderKind {
 }
 
 /// One payment applied to a sale (or refunded on a return).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Tender {
     /// Cash, card or other.
     pub kind: TenderKind,
     /// Amount applied to the sale (cash: excluding change given).
+    #[ts(type = "number")]
     pub amount: Money,
 }
 
 /// One line of a sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SaleLine {
     /// What was sold.
     pub sku: Sku,
@@ -265,15 +268,18 @@ pub struct SaleLine {
     /// How many (≥ 1).
     pub qty: u32,
     /// Unit price from the till's catalog at the time of sale.
+    #[ts(type = "number")]
     pub unit_price: Money,
     /// Discount on the whole line (≥ 0).
+    #[ts(type = "number")]
     pub discount: Money,
     /// `qty × unit_price − discount`.
+    #[ts(type = "number")]
     pub line_total: Money,
 }
 
 /// A completed sale: immutable once made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SaleRecord {
     /// UUIDv7, made by the till.
     pub id: Uuid,
@@ -294,28 +300,32 @@ pub struct SaleRecord {
     /// How it was paid; the amounts add up to `total`.
     pub tenders: Vec<Tender>,
     /// Σ line totals.
+    #[ts(type = "number")]
     pub total: Money,
     /// Cash handed back to the customer.
+    #[ts(type = "number")]
     pub change_given: Money,
     /// Currency of every amount.
     pub currency: Currency,
     /// Wall-clock time of the sale at the till (ms since epoch).
+    #[ts(type = "number")]
     pub sold_at_ms: u64,
 }
 
 /// One line of a return.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReturnLine {
     /// What came back.
     pub sku: Sku,
     /// How many (≥ 1, at most what the original sale had left).
     pub qty: u32,
     /// Refunded for this line.
+    #[ts(type = "number")]
     pub refund: Money,
 }
 
 /// A return against an earlier sale: a new record that references it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReturnRecord {
     /// UUIDv7, made by the till.
     pub id: Uuid,
@@ -334,10 +344,12 @@ pub struct ReturnRecord {
     /// How the money went back; adds up to `total_refund`.
     pub refunds: Vec<Tender>,
     /// Σ line refunds.
+    #[ts(type = "number")]
     pub total_refund: Money,
     /// Currency of every amount.
     pub currency: Currency,
     /// Wall-clock time at the till (ms since epoch).
+    #[ts(type = "number")]
     pub returned_at_ms: u64,
 }
 

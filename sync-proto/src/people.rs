@@ -19,7 +19,9 @@ use crate::ids::StoreId;
 pub const MEMBER_NAMESPACE: Uuid = Uuid::from_u128(0x6b1e_9c1e_5a5e_4c8a_9d0e_5374_6f72_656c);
 
 /// Role of a store person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     /// Runs the store: approvals, returns over the limit, outbox, the store's console pages.

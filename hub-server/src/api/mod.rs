@@ -154,6 +154,7 @@ impl Modify for BodyRejections {
         catalog::list_products,
         stock::create_adjustment,
         stock::get_stock,
+        stock::till_stock,
         sales::list_sales,
         // H2: catalog, inventory, reports, members, price rules
         catalog::patch_product,
@@ -321,6 +322,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/stock/adjustments", post(stock::create_adjustment))
         .route("/stock", get(stock::get_stock))
+        .route("/till/stock/{sku}", get(stock::till_stock))
         .route("/sales", get(sales::list_sales))
         // H2: catalog, inventory, reports, members, price rules
         .route(

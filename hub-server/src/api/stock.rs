@@ -12,7 +12,7 @@ use sync_proto::validate::{MAX_STOCK_DELTA, MAX_TEXT};
 use sync_proto::{LocationId, Sku, StockReason};
 use utoipa::ToSchema;
 
-use super::auth::Hq;
+use super::auth::{DeviceAuth, Hq};
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use super::params::{location_param, page_limit};
 use crate::audit::{self, actions};
@@ -292,4 +292,71 @@ pub async fn get_stock(
         })
         .await?;
     Ok(axum::Json(StockAnswer::Page(page)))
+}
+
+/// Stock of one SKU at one store, as a till sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreQty {
+    /// Store code.
+    pub store: String,
+    /// Store name.
+    pub name: String,
+    /// Quantity (may be negative).
+    pub qty: i64,
+}
+
+/// A SKU's stock at every store of the chain, for a till.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TillSkuStock {
+    /// SKU.
+    pub sku: String,
+    /// When the hub answered (ms since epoch): the view is current as of then.
+    pub as_of_ms: u64,
+    /// Every store (the asking till's own included), by code.
+    pub stores: Vec<StoreQty>,
+}
+
+/// A SKU's stock at every store, for a till ("is it in stock elsewhere?").
+/// Authenticated with the till's device credential.
+#[utoipa::path(
+    get, path = "/api/v1/till/stock/{sku}", tag = "stock",
+    params(("sku" = String, Path, description = "SKU")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Stock per store", body = TillSkuStock),
+              (status = 400, description = "Invalid SKU", body = ErrorBody),
+              (status = 401, description = "No or unknown device credential", body = ErrorBody))
+)]
+pub async fn till_stock(
+    State(state): State<Arc<AppState>>,
+    DeviceAuth(device): DeviceAuth,
+    axum::extract::Path(sku): axum::extract::Path<String>,
+) -> Result<axum::Json<TillSkuStock>, ApiError> {
+    let sku: Sku = sku
+        .parse()
+        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))?;
+    let stores: Vec<(String, String)> = state
+        .reads
+        .read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT code, name FROM stores WHERE kind = 'store' ORDER BY code",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    let qty: std::collections::HashMap<String, i64> =
+        state.stock.get(sku.as_str()).into_iter().collect();
+    tracing::debug!(till = %device.actor, store = %device.store, sku = %sku, "stock elsewhere asked");
+    Ok(axum::Json(TillSkuStock {
+        sku: sku.to_string(),
+        as_of_ms: crate::now_ms(),
+        stores: stores
+            .into_iter()
+            .map(|(store, name)| StoreQty {
+                qty: qty.get(&store).copied().unwrap_or(0),
+                store,
+                name,
+            })
+            .collect(),
+    }))
 }

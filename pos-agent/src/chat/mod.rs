@@ -106,7 +106,7 @@ pub enum ChatError {
 }
 
 /// Which of the store's two channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// The conversation with HQ (`store:<code>`).
@@ -189,13 +189,14 @@ pub struct ChatMessageView {
 }
 
 /// Unread messages of one channel, for this till.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChannelUnread {
     /// `store:<code>` or `notices:<code>`.
     pub channel: String,
     /// Which of the two.
     pub kind: ChannelKind,
     /// Messages after this till's read position, not written by this till.
+    #[ts(type = "number")]
     pub unread: u64,
 }
 

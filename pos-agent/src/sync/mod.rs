@@ -10,6 +10,9 @@
 //!   shutdown future resolves. Stops (with an error) only when the hub says
 //!   the till was restored (`TillRestored`) — that needs a new enrolment.
 //!
+//! A [`SyncControl`] in [`SyncOptions::control`] lets a long-running app
+//! watch the [`LinkState`] and ask for a sync now ([`control`]).
+//!
 //! Both also upload the chat attachments written at the till ([`crate::chat::net`]):
 //! `sync_once` before its session, `run` in a background task.
 //!
@@ -17,6 +20,7 @@
 //! the blocking pool in short transactions, so a till selling in another
 //! process or on another handle never waits for the network.
 
+pub mod control;
 mod session;
 
 use std::future::Future;
@@ -31,6 +35,7 @@ use serde::Serialize;
 use crate::db::{self, keys};
 use crate::error::{Result, TillError};
 
+pub use control::{LinkState, SyncControl};
 pub use session::sync_url;
 
 /// How often `run` looks for new ops in the outbox.
@@ -54,6 +59,8 @@ pub struct SyncOptions {
     pub app_version: String,
     /// How long to wait for the hub to answer before giving up on a connection.
     pub timeout: Duration,
+    /// Link state and "sync now" shared with the app, if it wants them.
+    pub control: Option<SyncControl>,
 }
 
 impl Default for SyncOptions {
@@ -62,6 +69,7 @@ impl Default for SyncOptions {
             hub_url: None,
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
             timeout: Duration::from_secs(30),
+            control: None,
         }
     }
 }
@@ -138,6 +146,10 @@ pub async fn sync_once_with(data_dir: &Path, opts: &SyncOptions) -> Result<SyncR
     }
     let result =
         session::run_session(&db, opts, session::Mode::Once, &mut report, &mut welcomed).await;
+    session_ended(
+        opts.control.as_ref(),
+        result.as_ref().err().map(ToString::to_string),
+    );
     match &result {
         Ok(()) => db.set_last_error(None).await?,
         Err(e) => {
@@ -167,15 +179,35 @@ pub async fn run_with(
         data_dir.to_path_buf(),
         opts.hub_url.clone(),
     )));
+    if let Some(control) = &opts.control {
+        // Start from what the database knows (offline until welcomed).
+        let status = db.call(|c| crate::till::status(c)).await?;
+        control.update(|s| {
+            s.online = false;
+            s.last_sync_ms = status.last_sync_ms;
+            s.last_error = status.last_error.clone();
+            s.unsent_ops = status.unsent_ops;
+        });
+    }
     tokio::pin!(shutdown);
     let mut attempt: u32 = 0;
     loop {
         let mut report = SyncReport::default();
         let mut welcomed = false;
         let result = tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => {
+                session_ended(opts.control.as_ref(), None);
+                return Ok(());
+            }
             r = session::run_session(&db, opts, session::Mode::Live, &mut report, &mut welcomed) => r,
         };
+        session_ended(
+            opts.control.as_ref(),
+            Some(match &result {
+                Ok(()) => "the hub closed the sync connection".to_owned(),
+                Err(e) => e.to_string(),
+            }),
+        );
         match result {
             Ok(()) => tracing::info!("hub closed the sync connection; reconnecting"),
             Err(
@@ -198,9 +230,28 @@ pub async fn run_with(
         attempt = attempt.saturating_add(1);
         tracing::debug!(?delay, attempt, "reconnecting after");
         tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => {
+                session_ended(opts.control.as_ref(), None);
+                return Ok(());
+            }
             _ = tokio::time::sleep(delay) => {}
+            _ = control::woken(opts.control.as_ref()) => {
+                tracing::info!("sync requested: reconnecting now");
+                attempt = 0;
+            }
         }
+    }
+}
+
+/// Tell the app the session is over (offline), with why if it failed.
+fn session_ended(control: Option<&SyncControl>, error: Option<String>) {
+    if let Some(control) = control {
+        control.update(|s| {
+            s.online = false;
+            if error.is_some() {
+                s.last_error = error;
+            }
+        });
     }
 }
 

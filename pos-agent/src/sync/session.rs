@@ -292,6 +292,15 @@ pub(crate) async fn run_session(
         "welcomed by hub"
     );
     report.acked_seq = hub_acked;
+    if let Some(control) = &opts.control {
+        let unsent = local.last_seq.saturating_sub(hub_acked);
+        control.update(|s| {
+            s.online = true;
+            s.last_sync_ms = Some(db::now_ms());
+            s.last_error = None;
+            s.unsent_ops = unsent;
+        });
+    }
 
     let mut up = Upstream {
         acked: hub_acked,
@@ -377,6 +386,7 @@ pub(crate) async fn run_session(
                         }
                         report.acked_seq = up.acked;
                         fill_pipeline(db, &mut sink, &mut up, report, mode).await?;
+                        publish(opts, &up, true);
                         send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, false).await?;
                     }
                     Frame::Snapshot(chunk) => {
@@ -434,7 +444,22 @@ pub(crate) async fn run_session(
             }
             _ = poll.tick(), if mode == Mode::Live => {
                 fill_pipeline(db, &mut sink, &mut up, report, mode).await?;
+                publish(opts, &up, false);
                 send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, false).await?;
+            }
+            _ = super::control::woken(opts.control.as_ref()) => {
+                // The app asked for a sync now: push everything, re-acknowledge
+                // the cursor and report, as for HQ's force-sync command.
+                tracing::info!("sync requested by the app");
+                let actor = actor_of(db).await?;
+                up.known_last = db.call(move |c| db::last_seq(c, actor)).await?;
+                if mode == Mode::Once {
+                    up.limit = Some(up.known_last);
+                }
+                fill_pipeline(db, &mut sink, &mut up, report, mode).await?;
+                send(&mut sink, &Frame::CursorAck(CursorAck { cursor })).await?;
+                publish(opts, &up, false);
+                send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, true).await?;
             }
             _ = tokio::time::sleep_until(deadline) => {
                 return Err(TillError::Protocol(format!(
@@ -442,6 +467,19 @@ pub(crate) async fn run_session(
                 )));
             }
         }
+    }
+}
+
+/// Publish the backlog (and, after an `Ack`, the time of the exchange) to the app.
+fn publish(opts: &SyncOptions, up: &Upstream, exchanged: bool) {
+    if let Some(control) = &opts.control {
+        let unsent = up.known_last.saturating_sub(up.acked);
+        control.update(|s| {
+            s.unsent_ops = unsent;
+            if exchanged {
+                s.last_sync_ms = Some(db::now_ms());
+            }
+        });
     }
 }
 

@@ -1,0 +1,325 @@
+//! Pricing a sale request — the one code path shared by [`Till::quote_sale`]
+//! (the cart screen, nothing committed) and [`Till::sell`] — and the
+//! discount limit with store-manager approval.
+//!
+//! [`price_request`] looks every item up, prices it as at the moment of sale
+//! (price rules, [`crate::prices`]), merges the same SKU scanned twice,
+//! applies line and cart discounts ([`crate::discount`]) and says whether the
+//! total discount is over the till's limit (`meta` key
+//! [`keys::DISCOUNT_LIMIT_PCT`], default [`DEFAULT_DISCOUNT_LIMIT_PCT`] % of
+//! the gross). Over the limit, a sale by someone who is not an active store
+//! manager of this store needs the PIN of one ([`check_approval`]); `sell`
+//! records who approved it in `discount_approvals` in the sale's transaction.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use sync_proto::op::{Money, SaleLine};
+use sync_proto::people::StaffRole;
+use uuid::Uuid;
+
+use crate::db::{self, keys};
+use crate::discount::{self};
+use crate::error::{Result, TillError};
+use crate::people;
+use crate::prices;
+use crate::sell;
+use crate::till::{SaleRequest, Till, lookup_product};
+
+/// Discount limit of a till that has no setting yet (percent of the gross).
+pub const DEFAULT_DISCOUNT_LIMIT_PCT: u32 = 10;
+
+/// Highest discount limit that can be set (100 %: no approval ever needed).
+pub const MAX_DISCOUNT_LIMIT_PCT: u32 = 100;
+
+/// What a sale would come to, for the cart screen (nothing is committed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SaleQuote {
+    /// One per merged line, in request order.
+    pub lines: Vec<QuotedLine>,
+    /// Σ qty × unit price.
+    #[ts(type = "number")]
+    pub gross: Money,
+    /// Σ line discounts (the cart discount spread over the lines included).
+    #[ts(type = "number")]
+    pub discount: Money,
+    /// What the customer pays.
+    #[ts(type = "number")]
+    pub total: Money,
+    /// Currency of every amount.
+    pub currency: String,
+    /// The discount is over the limit and the cashier is not a store manager:
+    /// `sell` needs a manager's `approver_pin`.
+    pub needs_approval: bool,
+    /// The till's discount limit (percent of the gross).
+    pub discount_limit_pct: u32,
+}
+
+/// One line of a [`SaleQuote`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct QuotedLine {
+    /// SKU.
+    pub sku: String,
+    /// The code as scanned (SKU or barcode; the first scan of a merged line).
+    pub code: String,
+    /// Product name.
+    pub name: String,
+    /// Quantity.
+    pub qty: u32,
+    /// Unit price at the moment of sale.
+    #[ts(type = "number")]
+    pub unit_price: Money,
+    /// Discount on the line (its own and its share of the cart discount).
+    #[ts(type = "number")]
+    pub discount: Money,
+    /// qty × unit price − discount.
+    #[ts(type = "number")]
+    pub line_total: Money,
+    /// Label of the price rule that set the price (`None` = catalog price).
+    pub price_label: Option<String>,
+    /// Colour.
+    pub colour: Option<String>,
+    /// Size.
+    pub size: Option<String>,
+}
+
+/// A priced request: the sale lines `sell` commits and the quote.
+#[derive(Debug, Clone)]
+pub(crate) struct Priced {
+    /// The lines as they go into the sale record.
+    pub lines: Vec<SaleLine>,
+    /// Per line, the price rule label.
+    pub labels: Vec<Option<String>>,
+    /// The quote (same numbers).
+    pub quote: SaleQuote,
+    /// The member the sale is made to.
+    pub member: Option<Uuid>,
+    /// Total discount over the limit (approval needed unless the cashier is a manager).
+    pub over_limit: bool,
+}
+
+/// The till's discount limit in percent of the gross.
+pub fn discount_limit_pct(conn: &Connection) -> Result<u32> {
+    match db::get_meta(conn, keys::DISCOUNT_LIMIT_PCT)? {
+        None => Ok(DEFAULT_DISCOUNT_LIMIT_PCT),
+        Some(v) => v.parse().map_err(|_| {
+            TillError::Corrupt(format!(
+                "setting {} = {v:?} is not a number",
+                keys::DISCOUNT_LIMIT_PCT
+            ))
+        }),
+    }
+}
+
+/// Whether `username` is an active store manager of `store` at this till.
+pub fn is_store_manager(conn: &Connection, store: &str, username: &str) -> Result<bool> {
+    Ok(people::staff_of_store(conn, store)?
+        .iter()
+        .any(|(s, _)| s.active && s.username == username && s.role == StaffRole::StoreManager))
+}
+
+/// Price `req` as at `at_ms` (see the module doc). Unknown codes are
+/// [`TillError::UnknownSku`], inactive products [`TillError::NotForSale`].
+pub(crate) fn price_request(conn: &Connection, req: &SaleRequest, at_ms: u64) -> Result<Priced> {
+    if req.items.is_empty() {
+        return Err(TillError::EmptySale);
+    }
+    let enrolment = db::require_enrolment(conn)?;
+    let member = match &req.member_phone {
+        None => None,
+        Some(phone) => {
+            let id = people::member_id(phone)?;
+            if !people::member_exists(conn, &id)? {
+                return Err(TillError::UnknownMember(phone.trim().to_owned()));
+            }
+            Some(id)
+        }
+    };
+    let mut lines: Vec<SaleLine> = Vec::with_capacity(req.items.len());
+    let mut quoted: Vec<QuotedLine> = Vec::with_capacity(req.items.len());
+    for item in &req.items {
+        sell::check_qty(&item.code, u64::from(item.qty))?;
+        let product = lookup_product(conn, &item.code)?
+            .ok_or_else(|| TillError::UnknownSku(item.code.trim().to_owned()))?;
+        if !product.active {
+            return Err(TillError::NotForSale(product.sku));
+        }
+        let price = prices::quote(conn, &product.sku, product.price, at_ms)?
+            .ok_or_else(|| TillError::NoPrice(product.sku.clone()))?;
+        let gross = i64::from(item.qty)
+            .checked_mul(price.price)
+            .ok_or_else(|| {
+                TillError::InvalidInput(format!("amount of {} is out of range", product.sku))
+            })?;
+        let item_discount = match &item.discount {
+            None => 0,
+            Some(d) => d.amount_on(gross, &product.sku)?,
+        };
+        match lines.iter().position(|l| l.sku.as_str() == product.sku) {
+            Some(i) => {
+                let q = u64::from(lines[i].qty) + u64::from(item.qty);
+                sell::check_qty(&product.sku, q)?;
+                lines[i].qty = q as u32;
+                lines[i].discount += item_discount;
+                quoted[i].qty = q as u32;
+            }
+            None => {
+                lines.push(SaleLine {
+                    sku: product.sku.parse()?,
+                    name: product
+                        .name
+                        .chars()
+                        .take(sync_proto::validate::MAX_TEXT / 4)
+                        .collect(),
+                    qty: item.qty,
+                    unit_price: price.price,
+                    discount: item_discount,
+                    line_total: 0,
+                });
+                quoted.push(QuotedLine {
+                    sku: product.sku.clone(),
+                    code: item.code.trim().to_owned(),
+                    name: product.name.clone(),
+                    qty: item.qty,
+                    unit_price: price.price,
+                    discount: 0,
+                    line_total: 0,
+                    price_label: price.label,
+                    colour: product.colour.clone(),
+                    size: product.size.clone(),
+                });
+            }
+        }
+    }
+    if lines.len() > sync_proto::validate::MAX_LINES {
+        return Err(TillError::TooManyLines(lines.len()));
+    }
+    let total = discount::apply_cart_discount(&mut lines, req.cart_discount.as_ref())?;
+    let gross: Money = lines.iter().map(|l| i64::from(l.qty) * l.unit_price).sum();
+    let total_discount: Money = lines.iter().map(|l| l.discount).sum();
+    for (q, l) in quoted.iter_mut().zip(&lines) {
+        q.discount = l.discount;
+        q.line_total = l.line_total;
+    }
+    let limit_pct = discount_limit_pct(conn)?.min(MAX_DISCOUNT_LIMIT_PCT);
+    let over_limit = i128::from(total_discount) * 100 > i128::from(gross) * i128::from(limit_pct);
+    let cashier_is_manager = match &req.cashier {
+        Some(c) => is_store_manager(conn, enrolment.store.as_str(), c)?,
+        None => false,
+    };
+    let labels = quoted.iter().map(|q| q.price_label.clone()).collect();
+    Ok(Priced {
+        lines,
+        labels,
+        member,
+        over_limit,
+        quote: SaleQuote {
+            lines: quoted,
+            gross,
+            discount: total_discount,
+            total,
+            currency: enrolment.currency,
+            needs_approval: over_limit && !cashier_is_manager,
+            discount_limit_pct: limit_pct,
+        },
+    })
+}
+
+/// For a priced sale over the discount limit: the username that approves it
+/// (the cashier when they are a store manager, else the manager whose PIN is
+/// `approver_pin`). `None` when the sale is within the limit.
+pub(crate) fn check_approval(
+    conn: &Connection,
+    priced: &Priced,
+    req: &SaleRequest,
+) -> Result<Option<String>> {
+    if !priced.over_limit {
+        return Ok(None);
+    }
+    if !priced.quote.needs_approval {
+        return Ok(req.cashier.clone());
+    }
+    let Some(pin) = req.approver_pin.as_deref().filter(|p| !p.trim().is_empty()) else {
+        return Err(TillError::ApprovalRequired {
+            limit_pct: priced.quote.discount_limit_pct,
+            discount: priced.quote.discount,
+        });
+    };
+    let store = db::require_enrolment(conn)?.store;
+    let approver = match people::unlock(conn, store.as_str(), pin.trim()) {
+        Ok(staff) => staff,
+        Err(TillError::StaffInactive(who)) => {
+            return Err(TillError::ApprovalRefused(format!(
+                "{who} is no longer active at this store"
+            )));
+        }
+        Err(TillError::WrongPin | TillError::NoStaff | TillError::InvalidInput(_)) => {
+            return Err(TillError::ApprovalRefused(
+                "no active store manager of this store has that PIN".into(),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if approver.role != StaffRole::StoreManager {
+        tracing::warn!(who = %approver.username, "discount approval by a non-manager refused");
+        return Err(TillError::ApprovalRefused(format!(
+            "{} is not a store manager",
+            approver.display_name
+        )));
+    }
+    tracing::info!(approver = %approver.username, discount = priced.quote.discount, "discount over the limit approved");
+    Ok(Some(approver.username))
+}
+
+/// Record an approved discount (in the sale's transaction).
+pub(crate) fn record_approval(
+    conn: &Connection,
+    sale: &sync_proto::op::SaleRecord,
+    approver: &str,
+    quote: &SaleQuote,
+    at_ms: u64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO discount_approvals(sale_id, receipt, approver, cashier, discount, gross, limit_pct, at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        sale.id.to_string(),
+        sale.receipt.as_str(),
+        approver,
+        sale.cashier,
+        quote.discount,
+        quote.gross,
+        quote.discount_limit_pct,
+        at_ms as i64
+    ])?;
+    Ok(())
+}
+
+impl Till {
+    /// Price a sale exactly as [`Till::sell`] would, without committing
+    /// anything (no receipt number, seq or HLC used); tenders are not checked.
+    pub fn quote_sale(&self, req: &SaleRequest) -> Result<SaleQuote> {
+        let at_ms = req.sold_at_ms.unwrap_or_else(db::now_ms);
+        Ok(price_request(&self.conn, req, at_ms)?.quote)
+    }
+
+    /// The till's discount limit (percent of the gross a cashier may give
+    /// without a store manager's approval).
+    pub fn discount_limit_pct(&self) -> Result<u32> {
+        discount_limit_pct(&self.conn)
+    }
+
+    /// Set the till's discount limit (0..=100 percent of the gross).
+    pub fn set_discount_limit_pct(&mut self, pct: u32) -> Result<()> {
+        if pct > MAX_DISCOUNT_LIMIT_PCT {
+            return Err(TillError::InvalidInput(format!(
+                "the discount limit is a percentage from 0 to 100, not {pct}"
+            )));
+        }
+        let tx = db::write_tx(&mut self.conn)?;
+        db::set_meta(&tx, keys::DISCOUNT_LIMIT_PCT, &pct.to_string())?;
+        tx.commit()?;
+        tracing::info!(pct, "discount limit set");
+        Ok(())
+    }
+}
