@@ -9,13 +9,19 @@
 //! Names are snake_case; arguments are camelCase on the JavaScript side
 //! (Tauri's default), e.g. `invoke("enrol", { hubUrl, code })`.
 
-use pos_agent::receipt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
 use pos_agent::sync::SyncOptions;
 use pos_agent::{
-    CashierMessage, Member, MemberSignUp, ProductInfo, ReturnReceipt, ReturnRequest, SaleReceipt,
-    SaleRequest, SignUpOutcome, Staff, StockLevel, StoredReceipt, TillError, TillStatus,
+    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ElsewhereStock, Member,
+    MemberSignUp, PendingOp, ProductHit, ReceiptFormat, ReturnPreview, ReturnReceipt,
+    ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement, Shift, ShiftSummary,
+    SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillError, TillStatus,
+    VariantGrid, ZReport,
 };
 use serde::{Deserialize, Serialize};
+use sync_proto::op::Money;
 use tauri::{AppHandle, Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -25,7 +31,16 @@ use crate::link::LinkState;
 use crate::state::PosState;
 
 /// How long the first sync after enrolment may take (catalog download).
-pub const FIRST_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const FIRST_SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long "other stores' stock" waits for the hub before showing the cache.
+pub const ELSEWHERE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Most rows one search, category page or outbox listing returns.
+pub const MAX_LIST: usize = 200;
+
+/// Folder (under the data directory) where receipts saved by bare file name go.
+pub const RECEIPTS_DIR: &str = "receipts";
 
 /// What the app is and whether the till is set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -36,6 +51,8 @@ pub struct AppInfo {
     pub enrolled: bool,
     /// Where the till keeps its data.
     pub data_dir: String,
+    /// The till's currency (ISO code), once enrolled.
+    pub currency: Option<String>,
 }
 
 /// The answer of [`quit`] (and the payload of the `quit_requested` event).
@@ -46,25 +63,15 @@ pub struct QuitCheck {
     pub unsent_ops: u64,
 }
 
-/// A product as scanned: the product, its price now, and the store's stock.
-/// (Interim until the core's `ProductHit`, contract A3, which has this shape.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProductHit {
-    /// The product with the price a sale charges now.
-    #[serde(flatten)]
-    pub product: ProductInfo,
-    /// Stock at this store (may be negative).
-    pub stock: i64,
-}
-
 /// `app_info`: version, enrolled or not, data directory.
 #[tauri::command]
 pub fn app_info(state: State<'_, PosState>) -> UiResult<AppInfo> {
-    let enrolled = state.till()?.enrolment()?.is_some();
+    let enrolment = state.till()?.enrolment()?;
     Ok(AppInfo {
         version: crate::APP_VERSION.to_owned(),
-        enrolled,
+        enrolled: enrolment.is_some(),
         data_dir: state.data_dir().display().to_string(),
+        currency: enrolment.map(|e| e.currency),
     })
 }
 
@@ -123,13 +130,18 @@ pub fn status(state: State<'_, PosState>) -> UiResult<TillStatus> {
 /// `link`: the latest link state (also pushed as the `link` event).
 #[tauri::command]
 pub fn link(state: State<'_, PosState>) -> UiResult<LinkState> {
-    let running = state.link.is_started();
-    let mut current = state.link.current();
-    if current == LinkState::default() {
-        // Before the monitor's first reading.
-        current = crate::link::read_link(&*state.till()?, running)?;
+    if state.link.is_started() {
+        Ok(state.link.current())
+    } else {
+        // No loop (not enrolled yet): what the till last knew.
+        let s = state.till()?.status()?;
+        Ok(LinkState {
+            online: false,
+            last_sync_ms: s.last_sync_ms,
+            last_error: s.last_error,
+            unsent_ops: s.unsent_ops,
+        })
     }
-    Ok(current)
 }
 
 /// `sync_now` (manager): exchange with the hub now instead of after the backoff.
@@ -139,7 +151,11 @@ pub fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, PosState>) -> Ui
     if state.till()?.enrolment()?.is_none() {
         return Err(TillError::NotEnrolled.into());
     }
-    state.link.sync_now(&app);
+    if state.link.is_started() {
+        state.link.sync_now();
+    } else {
+        state.link.start(&app);
+    }
     Ok(())
 }
 
@@ -168,20 +184,48 @@ pub fn current_staff(state: State<'_, PosState>) -> UiResult<Option<Staff>> {
 #[tauri::command]
 pub fn scan(state: State<'_, PosState>, code: String) -> UiResult<ProductHit> {
     state.require_staff()?;
-    let code = code.trim();
-    let till = state.till()?;
-    let product = till
-        .product(code)?
-        .ok_or_else(|| TillError::UnknownSku(code.to_owned()))?;
-    if !product.item.active {
-        return Err(TillError::NotForSale(product.item.sku).into());
-    }
-    let stock = till
-        .stock(Some(&product.item.sku))?
-        .first()
-        .map(|s| s.qty)
-        .unwrap_or(0);
-    Ok(ProductHit { product, stock })
+    Ok(state.till()?.scan(code.trim())?)
+}
+
+/// `search_products`: barcode/SKU exact, SKU prefix, then name or style.
+#[tauri::command]
+pub fn search_products(
+    state: State<'_, PosState>,
+    query: String,
+    limit: Option<usize>,
+) -> UiResult<Vec<ProductHit>> {
+    state.require_staff()?;
+    let limit = limit.unwrap_or(50).min(MAX_LIST);
+    Ok(state.till()?.search_products(&query, limit)?)
+}
+
+/// `categories`: the catalog's categories with product counts.
+#[tauri::command]
+pub fn categories(state: State<'_, PosState>) -> UiResult<Vec<CategoryCount>> {
+    state.require_staff()?;
+    Ok(state.till()?.categories()?)
+}
+
+/// `products_in_category`: one page of a category's products.
+#[tauri::command]
+pub fn products_in_category(
+    state: State<'_, PosState>,
+    category: String,
+    offset: Option<usize>,
+    limit: Option<usize>,
+) -> UiResult<Vec<ProductHit>> {
+    state.require_staff()?;
+    let limit = limit.unwrap_or(60).min(MAX_LIST);
+    Ok(state
+        .till()?
+        .products_in_category(&category, offset.unwrap_or(0), limit)?)
+}
+
+/// `variants`: a style's colour × size grid with stock.
+#[tauri::command]
+pub fn variants(state: State<'_, PosState>, style: String) -> UiResult<VariantGrid> {
+    state.require_staff()?;
+    Ok(state.till()?.variants(style.trim())?)
 }
 
 /// `stock`: this store's stock of one SKU, or of everything.
@@ -191,19 +235,55 @@ pub fn stock(state: State<'_, PosState>, sku: Option<String>) -> UiResult<Vec<St
     Ok(state.till()?.stock(sku.as_deref().map(str::trim))?)
 }
 
-/// `sell`: ring up a sale as the unlocked staff member.
+/// `stock_elsewhere`: other stores' stock from the hub (cached when offline).
 #[tauri::command]
-pub fn sell(state: State<'_, PosState>, req: SaleRequest) -> UiResult<SaleReceipt> {
-    let session = state.require_staff()?;
-    let mut req = req;
-    req.cashier = Some(session.staff.username);
-    let sold = state.till()?.sell(&req)?;
-    tracing::info!(receipt = %sale_no(&sold), total = sold.sale.total, "sale saved");
-    Ok(sold)
+pub async fn stock_elsewhere(state: State<'_, PosState>, sku: String) -> UiResult<ElsewhereStock> {
+    state.require_staff()?;
+    Ok(pos_agent::stock_elsewhere(state.data_dir(), &sku, ELSEWHERE_TIMEOUT).await?)
 }
 
-fn sale_no(s: &SaleReceipt) -> &str {
-    s.sale.receipt.as_str()
+/// The sale as the unlocked staff member makes it (the screens never name
+/// the cashier).
+fn as_cashier(state: &PosState, req: SaleRequest) -> UiResult<SaleRequest> {
+    let session = state.require_staff()?;
+    Ok(SaleRequest {
+        cashier: Some(session.staff.username),
+        ..req
+    })
+}
+
+/// `quote_sale`: price the cart exactly as `sell` would, without selling.
+#[tauri::command]
+pub fn quote_sale(state: State<'_, PosState>, req: SaleRequest) -> UiResult<SaleQuote> {
+    let req = as_cashier(&state, req)?;
+    Ok(state.till()?.quote_sale(&req)?)
+}
+
+/// `settle_preview`: how tenders settle `total` (change due, still to pay).
+#[tauri::command]
+pub fn settle_preview(
+    state: State<'_, PosState>,
+    total: Money,
+    tenders: Vec<TenderRequest>,
+) -> UiResult<Settlement> {
+    state.require_staff()?;
+    Ok(pos_agent::settle_preview(total, &tenders)?)
+}
+
+/// `sell`: ring up a sale as the unlocked staff member, in the open shift.
+#[tauri::command]
+pub fn sell(state: State<'_, PosState>, req: SaleRequest) -> UiResult<SaleReceipt> {
+    let req = as_cashier(&state, req)?;
+    let mut till = state.till()?;
+    if till.current_shift()?.is_none() {
+        return Err(UiError::new(
+            "no_open_shift",
+            "open a shift (count the float into the drawer) before selling",
+        ));
+    }
+    let sold = till.sell(&req)?;
+    tracing::info!(receipt = %sold.sale.receipt, total = sold.sale.total, "sale saved");
+    Ok(sold)
 }
 
 /// `receipt`: a stored sale (with its returns) or return by receipt number.
@@ -217,17 +297,57 @@ pub fn receipt(state: State<'_, PosState>, receipt: String) -> UiResult<StoredRe
 #[tauri::command]
 pub fn receipt_text(state: State<'_, PosState>, receipt: String) -> UiResult<String> {
     state.require_staff()?;
-    let till = state.till()?;
-    let stored = till.receipt(receipt.trim())?;
-    let store_name = till.enrolment()?.map(|e| e.store_name).unwrap_or_default();
-    Ok(match &stored {
-        StoredReceipt::Sale {
-            sale,
-            returns,
-            price_labels,
-        } => receipt::render_sale_labelled(sale, returns, &store_name, price_labels),
-        StoredReceipt::Return { record } => receipt::render_return(record, &store_name),
-    })
+    Ok(state.till()?.receipt_text(receipt.trim())?)
+}
+
+/// Where a receipt asked to be saved as `path` goes: a bare or relative
+/// name lands in `<data_dir>/receipts/`; an absolute path is kept.
+pub fn receipt_path(data_dir: &Path, path: &str) -> UiResult<PathBuf> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(UiError::new(
+            "invalid_input",
+            "give a file name for the receipt",
+        ));
+    }
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    if p.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(UiError::new(
+            "invalid_input",
+            format!("{path:?}: a receipt file name may not contain \"..\""),
+        ));
+    }
+    let dir = data_dir.join(RECEIPTS_DIR);
+    std::fs::create_dir_all(&dir).map_err(TillError::from)?;
+    Ok(dir.join(p))
+}
+
+/// `save_receipt`: write a receipt to a file; returns the absolute path written.
+#[tauri::command]
+pub fn save_receipt(
+    state: State<'_, PosState>,
+    receipt: String,
+    path: String,
+    format: ReceiptFormat,
+) -> UiResult<String> {
+    state.require_staff()?;
+    let target = receipt_path(state.data_dir(), &path)?;
+    state
+        .till()?
+        .save_receipt(receipt.trim(), &target, format)?;
+    Ok(target.display().to_string())
+}
+
+/// `return_preview`: what can still come back on a sale receipt.
+#[tauri::command]
+pub fn return_preview(state: State<'_, PosState>, receipt: String) -> UiResult<ReturnPreview> {
+    state.require_staff()?;
+    Ok(state.till()?.return_preview(receipt.trim())?)
 }
 
 /// `return_sale`: take a return against a sale receipt.
@@ -235,6 +355,75 @@ pub fn receipt_text(state: State<'_, PosState>, receipt: String) -> UiResult<Str
 pub fn return_sale(state: State<'_, PosState>, req: ReturnRequest) -> UiResult<ReturnReceipt> {
     state.require_staff()?;
     Ok(state.till()?.return_sale(&req)?)
+}
+
+/// `open_shift`: count the float into the drawer and start a shift.
+#[tauri::command]
+pub fn open_shift(state: State<'_, PosState>, float: Money) -> UiResult<Shift> {
+    let s = state.require_staff()?;
+    Ok(state.till()?.open_shift(&s.staff.username, float)?)
+}
+
+/// `current_shift`: the open shift with its running totals, if one is open.
+#[tauri::command]
+pub fn current_shift(state: State<'_, PosState>) -> UiResult<Option<ShiftSummary>> {
+    state.require_staff()?;
+    Ok(state.till()?.current_shift()?)
+}
+
+/// `cash_movement`: cash into or out of the drawer (out: store manager).
+#[tauri::command]
+pub fn cash_movement(
+    state: State<'_, PosState>,
+    kind: CashMovementKind,
+    amount: Money,
+    reason: String,
+) -> UiResult<CashMovement> {
+    let s = match kind {
+        CashMovementKind::Out => state.require_manager("take cash out of the drawer")?,
+        CashMovementKind::In => state.require_staff()?,
+    };
+    Ok(state
+        .till()?
+        .cash_movement(kind, amount, &reason, &s.staff.username)?)
+}
+
+/// `close_shift`: close with the counted cash; the Z report.
+#[tauri::command]
+pub fn close_shift(state: State<'_, PosState>, counted_cash: Money) -> UiResult<ZReport> {
+    let s = state.require_staff()?;
+    Ok(state.till()?.close_shift(&s.staff.username, counted_cash)?)
+}
+
+/// `z_report`: the Z report of a shift again (reprint).
+#[tauri::command]
+pub fn z_report(state: State<'_, PosState>, shift_id: String) -> UiResult<ZReport> {
+    state.require_staff()?;
+    let id: Uuid = shift_id
+        .trim()
+        .parse()
+        .map_err(|_| UiError::new("invalid_input", format!("{shift_id:?} is not a shift id")))?;
+    Ok(state.till()?.z_report(&id)?)
+}
+
+/// `outbox_pending` (manager): the ops not yet acknowledged by the hub.
+#[tauri::command]
+pub fn outbox_pending(
+    state: State<'_, PosState>,
+    limit: Option<usize>,
+) -> UiResult<Vec<PendingOp>> {
+    state.require_manager("see the unsent changes")?;
+    Ok(state
+        .till()?
+        .outbox_pending(limit.unwrap_or(100).min(MAX_LIST))?)
+}
+
+/// `set_discount_limit_pct` (manager): the discount a cashier may give
+/// without approval, in percent of the gross.
+#[tauri::command]
+pub fn set_discount_limit_pct(state: State<'_, PosState>, pct: u32) -> UiResult<()> {
+    state.require_manager("change the discount limit")?;
+    Ok(state.till()?.set_discount_limit_pct(pct)?)
 }
 
 /// `find_member`: a member by phone number, if this till knows them.

@@ -72,11 +72,27 @@ pub fn run_app<R: Runtime>(
             commands::lock_screen,
             commands::current_staff,
             commands::scan,
+            commands::search_products,
+            commands::categories,
+            commands::products_in_category,
+            commands::variants,
             commands::stock,
+            commands::stock_elsewhere,
+            commands::quote_sale,
+            commands::settle_preview,
             commands::sell,
             commands::receipt,
             commands::receipt_text,
+            commands::save_receipt,
+            commands::return_preview,
             commands::return_sale,
+            commands::open_shift,
+            commands::current_shift,
+            commands::cash_movement,
+            commands::close_shift,
+            commands::z_report,
+            commands::outbox_pending,
+            commands::set_discount_limit_pct,
             commands::find_member,
             commands::sign_up_member,
             commands::messages,
@@ -113,5 +129,7 @@ fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     }
 }
 
+#[cfg(test)]
+mod export_types;
 #[cfg(test)]
 mod tests;

@@ -1,52 +1,37 @@
 //! The sync loop of a running app and the link state the screens show.
 //!
 //! [`LinkControl::start`] spawns, on Tauri's tokio runtime,
-//! 1. the core's long-running sync client (`pos_agent::sync::run_with`): stays
-//!    connected, pushes every committed sale within [`pos_agent::sync::POLL_INTERVAL`],
-//!    applies the hub's ops, reconnects with backoff when the hub is away;
-//! 2. a monitor that reads the till's sync state every [`MONITOR_INTERVAL`] on
-//!    its own connection and emits the event [`LINK_EVENT`] (payload
-//!    [`LinkState`]) to the screens whenever it changes.
+//! 1. the core's long-running sync client (`pos_agent::sync::run_with` with
+//!    the app's [`SyncControl`]): stays connected, pushes every committed sale
+//!    within [`pos_agent::sync::POLL_INTERVAL`], applies the hub's ops,
+//!    reconnects with backoff when the hub is away, and publishes the
+//!    [`LinkState`] (online after the hub's welcome, offline when the session
+//!    ends, the last exchange, why it failed);
+//! 2. a monitor that emits the event [`LINK_EVENT`] (payload [`LinkState`]) to
+//!    the screens whenever the link changes. It also reads the unsent count
+//!    from the till every [`MONITOR_INTERVAL`]: while the hub is away the loop
+//!    sleeps in its backoff, but sales made meanwhile must still show up as
+//!    unsent in the status bar.
 //!
-//! Interim until the core's `SyncControl` (contract A6) lands: "online" is
-//! derived from the stored sync state (the loop is running, the last attempt
-//! left no error, and the hub has been reached), and "sync now" restarts the
-//! loop, which reconnects at once and pushes everything unsent.
+//! "Sync now" wakes the loop ([`SyncControl::sync_now`]): out of its backoff
+//! sleep, or in a live session it pushes and reports at once.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pos_agent::Till;
 use pos_agent::sync::SyncOptions;
-use serde::{Deserialize, Serialize};
+pub use pos_agent::sync::{LinkState, SyncControl};
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::watch;
-use ts_rs::TS;
 
 /// Name of the event that carries [`LinkState`] to the screens.
 pub const LINK_EVENT: &str = "link";
 
-/// How often the monitor reads the sync state.
+/// How often the monitor reads the unsent count.
 pub const MONITOR_INTERVAL: Duration = Duration::from_millis(400);
-
-/// The till's connection to head office, as the status bar shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct LinkState {
-    /// Connected to the hub right now.
-    pub online: bool,
-    /// Last successful exchange with the hub (ms since epoch).
-    #[ts(type = "number | null")]
-    pub last_sync_ms: Option<u64>,
-    /// Why the last attempt failed, if it did.
-    pub last_error: Option<String>,
-    /// Ops (sales, returns, …) not yet acknowledged by the hub.
-    #[ts(type = "number")]
-    pub unsent_ops: u64,
-}
 
 /// A running sync loop and its monitor.
 struct SyncTask {
@@ -55,11 +40,12 @@ struct SyncTask {
     monitor: JoinHandle<()>,
 }
 
-/// Starts, restarts and stops the sync loop; holds the latest link state.
+/// Starts and stops the sync loop; holds the app's [`SyncControl`] and the
+/// latest link state as shown.
 pub struct LinkControl {
     data_dir: PathBuf,
-    state: watch::Sender<LinkState>,
-    running: Arc<AtomicBool>,
+    control: SyncControl,
+    shown: watch::Sender<LinkState>,
     task: Mutex<Option<SyncTask>>,
 }
 
@@ -68,15 +54,15 @@ impl LinkControl {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
-            state: watch::Sender::new(LinkState::default()),
-            running: Arc::new(AtomicBool::new(false)),
+            control: SyncControl::new(),
+            shown: watch::Sender::new(LinkState::default()),
             task: Mutex::new(None),
         }
     }
 
     /// The latest link state.
     pub fn current(&self) -> LinkState {
-        self.state.borrow().clone()
+        self.shown.borrow().clone()
     }
 
     /// Whether a sync loop has been started (and not stopped).
@@ -89,12 +75,12 @@ impl LinkControl {
         self.stop();
         let (stop_tx, stop_rx) = watch::channel(false);
         let data_dir = self.data_dir.clone();
-        let running = self.running.clone();
-        running.store(true, Ordering::SeqCst);
         let mut shutdown = stop_rx.clone();
+        let control = self.control.clone();
         let sync = tauri::async_runtime::spawn(async move {
             let opts = SyncOptions {
                 app_version: crate::APP_VERSION.to_owned(),
+                control: Some(control),
                 ..SyncOptions::default()
             };
             let stopped = async move {
@@ -102,16 +88,15 @@ impl LinkControl {
             };
             match pos_agent::sync::run_with(&data_dir, &opts, stopped).await {
                 Ok(()) => tracing::info!("sync loop stopped"),
-                // TillRestored / NeedsEnrolment: the monitor shows last_error.
+                // TillRestored / NeedsEnrolment: the link shows last_error.
                 Err(e) => tracing::error!(error = %e, "sync loop ended"),
             }
-            running.store(false, Ordering::SeqCst);
         });
         let monitor = tauri::async_runtime::spawn(monitor(
             app.clone(),
             self.data_dir.clone(),
-            self.running.clone(),
-            self.state.clone(),
+            self.control.clone(),
+            self.shown.clone(),
             stop_rx,
         ));
         if let Ok(mut task) = self.task.lock() {
@@ -129,16 +114,14 @@ impl LinkControl {
         if let Some(task) = task {
             let _ = task.stop.send(true);
             task.monitor.abort();
-            // The sync task ends on its own at the stop signal; abort only
-            // what is left of it (it never holds a transaction across awaits).
+            // The sync task ends on its own at the stop signal.
             drop(task.sync);
         }
     }
 
-    /// Make the loop exchange with the hub now (interim: restart it, which
-    /// reconnects without waiting out the backoff and pushes everything).
-    pub fn sync_now<R: Runtime>(&self, app: &AppHandle<R>) {
-        self.start(app);
+    /// Make the loop exchange with the hub now.
+    pub fn sync_now(&self) {
+        self.control.sync_now();
     }
 }
 
@@ -148,22 +131,26 @@ impl Drop for LinkControl {
     }
 }
 
-/// Read the link state from the till's stored sync state.
-pub fn read_link(till: &Till, running: bool) -> pos_agent::Result<LinkState> {
-    let s = till.status()?;
-    Ok(LinkState {
-        online: running && s.last_error.is_none() && s.last_sync_ms.is_some(),
-        last_sync_ms: s.last_sync_ms,
-        last_error: s.last_error,
-        unsent_ops: s.unsent_ops,
-    })
+/// The link as shown: the loop's state, with the unsent count read from
+/// the till (sales made while the loop waits to reconnect count too).
+pub fn read_link(till: &Till, control: &SyncControl) -> pos_agent::Result<LinkState> {
+    let mut link = control.link();
+    let status = till.status()?;
+    link.unsent_ops = status.unsent_ops;
+    if link.last_sync_ms.is_none() {
+        link.last_sync_ms = status.last_sync_ms;
+    }
+    if !link.online && link.last_error.is_none() {
+        link.last_error = status.last_error;
+    }
+    Ok(link)
 }
 
 async fn monitor<R: Runtime>(
     app: AppHandle<R>,
     data_dir: PathBuf,
-    running: Arc<AtomicBool>,
-    state: watch::Sender<LinkState>,
+    control: SyncControl,
+    shown: watch::Sender<LinkState>,
     mut stop: watch::Receiver<bool>,
 ) {
     let till = match Till::open(&data_dir) {
@@ -173,10 +160,11 @@ async fn monitor<R: Runtime>(
             return;
         }
     };
+    let mut changes = control.subscribe();
     loop {
-        match read_link(&till, running.load(Ordering::SeqCst)) {
+        match read_link(&till, &control) {
             Ok(link) => {
-                let changed = state.send_if_modified(|cur| {
+                let changed = shown.send_if_modified(|cur| {
                     if *cur == link {
                         false
                     } else {
@@ -195,6 +183,7 @@ async fn monitor<R: Runtime>(
         }
         tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
+            _ = changes.changed() => {}
             _ = tokio::time::sleep(MONITOR_INTERVAL) => {}
         }
     }

@@ -18,6 +18,20 @@ use uuid::Uuid;
 
 use crate::run_app;
 
+#[test]
+fn saved_receipts_stay_in_the_receipts_folder_unless_absolute() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = crate::commands::receipt_path(dir.path(), "r.txt").expect("bare name");
+    assert_eq!(p, dir.path().join("receipts").join("r.txt"));
+    let abs = dir.path().join("elsewhere.txt");
+    let kept = crate::commands::receipt_path(dir.path(), &abs.display().to_string()).expect("abs");
+    assert_eq!(kept, abs);
+    let e = crate::commands::receipt_path(dir.path(), "../x.txt").expect_err("parent dir");
+    assert_eq!(e.code, "invalid_input");
+    let e = crate::commands::receipt_path(dir.path(), " ").expect_err("empty");
+    assert_eq!(e.code, "invalid_input");
+}
+
 const CASHIER_PIN: &str = "1234";
 const MANAGER_PIN: &str = "9876";
 
@@ -82,7 +96,7 @@ fn seed_till(dir: &Path) {
 }
 
 struct TestApp {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
 }
@@ -101,10 +115,14 @@ impl TestApp {
             .build()
             .expect("webview");
         Self {
-            _dir: dir,
+            dir,
             _app: app,
             webview,
         }
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Invoke `cmd` with JSON `args`: Ok(value) or Err({code, message}).
@@ -159,6 +177,24 @@ fn unlock_sell_status() {
     assert_eq!(hit["current_price"], 39_000);
     assert_eq!(hit["stock"], 0);
 
+    // No sale outside a shift.
+    assert_eq!(t.err_code("sell", one_tee_cash(50_000)), "no_open_shift");
+    let shift = t.ok("open_shift", json!({ "float": 100_000 }));
+    assert_eq!(shift["opened_by"], "kim");
+    assert_eq!(
+        t.err_code("open_shift", json!({ "float": 1 })),
+        "shift_already_open"
+    );
+
+    let quote = t.ok("quote_sale", one_tee_cash(50_000));
+    assert_eq!(quote["total"], 39_000);
+    assert_eq!(quote["needs_approval"], false);
+    let settle = t.ok(
+        "settle_preview",
+        json!({ "total": 39_000, "tenders": [{ "kind": "cash", "amount": 10_000 }] }),
+    );
+    assert_eq!(settle["remaining"], 29_000);
+
     let sold = t.ok("sell", one_tee_cash(50_000));
     let sale = &sold["sale"];
     assert_eq!(sale["total"], 39_000);
@@ -178,11 +214,36 @@ fn unlock_sell_status() {
     let stock = t.ok("stock", json!({ "sku": "TSH-0001-BLK-M" }));
     assert_eq!(stock[0]["qty"], -1);
 
+    let saved = t.ok(
+        "save_receipt",
+        json!({ "receipt": receipt, "path": format!("receipt-{receipt}.txt"), "format": "text" }),
+    );
+    let saved = std::path::PathBuf::from(saved.as_str().expect("path"));
+    assert!(
+        saved.starts_with(t.data_dir().join("receipts")),
+        "{saved:?}"
+    );
+    let text = std::fs::read_to_string(&saved).expect("receipt file");
+    assert!(text.contains(&receipt), "{text}");
+
+    let preview = t.ok("return_preview", json!({ "receipt": receipt }));
+    assert_eq!(preview["lines"][0]["left"], 1);
     let ret = t.ok(
         "return_sale",
         json!({ "req": { "receipt": receipt, "items": [] } }),
     );
     assert_eq!(ret["return"]["lines"][0]["qty"], 1);
+
+    let summary = t.ok("current_shift", json!({}));
+    assert_eq!(summary["sales_count"], 1);
+    assert_eq!(summary["returns_count"], 1);
+    // Float 100,000 + 39,000 cash sale − 39,000 cash refund.
+    assert_eq!(summary["expected_cash"], 100_000);
+    let z = t.ok("close_shift", json!({ "countedCash": 99_000 }));
+    assert_eq!(z["over_short"], -1_000);
+    let shift_id = z["summary"]["shift"]["id"].as_str().expect("id").to_owned();
+    let again = t.ok("z_report", json!({ "shiftId": shift_id }));
+    assert_eq!(again["text"], z["text"]);
 }
 
 #[test]
@@ -208,6 +269,7 @@ fn errors_carry_codes_and_messages() {
         t.err_code("scan", json!({ "code": "OLD-0001" })),
         "not_for_sale"
     );
+    t.ok("open_shift", json!({ "float": 0 }));
     assert_eq!(t.err_code("sell", one_tee_cash(10_000)), "tender_short");
     assert_eq!(
         t.err_code("receipt", json!({ "receipt": "GN01-01-999999" })),
@@ -231,16 +293,72 @@ fn manager_only_actions_refuse_cashiers() {
             .is_some_and(|m| m.contains("manager")),
         "{refused}"
     );
-    // A manager passes the role check (this offline till has no hub, so the
+    assert_eq!(t.err_code("outbox_pending", json!({})), "manager_only");
+    assert_eq!(
+        t.err_code("set_discount_limit_pct", json!({ "pct": 50 })),
+        "manager_only"
+    );
+    t.ok("open_shift", json!({ "float": 50_000 }));
+    assert_eq!(
+        t.err_code(
+            "cash_movement",
+            json!({ "kind": "out", "amount": 1_000, "reason": "bank" })
+        ),
+        "manager_only"
+    );
+    let cash_in = t.ok(
+        "cash_movement",
+        json!({ "kind": "in", "amount": 5_000, "reason": "change" }),
+    );
+    assert_eq!(cash_in["by"], "kim");
+
+    // A manager passes the role checks (this offline till has no hub, so the
     // loop just starts and retries).
     t.ok("unlock", json!({ "pin": MANAGER_PIN }));
     t.ok("sync_now", json!({}));
+    t.ok("set_discount_limit_pct", json!({ "pct": 50 }));
+    let out = t.ok(
+        "cash_movement",
+        json!({ "kind": "out", "amount": 1_000, "reason": "bank" }),
+    );
+    assert_eq!(out["by"], "park");
+    // Shifts stay on the till; a sale is what waits for the hub.
+    assert_eq!(t.ok("outbox_pending", json!({ "limit": 10 })), json!([]));
+    let sold = t.ok("sell", one_tee_cash(39_000));
+    assert_eq!(sold["sale"]["cashier"], "park");
+    let pending = t.ok("outbox_pending", json!({ "limit": 10 }));
+    assert!(
+        pending
+            .as_array()
+            .is_some_and(|p| p.iter().any(|op| op["kind"] == "sale")),
+        "{pending}"
+    );
+}
+
+#[test]
+fn big_discounts_need_a_manager_pin() {
+    let t = TestApp::new();
+    t.ok("unlock", json!({ "pin": CASHIER_PIN }));
+    t.ok("open_shift", json!({ "float": 0 }));
+    let mut req = one_tee_cash(39_000);
+    req["req"]["cart_discount"] = json!({ "kind": "percent", "value": 50 });
+    req["req"]["tenders"] = json!([]);
+    let quote = t.ok("quote_sale", req.clone());
+    assert_eq!(quote["needs_approval"], true);
+    let refused = t.invoke("sell", req.clone()).expect_err("over the limit");
+    assert_eq!(refused["code"], "approval_required");
+    req["req"]["approver_pin"] = json!(CASHIER_PIN);
+    assert_eq!(t.err_code("sell", req.clone()), "approval_refused");
+    req["req"]["approver_pin"] = json!(MANAGER_PIN);
+    let sold = t.ok("sell", req);
+    assert_eq!(sold["sale"]["total"], 19_500);
 }
 
 #[test]
 fn quit_refuses_while_sales_are_unsent() {
     let t = TestApp::new();
     t.ok("unlock", json!({ "pin": CASHIER_PIN }));
+    t.ok("open_shift", json!({ "float": 0 }));
     t.ok("sell", one_tee_cash(39_000));
     let refused = t
         .invoke("quit", json!({ "force": false }))
