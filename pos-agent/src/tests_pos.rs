@@ -763,3 +763,85 @@ fn return_preview_outbox_and_receipt_files() {
         .is_err()
     );
 }
+
+// ---------------------------------------------------------------- TS types
+
+/// The app gets plain numbers and strings: no `bigint` anywhere in the
+/// TypeScript of the types it shows, and the field names the contract fixes.
+#[test]
+fn typescript_shapes_use_numbers_and_contract_names() {
+    use ts_rs::TS;
+    let decls = [
+        crate::SaleRequest::decl(),
+        crate::SaleItem::decl(),
+        crate::TenderRequest::decl(),
+        crate::SaleReceipt::decl(),
+        crate::ReturnRequest::decl(),
+        crate::StoredReceipt::decl(),
+        crate::StockLevel::decl(),
+        crate::TillStatus::decl(),
+        crate::ProductInfo::decl(),
+        crate::CatalogItem::decl(),
+        crate::Staff::decl(),
+        crate::Member::decl(),
+        crate::CashierMessage::decl(),
+        crate::ChannelUnread::decl(),
+        crate::PriceQuote::decl(),
+        crate::SaleQuote::decl(),
+        crate::QuotedLine::decl(),
+        crate::Discount::decl(),
+        crate::Settlement::decl(),
+        crate::ProductHit::decl(),
+        crate::VariantGrid::decl(),
+        crate::CategoryCount::decl(),
+        crate::Shift::decl(),
+        crate::CashMovement::decl(),
+        crate::ShiftSummary::decl(),
+        crate::ZReport::decl(),
+        crate::ReturnPreview::decl(),
+        crate::ReturnableLine::decl(),
+        crate::PendingOp::decl(),
+        crate::ElsewhereStock::decl(),
+        crate::StoreStock::decl(),
+        crate::LinkState::decl(),
+        sync_proto::op::SaleRecord::decl(),
+        sync_proto::op::ReturnRecord::decl(),
+        sync_proto::op::SaleLine::decl(),
+    ];
+    for d in &decls {
+        assert!(!d.contains("bigint"), "{d}");
+    }
+    let all = decls.join("\n");
+    for needle in [
+        "cart_discount: Discount | null",
+        "approver_pin: string | null",
+        "needs_approval: boolean",
+        "change_due: number",
+        "remaining: number",
+        "expected_cash: number",
+        "over_short: number",
+        "unit_refund: number",
+        "refund_to: Array<TenderKind>",
+        "as_of_ms: number | null",
+        "unsent_ops: number",
+        "stock: number",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+    let d = crate::Discount::decl();
+    assert!(d.contains(r#""kind": "amount", "value": number"#), "{d}");
+    let r = sync_proto::op::SaleRecord::decl();
+    assert!(
+        r.contains("receipt: ReceiptNo") && r.contains("id: string"),
+        "{r}"
+    );
+    // Id newtypes are string aliases (exported with their dependents).
+    for d in [
+        sync_proto::ReceiptNo::decl(),
+        sync_proto::Sku::decl(),
+        sync_proto::LocationId::decl(),
+        sync_proto::ActorId::decl(),
+    ] {
+        assert!(d.ends_with("= string;"), "{d}");
+    }
+}
