@@ -8,7 +8,8 @@
 //!   category list, the first page of product tiles);
 //! - **scan**: what one scan costs in the core — `scan(barcode)` plus
 //!   re-pricing the whole cart with `quote_sale` — with carts growing to
-//!   20 lines, as the UI does after every scan.
+//!   20 lines, as the UI does after every scan;
+//! - **search**: `search_products` for what a cashier types in the search box.
 //!
 //! The real app's figures (the webview painting the line) are measured by
 //! [`crate::pos_app`] where a display is available.
@@ -72,6 +73,18 @@ pub fn seeded_till(dir: &std::path::Path) -> Result<()> {
     let mut till = Till::open_offline(dir, "GN01", 1)?;
     till.seed_catalog(&catalog())?;
     till.open_shift("bench.cashier", 100_000)?;
+    let p99 = median(search_p99.clone());
+    report.add(
+        "pos: product search, 20k SKUs (core)",
+        format!("p50 {}, p99 {}", us(median(search_p50)), us(p99)),
+        "< 50 ms per keystroke",
+        Some(p99 < 50_000.0),
+        "—".into(),
+        format!(
+            "`Till::search_products(query, 20)` for name words, style codes and SKU prefixes, as the Sell screen's search box asks (debounced) per keystroke; {searches} searches after 30 warm-up, median of {} runs",
+            scale.runs
+        ),
+    );
     Ok(())
 }
 
@@ -98,6 +111,8 @@ fn open_sell_screen(dir: &std::path::Path) -> Result<usize> {
 pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
     let (mut open_p50, mut open_p99) = (Vec::new(), Vec::new());
     let (mut scan_p50, mut scan_p99) = (Vec::new(), Vec::new());
+    let (mut search_p50, mut search_p99) = (Vec::new(), Vec::new());
+    let searches = 600 / scale.shrink.max(1) as usize + 30;
     let opens = 50 / scale.shrink.max(1) as usize + 5;
     let scans = 2_000 / scale.shrink.max(1) as usize + 100;
     for _ in 0..scale.runs {
@@ -141,6 +156,25 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         }
         scan_p50.push(scan.value_at_quantile(0.5) as f64);
         scan_p99.push(scan.value_at_quantile(0.99) as f64);
+
+        let mut search = Histogram::<u64>::new(3)?;
+        for i in 0..searches {
+            // What a cashier types: part of a name, a style code, a SKU prefix.
+            let query = match i % 3 {
+                0 => format!("style {}", (i * 37) % 1_000),
+                1 => format!("ST{:04}", (i * 53) % 1_000),
+                _ => format!("st{:04}-nav", (i * 71) % 1_000),
+            };
+            let t = Instant::now();
+            let hits = till.search_products(&query, 20)?;
+            let took = t.elapsed();
+            ensure!(!hits.is_empty(), "no hits for {query:?}");
+            if i >= 30 {
+                search.record(took.as_micros() as u64)?;
+            }
+        }
+        search_p50.push(search.value_at_quantile(0.5) as f64);
+        search_p99.push(search.value_at_quantile(0.99) as f64);
     }
     let us = |v: f64| ms(Duration::from_micros(v as u64));
     let p99 = median(open_p99.clone());
@@ -164,6 +198,18 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         "—".into(),
         format!(
             "`Till::scan(barcode)` + `quote_sale` of the whole cart (1–20 lines) as the Sell screen does after each scan; {scans} scans after 100 warm-up, median of {} runs",
+            scale.runs
+        ),
+    );
+    let p99 = median(search_p99.clone());
+    report.add(
+        "pos: product search, 20k SKUs (core)",
+        format!("p50 {}, p99 {}", us(median(search_p50)), us(p99)),
+        "< 50 ms per keystroke",
+        Some(p99 < 50_000.0),
+        "—".into(),
+        format!(
+            "`Till::search_products(query, 20)` for name words, style codes and SKU prefixes, as the Sell screen's search box asks (debounced) per keystroke; {searches} searches after 30 warm-up, median of {} runs",
             scale.runs
         ),
     );
