@@ -2,10 +2,10 @@
 //! categories, fast on a 20,000-SKU catalog.
 //!
 //! Every query is indexed (schema 4: `catalog_sku_nocase`, `catalog_style`,
-//! `catalog_category`, plus the barcode index of schema 1) and `LIMIT`ed,
-//! except the name/style substring step of [`Till::search_products`], which
-//! scans the catalog once (a 20k-row scan of short text columns; substring
-//! matching cannot use a B-tree) and stops at the limit. Only active
+//! `catalog_category`, the trigram full-text index `catalog_fts` for name and
+//! style substrings, plus the barcode index of schema 1) and `LIMIT`ed. Only
+//! a one- or two-character query (too short for trigrams) scans, stopping at
+//! the limit. Only active
 //! (sellable) products are returned. Each hit carries the price a sale would
 //! charge now and this store's stock.
 
@@ -180,15 +180,37 @@ impl Till {
             add(more, &mut found);
         }
         if found.len() < limit {
-            let more = skus(
-                &self.conn,
-                "SELECT sku FROM catalog
-                 WHERE active = 1
-                   AND (instr(lower(name), lower(?1)) > 0 OR instr(lower(style), lower(?1)) > 0)
-                 ORDER BY name, sku LIMIT ?2",
-                rusqlite::params![q, (limit + found.len()) as i64],
-            )?;
-            add(more, &mut found);
+            let want = (limit + found.len()) as i64;
+            let mut more = if q.chars().count() >= 3 {
+                // Trigram index: the query as one phrase (quotes doubled).
+                let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+                skus(
+                    &self.conn,
+                    "SELECT c.sku FROM catalog_fts f JOIN catalog c ON c.sku = f.sku
+                     WHERE catalog_fts MATCH ?1 AND c.active = 1 LIMIT ?2",
+                    rusqlite::params![phrase, want],
+                )?
+            } else {
+                // One or two characters: too short for trigrams; a scan that stops at the limit.
+                skus(
+                    &self.conn,
+                    "SELECT sku FROM catalog
+                     WHERE active = 1
+                       AND (instr(lower(name), lower(?1)) > 0 OR instr(lower(style), lower(?1)) > 0)
+                     LIMIT ?2",
+                    rusqlite::params![q, want],
+                )?
+            };
+            more.retain(|s| !found.contains(s));
+            more.truncate(limit - found.len());
+            let mut named = hits_for(&self.conn, &more)?;
+            named.sort_by(|a, b| {
+                (&a.product.item.name, &a.product.item.sku)
+                    .cmp(&(&b.product.item.name, &b.product.item.sku))
+            });
+            let mut hits = hits_for(&self.conn, &found)?;
+            hits.extend(named);
+            return Ok(hits);
         }
         hits_for(&self.conn, &found)
     }

@@ -328,6 +328,25 @@ CREATE INDEX catalog_sku_nocase ON catalog(sku COLLATE NOCASE);
 CREATE INDEX catalog_style ON catalog(style) WHERE style IS NOT NULL;
 CREATE INDEX catalog_category ON catalog(category, sku) WHERE active = 1;
 
+-- Name/style substring search: a trigram full-text index (case-insensitive), one row per
+-- catalog row with the same rowid, kept up to date by triggers. (catalog has no INTEGER
+-- PRIMARY KEY, so a VACUUM could renumber its rowids: the till never runs VACUUM; if it
+-- ever must, rebuild catalog_fts from catalog right after.)
+CREATE VIRTUAL TABLE catalog_fts USING fts5(sku UNINDEXED, body, tokenize = 'trigram');
+INSERT INTO catalog_fts(rowid, sku, body)
+    SELECT rowid, sku, COALESCE(name, '') || ' ' || COALESCE(style, '') FROM catalog;
+CREATE TRIGGER catalog_fts_insert AFTER INSERT ON catalog BEGIN
+    INSERT INTO catalog_fts(rowid, sku, body)
+    VALUES (new.rowid, new.sku, COALESCE(new.name, '') || ' ' || COALESCE(new.style, ''));
+END;
+CREATE TRIGGER catalog_fts_update AFTER UPDATE OF name, style ON catalog BEGIN
+    UPDATE catalog_fts SET body = COALESCE(new.name, '') || ' ' || COALESCE(new.style, '')
+    WHERE rowid = new.rowid;
+END;
+CREATE TRIGGER catalog_fts_delete AFTER DELETE ON catalog BEGIN
+    DELETE FROM catalog_fts WHERE rowid = old.rowid;
+END;
+
 -- Cash drawer shifts (crate::shift). At most one open shift (closed_at_ms IS NULL).
 CREATE TABLE shifts (
     id           TEXT PRIMARY KEY,

@@ -95,3 +95,5 @@ mod tests;
 mod tests_chat;
 #[cfg(test)]
 mod tests_hq;
+#[cfg(test)]
+mod tests_pos;

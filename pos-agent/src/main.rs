@@ -86,10 +86,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This store's stock.
+    /// This store's stock (or, with --elsewhere, every store's stock of one SKU from the hub).
     Stock {
         /// One SKU (or barcode) only.
         sku: Option<String>,
+        /// Ask the hub for this SKU's stock at every store (the till's cache when offline).
+        #[arg(long, requires = "sku")]
+        elsewhere: bool,
         /// JSON: [{sku, name, qty}].
         #[arg(long)]
         json: bool,
@@ -335,7 +338,34 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", ret.record.receipt);
             }
         }
-        Command::Stock { sku, json } => {
+        Command::Stock {
+            sku: Some(sku),
+            elsewhere: true,
+            json,
+        } => {
+            let out = runtime()?.block_on(pos_agent::stock_elsewhere(
+                &data_dir,
+                &sku,
+                std::time::Duration::from_secs(5),
+            ))?;
+            if json {
+                print_json(&out)?;
+            } else {
+                let when = match (out.online, out.as_of_ms) {
+                    (true, _) => "live from the hub".to_owned(),
+                    (false, Some(at)) => format!(
+                        "offline: cached, {} min old",
+                        pos_agent::db::now_ms().saturating_sub(at) / 60_000
+                    ),
+                    (false, None) => "offline: nothing cached yet".to_owned(),
+                };
+                println!("{} ({when})", out.sku);
+                for s in &out.stores {
+                    println!("{:<8} {:>8}  {}", s.store, s.qty, s.name);
+                }
+            }
+        }
+        Command::Stock { sku, json, .. } => {
             let till = Till::open(&data_dir)?;
             let levels = till.stock(sku.as_deref())?;
             if json {

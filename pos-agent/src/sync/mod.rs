@@ -146,7 +146,10 @@ pub async fn sync_once_with(data_dir: &Path, opts: &SyncOptions) -> Result<SyncR
     }
     let result =
         session::run_session(&db, opts, session::Mode::Once, &mut report, &mut welcomed).await;
-    session_ended(opts.control.as_ref(), &result);
+    session_ended(
+        opts.control.as_ref(),
+        result.as_ref().err().map(ToString::to_string),
+    );
     match &result {
         Ok(()) => db.set_last_error(None).await?,
         Err(e) => {
@@ -192,10 +195,19 @@ pub async fn run_with(
         let mut report = SyncReport::default();
         let mut welcomed = false;
         let result = tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => {
+                session_ended(opts.control.as_ref(), None);
+                return Ok(());
+            }
             r = session::run_session(&db, opts, session::Mode::Live, &mut report, &mut welcomed) => r,
         };
-        session_ended(opts.control.as_ref(), &result);
+        session_ended(
+            opts.control.as_ref(),
+            Some(match &result {
+                Ok(()) => "the hub closed the sync connection".to_owned(),
+                Err(e) => e.to_string(),
+            }),
+        );
         match result {
             Ok(()) => tracing::info!("hub closed the sync connection; reconnecting"),
             Err(
@@ -218,7 +230,10 @@ pub async fn run_with(
         attempt = attempt.saturating_add(1);
         tracing::debug!(?delay, attempt, "reconnecting after");
         tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => {
+                session_ended(opts.control.as_ref(), None);
+                return Ok(());
+            }
             _ = tokio::time::sleep(delay) => {}
             _ = control::woken(opts.control.as_ref()) => {
                 tracing::info!("sync requested: reconnecting now");
@@ -228,12 +243,14 @@ pub async fn run_with(
     }
 }
 
-/// Tell the app the session is over (offline), with its error if it failed.
-fn session_ended(control: Option<&SyncControl>, result: &Result<()>) {
+/// Tell the app the session is over (offline), with why if it failed.
+fn session_ended(control: Option<&SyncControl>, error: Option<String>) {
     if let Some(control) = control {
         control.update(|s| {
             s.online = false;
-            s.last_error = result.as_ref().err().map(|e| e.to_string());
+            if error.is_some() {
+                s.last_error = error;
+            }
         });
     }
 }
