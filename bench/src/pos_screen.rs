@@ -73,18 +73,6 @@ pub fn seeded_till(dir: &std::path::Path) -> Result<()> {
     let mut till = Till::open_offline(dir, "GN01", 1)?;
     till.seed_catalog(&catalog())?;
     till.open_shift("bench.cashier", 100_000)?;
-    let p99 = median(search_p99.clone());
-    report.add(
-        "pos: product search, 20k SKUs (core)",
-        format!("p50 {}, p99 {}", us(median(search_p50)), us(p99)),
-        "< 50 ms per keystroke",
-        Some(p99 < 50_000.0),
-        "—".into(),
-        format!(
-            "`Till::search_products(query, 20)` for name words, style codes and SKU prefixes, as the Sell screen's search box asks (debounced) per keystroke; {searches} searches after 30 warm-up, median of {} runs",
-            scale.runs
-        ),
-    );
     Ok(())
 }
 
