@@ -203,11 +203,11 @@ export function App(): JSX.Element {
 
   // Global keys while working: F1/F9/F10/F11 screens, Ctrl+L lock, Ctrl+M messages.
   useEffect(() => {
-    if (phase !== "work") return;
+    if (phase !== "work" && phase !== "open-shift") return;
     const onKey = (e: KeyboardEvent) => {
       const a = keyAction(e, screen, dialogOpen());
       if (!a) return;
-      if (a.startsWith("nav.")) {
+      if (a.startsWith("nav.") && phase === "work") {
         e.preventDefault();
         setScreen(a.slice(4) as Screen);
       } else if (a === "lock") {

@@ -224,7 +224,7 @@ export const en = {
   "status.sync_now": "Sync now",
   "status.syncing": "Syncing…",
   "status.locked_hq": "Locked by head office: sales and returns are refused.",
-  "status.messages": "{n} new messages",
+  "status.messages": "New messages: {n}",
 
   "outbox.title": "Outbox (not yet acknowledged by HQ)",
   "outbox.kind": "Kind",
