@@ -148,14 +148,13 @@ export function App(): JSX.Element {
   useEffect(() => {
     let off: (() => void) | null = null;
     let alive = true;
-    void onQuitRequested(() => {
-      api.status().then(
-        (s) => {
-          setStatus(s);
-          if (s.unsent_ops > 0) setWarn({ kind: "quit", n: s.unsent_ops });
-          else api.quit(false).catch((e: UiError) => (e.code === "unsent_sales" ? setWarn({ kind: "quit", n: unsentRef.current }) : toastError(e)));
-        },
-        () => setWarn({ kind: "quit", n: unsentRef.current }),
+    void onQuitRequested((q) => {
+      if (q && q.unsent_ops > 0) {
+        setWarn({ kind: "quit", n: q.unsent_ops });
+        return;
+      }
+      api.quit(false).catch((e: UiError) =>
+        e.code === "unsent_sales" ? setWarn({ kind: "quit", n: Math.max(1, unsentRef.current) }) : toastError(e),
       );
     }).then((f) => (alive ? (off = f) : f()));
     return () => {

@@ -2,7 +2,7 @@
 // arguments, and every rejection normalised to a UiError with a message.
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { api, onLink, setTransport, toUiError } from "../src/api/tauri";
+import { api, onLink, onQuitRequested, setTransport, toUiError } from "../src/api/tauri";
 
 const calls: { cmd: string; args: unknown }[] = [];
 let reply: (cmd: string) => unknown = () => null;
@@ -68,5 +68,13 @@ describe("api", () => {
     expect(seen).toEqual([{ online: false, last_sync_ms: null, last_error: "down", unsent_ops: 2 }]);
     off();
     expect(handlers.link).toBeUndefined();
+  });
+
+  it("passes the quit check of quit_requested, null when the shell sends none", async () => {
+    const seen: unknown[] = [];
+    await onQuitRequested((q) => seen.push(q));
+    handlers.quit_requested?.({ unsent_ops: 3 });
+    handlers.quit_requested?.(null);
+    expect(seen).toEqual([{ unsent_ops: 3 }, null]);
   });
 });

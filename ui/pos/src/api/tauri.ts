@@ -179,8 +179,13 @@ export async function onLink(handler: (l: LinkState) => void): Promise<() => voi
   return t.listen("link", (p) => handler(p as LinkState));
 }
 
-/** The window's close button was pressed: the UI decides (unsent sales warning). */
-export async function onQuitRequested(handler: () => void): Promise<() => void> {
+/**
+ * The window's close button was pressed: the UI decides (unsent sales
+ * warning). The payload is a QuitCheck (`unsent_ops`), or null from an older shell.
+ */
+export async function onQuitRequested(handler: (q: QuitCheck | null) => void): Promise<() => void> {
   const t = await getTransport();
-  return t.listen("quit_requested", () => handler());
+  return t.listen("quit_requested", (p) =>
+    handler(p && typeof (p as QuitCheck).unsent_ops === "number" ? (p as QuitCheck) : null),
+  );
 }

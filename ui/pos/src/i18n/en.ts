@@ -276,4 +276,10 @@ export const en = {
   "err.not_enrolled": "Till not enrolled",
   "err.enrol": "Enrolment failed",
   "err.network": "Hub not reachable",
+  "err.hub_unreachable": "Hub not reachable",
+  "err.hub_refused": "The hub refused",
+  "err.needs_enrolment": "Enrol this till again",
+  "err.too_many_lines": "Too many lines",
+  "err.sold_at_out_of_range": "Sale time out of range",
+  "err.chat": "Message refused",
 };

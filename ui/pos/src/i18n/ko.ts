@@ -278,4 +278,10 @@ export const ko: Record<keyof typeof en, string> = {
   "err.not_enrolled": "등록되지 않은 단말",
   "err.enrol": "등록 실패",
   "err.network": "허브에 연결할 수 없습니다",
+  "err.hub_unreachable": "허브에 연결할 수 없습니다",
+  "err.hub_refused": "허브가 거부했습니다",
+  "err.needs_enrolment": "단말을 다시 등록하세요",
+  "err.too_many_lines": "품목이 너무 많습니다",
+  "err.sold_at_out_of_range": "판매 시각 범위 초과",
+  "err.chat": "메시지 거부",
 };
