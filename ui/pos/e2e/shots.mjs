@@ -52,6 +52,15 @@ const marks = await page.evaluate(() => {
   return { submits: s.length, rendered: r.length, timings: window.__posTimings, last: r.length ? r[r.length - 1].startTime - s[r.length - 1].startTime : null };
 });
 console.log("marks", JSON.stringify(marks));
+await page.keyboard.press("F4");
+await tid("member-phone").fill("010-9999-8888");
+await tid("member-find").click();
+await tid("member-signup-form").waitFor();
+await tid("member-name").fill("Choi Yuna");
+await tid("member-consent").check();
+await shot("03a-member");
+await tid("member-signup").click();
+await tid("cart-member").waitFor();
 await page.locator('[data-testid="category-tile"]').nth(2).click();
 await page.locator('[data-testid="product-tile"]').first().click();
 await tid("variant-grid").waitFor();

@@ -71,7 +71,7 @@ export function MemberDialog(props: {
           </Btn>
         </div>
       )}
-      <form class="row" onSubmit={find}>
+      <form class="row row-end" onSubmit={find}>
         <Field label={t("member.phone")}>
           <input
             class="input input-big"
