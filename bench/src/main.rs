@@ -13,6 +13,7 @@
 //! - [`catchup`]: one till that sold 10,000 times offline, and a 200-till reconnect storm.
 //! - [`stock_read`]: `GET /api/v1/stock?sku=` throughput and latency.
 //! - [`bootstrap`]: a new till with a 20,000-SKU catalog and a 1,000,000-op history.
+//! - [`pos_screen`]: the POS sell screen's data and a scan with a 20,000-SKU catalog.
 //! - [`console`]: the HQ console's stock matrix and dashboard API at 1,000 stores × 2,000 SKUs.
 
 mod bootstrap;
@@ -20,6 +21,7 @@ mod catchup;
 mod chat;
 mod console;
 mod ingest;
+mod pos_screen;
 mod report;
 mod sqlite_ref;
 mod stock_read;
@@ -86,6 +88,9 @@ fn main() -> Result<()> {
     }
     if wanted("bootstrap") {
         bootstrap::run(&mut report, scale)?;
+    }
+    if wanted("pos") {
+        pos_screen::run(&mut report, scale)?;
     }
     if wanted("chat") {
         chat::run(&mut report, scale)?;

@@ -3,8 +3,6 @@
 //! shifts and the Z report, the schema 3 → 4 upgrade of an existing till,
 //! the return preview, the pending outbox and receipt files.
 
-use std::time::{Duration, Instant};
-
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{Connection, params};
@@ -342,19 +340,13 @@ fn big_till() -> (TempDir, Till) {
     (dir, till)
 }
 
-fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    // SQLite is compiled without optimisation in debug builds: allow it 10×.
-    let budget = if cfg!(debug_assertions) {
-        Duration::from_millis(100)
-    } else {
-        Duration::from_millis(10)
-    };
-    let t = Instant::now();
-    let out = f();
-    let took = t.elapsed();
-    eprintln!("{what}: {took:?}");
-    assert!(took < budget, "{what} took {took:?} (budget {budget:?})");
-    out
+/// One search step, labelled in the output. Speed is not asserted here:
+/// tests run on a shared, noisy machine, so the figures live in the benchmark
+/// (`cargo xtask bench --only pos`); this test checks results and that the
+/// query plans use the indexes (below).
+fn step<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    eprintln!("{what}");
+    f()
 }
 
 #[test]
@@ -363,11 +355,11 @@ fn catalog_search_on_20k_skus_is_indexed_and_ordered() {
     // Warm the statement cache once, as the app does.
     till.search_products("ST0001", 10).expect("warm");
 
-    let hits = timed("exact barcode", || {
+    let hits = step("exact barcode", || {
         till.search_products("8800000000042", 20).expect("search")
     });
     assert_eq!(hits[0].product.item.sku, "ST0002-BLK-M");
-    let hits = timed("sku prefix", || {
+    let hits = step("sku prefix", || {
         till.search_products("st0123-nav", 50).expect("search")
     });
     assert_eq!(hits.len(), 5, "one style-colour, five sizes");
@@ -376,19 +368,19 @@ fn catalog_search_on_20k_skus_is_indexed_and_ordered() {
             .all(|h| h.product.item.sku.starts_with("ST0123-NAV"))
     );
     // Exact SKU first, then the prefix matches, then names.
-    let hits = timed("sku exact+prefix", || {
+    let hits = step("sku exact+prefix", || {
         till.search_products("ST0123-NAV-M", 50).expect("search")
     });
     assert_eq!(hits[0].product.item.sku, "ST0123-NAV-M");
-    let hits = timed("name substring", || {
+    let hits = step("name substring", || {
         till.search_products("style 777 red", 200).expect("search")
     });
     assert_eq!(hits.len(), 5);
-    let hits = timed("no match (full scan)", || {
+    let hits = step("no match (full scan)", || {
         till.search_products("zzz-nothing", 200).expect("search")
     });
     assert!(hits.is_empty());
-    let hits = timed("broad", || {
+    let hits = step("broad", || {
         till.search_products("style", 1_000).expect("search")
     });
     assert_eq!(hits.len(), crate::catalog::MAX_SEARCH_LIMIT);
@@ -403,11 +395,11 @@ fn catalog_search_on_20k_skus_is_indexed_and_ordered() {
         Err(TillError::NotForSale(_))
     ));
     assert!(matches!(till.scan("NOPE"), Err(TillError::UnknownSku(_))));
-    let hit = timed("scan", || till.scan("8800000000042").expect("scan"));
+    let hit = step("scan", || till.scan("8800000000042").expect("scan"));
     assert_eq!(hit.product.current_price, Some(10_000 + 42 * 100));
     assert_eq!(hit.stock, 0);
 
-    let grid = timed("variants", || till.variants("ST0500").expect("variants"));
+    let grid = step("variants", || till.variants("ST0500").expect("variants"));
     assert_eq!(grid.sizes, vec!["XS", "S", "M", "L", "XL"]);
     assert_eq!(grid.colours, vec!["BLK", "NAV", "RED", "WHT"]);
     assert_eq!(grid.cells.len(), 20);
@@ -417,11 +409,11 @@ fn catalog_search_on_20k_skus_is_indexed_and_ordered() {
         Err(TillError::UnknownStyle(_))
     ));
 
-    let cats = timed("categories", || till.categories().expect("categories"));
+    let cats = step("categories", || till.categories().expect("categories"));
     assert_eq!(cats.len(), 10);
     let total: u64 = cats.iter().map(|c| c.count).sum();
     assert_eq!(total as usize, BIG - BIG.div_ceil(997));
-    let page1 = timed("category page", || {
+    let page1 = step("category page", || {
         till.products_in_category("cat-3", 0, 50).expect("page")
     });
     let page2 = till.products_in_category("cat-3", 50, 50).expect("page");
@@ -762,4 +754,86 @@ fn return_preview_outbox_and_receipt_files() {
         )
         .is_err()
     );
+}
+
+// ---------------------------------------------------------------- TS types
+
+/// The app gets plain numbers and strings: no `bigint` anywhere in the
+/// TypeScript of the types it shows, and the field names the contract fixes.
+#[test]
+fn typescript_shapes_use_numbers_and_contract_names() {
+    use ts_rs::TS;
+    let decls = [
+        crate::SaleRequest::decl(),
+        crate::SaleItem::decl(),
+        crate::TenderRequest::decl(),
+        crate::SaleReceipt::decl(),
+        crate::ReturnRequest::decl(),
+        crate::StoredReceipt::decl(),
+        crate::StockLevel::decl(),
+        crate::TillStatus::decl(),
+        crate::ProductInfo::decl(),
+        crate::CatalogItem::decl(),
+        crate::Staff::decl(),
+        crate::Member::decl(),
+        crate::CashierMessage::decl(),
+        crate::ChannelUnread::decl(),
+        crate::PriceQuote::decl(),
+        crate::SaleQuote::decl(),
+        crate::QuotedLine::decl(),
+        crate::Discount::decl(),
+        crate::Settlement::decl(),
+        crate::ProductHit::decl(),
+        crate::VariantGrid::decl(),
+        crate::CategoryCount::decl(),
+        crate::Shift::decl(),
+        crate::CashMovement::decl(),
+        crate::ShiftSummary::decl(),
+        crate::ZReport::decl(),
+        crate::ReturnPreview::decl(),
+        crate::ReturnableLine::decl(),
+        crate::PendingOp::decl(),
+        crate::ElsewhereStock::decl(),
+        crate::StoreStock::decl(),
+        crate::LinkState::decl(),
+        sync_proto::op::SaleRecord::decl(),
+        sync_proto::op::ReturnRecord::decl(),
+        sync_proto::op::SaleLine::decl(),
+    ];
+    for d in &decls {
+        assert!(!d.contains("bigint"), "{d}");
+    }
+    let all = decls.join("\n");
+    for needle in [
+        "cart_discount: Discount | null",
+        "approver_pin: string | null",
+        "needs_approval: boolean",
+        "change_due: number",
+        "remaining: number",
+        "expected_cash: number",
+        "over_short: number",
+        "unit_refund: number",
+        "refund_to: Array<TenderKind>",
+        "as_of_ms: number | null",
+        "unsent_ops: number",
+        "stock: number",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+    let d = crate::Discount::decl();
+    assert!(d.contains(r#""kind": "amount", "value": number"#), "{d}");
+    let r = sync_proto::op::SaleRecord::decl();
+    assert!(
+        r.contains("receipt: ReceiptNo") && r.contains("id: string"),
+        "{r}"
+    );
+    // Id newtypes are string aliases (exported with their dependents).
+    for d in [
+        sync_proto::ReceiptNo::decl(),
+        sync_proto::Sku::decl(),
+        sync_proto::LocationId::decl(),
+        sync_proto::ActorId::decl(),
+    ] {
+        assert!(d.ends_with("= string;"), "{d}");
+    }
 }

@@ -45,7 +45,7 @@ fn link_state_sync_now_and_stock_elsewhere_against_a_real_hub() -> Result<()> {
         .build()?;
 
     let control = SyncControl::new();
-    let mut changes = control.subscribe();
+    let changes = control.subscribe();
     let opts = SyncOptions {
         control: Some(control.clone()),
         ..SyncOptions::default()
