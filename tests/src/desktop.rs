@@ -7,6 +7,7 @@
 //! - [`Xvfb`] starts a virtual display on a free display number.
 //! - [`TauriDriver`] starts `tauri-driver --native-driver WebKitWebDriver` on
 //!   free ports, with `DISPLAY` pointing at the virtual display.
+//! - [`DesktopApp`] bundles the three for a test or a benchmark.
 //! - [`PosWindow`] is a WebDriver session on a freshly launched app with its
 //!   own data directory (`--data-dir`), with blocking helpers that wait for
 //!   `data-testid` elements, type, click, read text, invoke the app's
@@ -68,14 +69,25 @@ fn find_tauri_driver() -> Option<PathBuf> {
 
 /// Find the tools, or fail naming every missing one and how to install them.
 pub fn desktop_tools() -> Result<DesktopTools> {
-    let xvfb =
-        on_path("Xvfb").or_else(|| Some(PathBuf::from("/usr/bin/Xvfb")).filter(|p| p.is_file()));
+    let xvfb = on_path("Xvfb").or_else(|| existing("/usr/bin/Xvfb"));
     let webkit_driver = std::env::var_os("WEBKIT_WEBDRIVER")
         .map(PathBuf::from)
         .filter(|p| p.is_file())
         .or_else(|| on_path("WebKitWebDriver"))
-        .or_else(|| Some(PathBuf::from("/usr/bin/WebKitWebDriver")).filter(|p| p.is_file()));
-    let tauri_driver = find_tauri_driver();
+        .or_else(|| existing("/usr/bin/WebKitWebDriver"));
+    check_tools(xvfb, webkit_driver, find_tauri_driver())
+}
+
+fn existing(path: &str) -> Option<PathBuf> {
+    Some(PathBuf::from(path)).filter(|p| p.is_file())
+}
+
+/// All three found, or an error naming the missing ones and `cargo xtask setup`.
+pub fn check_tools(
+    xvfb: Option<PathBuf>,
+    webkit_driver: Option<PathBuf>,
+    tauri_driver: Option<PathBuf>,
+) -> Result<DesktopTools> {
     let mut missing = Vec::new();
     if xvfb.is_none() {
         missing.push("Xvfb (Debian package xvfb)");
@@ -257,6 +269,48 @@ impl Drop for TauriDriver {
     }
 }
 
+/// Everything one desktop test or benchmark needs in one value: a virtual
+/// display, tauri-driver, and the app launched on `data_dir`. Dropping it
+/// closes the app and stops the driver and the display (in that order).
+pub struct DesktopApp {
+    window: PosWindow,
+    _driver: TauriDriver,
+    _xvfb: Xvfb,
+}
+
+impl DesktopApp {
+    /// Launch the built `storelink-pos` ([`crate::binaries`]) on `data_dir`
+    /// with extra command-line `args`; driver logs go next to `data_dir`.
+    pub fn launch(data_dir: &Path, args: &[String]) -> Result<DesktopApp> {
+        let tools = desktop_tools()?;
+        let xvfb = Xvfb::start(&tools)?;
+        let logs = data_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir);
+        let driver = TauriDriver::start(&tools, &xvfb.display, &logs)?;
+        let mut all = vec!["--data-dir".to_owned(), data_dir.display().to_string()];
+        all.extend_from_slice(args);
+        let window = PosWindow::launch(&driver, &crate::binaries().pos, &all)?;
+        Ok(DesktopApp {
+            window,
+            _driver: driver,
+            _xvfb: xvfb,
+        })
+    }
+
+    /// The window's helpers (find, click, type, invoke, screenshot…).
+    pub fn window(&self) -> &PosWindow {
+        &self.window
+    }
+
+    /// The fantoccini client, for what the helpers do not cover (run it with
+    /// [`PosWindow::block_on`]).
+    pub fn client(&self) -> Result<&Client> {
+        self.window.client()
+    }
+}
+
 /// A WebDriver session on a running `storelink-pos` window.
 pub struct PosWindow {
     rt: tokio::runtime::Runtime,
@@ -337,6 +391,17 @@ impl PosWindow {
             Some(e) => bail!("{cmd} refused: {e}"),
             None => Ok(out.get("ok").cloned().unwrap_or(Value::Null)),
         }
+    }
+
+    /// Run asynchronous JavaScript: the last of `arguments` is the callback
+    /// that ends it with a value.
+    pub fn invoke_js(&self, js: &str, args: Value) -> Result<Value> {
+        let args = match args {
+            Value::Array(a) => a,
+            other => vec![other],
+        };
+        let c = self.client()?;
+        Ok(self.rt.block_on(c.execute_async(js, args))?)
     }
 
     /// Wait until the element with this `data-testid` exists, and return it.
@@ -463,6 +528,17 @@ impl PosWindow {
         }
     }
 
+    /// Wait for two animation frames and a short pause, so that what the
+    /// DOM shows has been painted (WebKit's screenshots show the last paint).
+    pub fn settle(&self) -> Result<()> {
+        self.invoke_js(
+            "const [done] = arguments; \
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+            json!([]),
+        )?;
+        Ok(())
+    }
+
     /// Save a PNG screenshot of the window.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let c = self.client()?;
@@ -487,5 +563,23 @@ impl Drop for PosWindow {
         if let Some(c) = self.client.take() {
             let _ = self.rt.block_on(c.close());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_tools_fail_with_the_setup_hint() {
+        let err = check_tools(Some(PathBuf::from("/usr/bin/Xvfb")), None, None)
+            .expect_err("missing tools are an error");
+        let msg = err.to_string();
+        assert!(msg.contains("cargo xtask setup"), "{msg}");
+        assert!(
+            msg.contains("WebKitWebDriver") && msg.contains("tauri-driver"),
+            "{msg}"
+        );
+        assert!(!msg.contains("xvfb)"), "Xvfb was found: {msg}");
     }
 }

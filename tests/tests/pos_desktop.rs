@@ -137,6 +137,10 @@ fn sell_online_and_offline_through_the_app() -> Result<()> {
     w.wait_attr("cart-total", "data-estimated", "false")?;
     w.wait_attr("cart-total", "data-total", "39000")?;
     if std::env::var_os("STORELINK_SCREENSHOTS").is_some_and(|v| v == "1") {
+        // The category tiles load on their own; let the window paint them
+        // and the cart before the picture.
+        w.find("category-grid")?;
+        w.settle()?;
         let shot =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots/pos-sell.png");
         w.screenshot(&shot)?;
