@@ -46,8 +46,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
             "Storelink POS: till of {STORE}, data in {}",
             app_data.display()
         );
-        for (user, _, role, pin) in STORE_PEOPLE {
-            println!("  PIN {pin}  {user} ({role})");
+        for (suffix, name, role, pin) in STORE_PEOPLE {
+            let user = format!("{}.{suffix}", STORE.to_lowercase());
+            println!("  PIN {pin}  {user}, {name} ({role})");
         }
         println!("Close the app window to stop the demo.");
         let bin = process::target_bin("debug", "storelink-pos");
