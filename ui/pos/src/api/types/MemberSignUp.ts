@@ -1,0 +1,3 @@
+// Hand-written stand-in for the ts-rs type (contract A/B); helper "desktop" overwrites this file with the generated one.
+
+export type MemberSignUp = { phone: string, name: string, birth_year: number | null, marketing_consent: boolean, };

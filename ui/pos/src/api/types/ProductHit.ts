@@ -1,0 +1,5 @@
+// Hand-written stand-in for the ts-rs type (contract A/B); helper "desktop" overwrites this file with the generated one.
+import type { ProductInfo } from "./ProductInfo";
+
+
+export type ProductHit = { stock: number, } & ProductInfo;
