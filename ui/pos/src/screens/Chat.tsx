@@ -163,6 +163,7 @@ export function Chat(): JSX.Element {
         <span class="grow" />
         <form class="chat-search" role="search" onSubmit={runSearch}>
           <input
+            class="input"
             type="search"
             value={search}
             placeholder={t("chat.search")}
@@ -719,6 +720,7 @@ function AckDialog(props: { notice: ChatMessageView; onClose: () => void; onDone
         <p>{t("notices.ack_lead", { title: props.notice.title ?? "" })}</p>
         <Field label={t("notices.ack_pin")}>
           <input
+            class="input input-big"
             type="password"
             inputMode="numeric"
             autoComplete="off"
@@ -789,6 +791,7 @@ function Requests(props: { onRaised: () => void }): JSX.Element {
         <h2>{t("requests.new")}</h2>
         <Field label={t("requests.category")}>
           <select
+            class="input"
             value={category}
             onChange={(e) => {
               setCategory(e.currentTarget.value as TicketCategory);
