@@ -366,6 +366,92 @@ fn attachments_are_stored_by_hash_with_the_message_and_wait_for_upload() {
     assert!(err.to_string().contains("no message at this till"), "{err}");
 }
 
+#[test]
+fn files_given_as_bytes_get_the_same_checks_and_storage_as_paths() {
+    let (dir, mut till) = till();
+    let named = |name: &str, bytes: Vec<u8>| files::NamedBytes {
+        name: name.into(),
+        bytes,
+    };
+    let huge = {
+        let mut b = png_bytes();
+        b.resize(MAX_ATTACHMENT_BYTES as usize + 1, 0);
+        b
+    };
+    let cases: Vec<(Vec<files::NamedBytes>, &str)> = vec![
+        (
+            vec![named("setup.exe", b"MZ\x90\x00".to_vec())],
+            "not allowed",
+        ),
+        (
+            vec![named("photo.png", b"\xFF\xD8\xFFjpeg".to_vec())],
+            "contents are not",
+        ),
+        (
+            vec![named("notice.pdf", b"hello".to_vec())],
+            "contents are not",
+        ),
+        (vec![named("empty.png", Vec::new())], "empty"),
+        (vec![named("huge.png", huge)], "at most 10 MiB"),
+        (vec![named("../etc/x.png", png_bytes())], "bare file name"),
+        (vec![named("C:\\x\\y.png", png_bytes())], "bare file name"),
+        (vec![named("", png_bytes())], "bare file name"),
+        (
+            (0..5)
+                .map(|i| named(&format!("p{i}.png"), png_bytes()))
+                .collect(),
+            "at most 4",
+        ),
+    ];
+    for (files_given, needle) in cases {
+        let err = till
+            .send_chat_with_files(&text("see attached"), files_given)
+            .expect_err("refused");
+        assert!(
+            matches!(err, TillError::Chat(_)),
+            "a chat refusal, not {err:?}"
+        );
+        assert!(err.to_string().contains(needle), "{err} lacks {needle:?}");
+    }
+    assert_eq!(outbox_len(&till), 0, "no op written");
+    assert!(
+        !dir.path().join(files::ATTACHMENTS_DIR).exists(),
+        "no file stored"
+    );
+
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.extend_from_slice(b"a notice");
+    let sent = till
+        .send_chat_with_files(
+            &text("two files"),
+            vec![
+                named("Box.png", png_bytes()),
+                named("invoice.PDF", pdf.clone()),
+            ],
+        )
+        .expect("sent");
+    assert_hub_accepts(&till, &sent.ops);
+    let got: Vec<(&str, &str, &str)> = sent
+        .message
+        .attachments
+        .iter()
+        .map(|a| (a.name.as_str(), a.mime.as_str(), a.state.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Box.png", "image/png", "pending"),
+            ("invoice.PDF", "application/pdf", "pending")
+        ]
+    );
+    let sha = files::sha256_hex(&pdf);
+    assert_eq!(
+        std::fs::read(files::path_of(dir.path(), &sha)).expect("stored"),
+        pdf
+    );
+    assert_eq!(files::pending(till.connection()).expect("pending").len(), 2);
+}
+
 // ------------------------------------------------------------------ order and apply
 
 #[test]
@@ -418,6 +504,27 @@ fn order_is_the_ops_hlc_then_the_id_never_the_arrival() {
     assert_eq!(
         last_two.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
         ["late", "from the till"]
+    );
+    // Paging up: the two before "late", then the one before "middle a", then nothing.
+    let page = |before: Uuid, n: usize| -> Vec<String> {
+        till.chat_messages_before(ChannelKind::Store, Some(&before), Some(n))
+            .expect("page")
+            .into_iter()
+            .map(|m| m.text)
+            .collect()
+    };
+    assert_eq!(page(Uuid::from_u128(30), 2), ["middle a", "middle b"]);
+    assert_eq!(page(Uuid::from_u128(22), 5), ["early"]);
+    assert!(page(Uuid::from_u128(10), 5).is_empty());
+    assert!(
+        page(Uuid::from_u128(999), 5).is_empty(),
+        "an unknown message gives an empty page"
+    );
+    assert_eq!(
+        till.chat_messages_before(ChannelKind::Store, None, Some(1))
+            .expect("newest")[0]
+            .text,
+        "from the till"
     );
     // The till's clock observed the hub's ops: its next message orders after them.
     assert!(

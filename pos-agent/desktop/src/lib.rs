@@ -10,12 +10,14 @@
 //!   in the tests.
 //! - [`state`]: the till handle, the unlocked [`state::Session`], the sync loop.
 //! - [`link`]: the sync loop task and the `link` event.
+//! - [`chat`]: the chat screen's commands (store chat, notices, requests).
 //! - [`error`]: [`UiError`] `{ code, message }` for every refusal.
 //!
 //! Closing the window while sales are unsent does not close it: the screens
 //! get the event [`QUIT_REQUESTED_EVENT`] and ask the cashier, then call
 //! `quit(force)`.
 
+pub mod chat;
 pub mod commands;
 pub mod error;
 pub mod link;
@@ -98,6 +100,16 @@ pub fn run_app<R: Runtime>(
             commands::messages,
             commands::mark_message_read,
             commands::quit,
+            chat::chat_channels,
+            chat::chat_messages,
+            chat::chat_send,
+            chat::chat_raise_ticket,
+            chat::chat_read,
+            chat::chat_ack,
+            chat::chat_tickets,
+            chat::chat_search,
+            chat::chat_attachment,
+            chat::chat_save_attachment,
         ])
         .on_window_event(on_window_event)
         .setup(move |app| {

@@ -383,3 +383,5 @@ fn enrol_is_refused_on_an_enrolled_till() {
         .expect_err("enrolled");
     assert_eq!(refused["code"], "already_enrolled");
 }
+
+mod chat;

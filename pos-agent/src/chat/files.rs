@@ -1,6 +1,7 @@
 //! Attachment files at the till: checks, content-addressed storage, upload state.
 //!
-//! A file given to `chat send --attach` is checked before anything is written: a plain
+//! A file given to `chat send --attach` (a path), or handed over by the desktop app as a
+//! name and its bytes ([`NamedBytes`]), is checked before anything is written: a plain
 //! file of 1 byte to [`MAX_ATTACHMENT_BYTES`] (the size is read from the metadata first,
 //! so an oversized file is never read into memory), a type allowed by
 //! [`ALLOWED_ATTACHMENT_TYPES`] judged by its extension, and bytes that really are of that
@@ -66,24 +67,95 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// A file to attach given as its name and bytes (what a desktop screen hands over: a
+/// webview cannot name a path on disk).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NamedBytes {
+    /// The file's name as the person picked it (a bare name, no folders); its extension
+    /// says the type.
+    pub name: String,
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for NamedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedBytes")
+            .field("name", &self.name)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+fn refused(file: &str, reason: String) -> ChatError {
+    ChatError::File {
+        file: file.to_owned(),
+        reason,
+    }
+}
+
+/// The allowed media type of a file called `name`, or the refusal naming `shown`.
+fn type_of_name(shown: &str, name: &str) -> Result<&'static str> {
+    Ok(mime_for_name(name).ok_or_else(|| {
+        refused(
+            shown,
+            format!(
+                "this type of file is not allowed; attach a photo (.jpg, .png, .webp) or a PDF ({})",
+                ALLOWED_ATTACHMENT_TYPES.join(", ")
+            ),
+        )
+    })?)
+}
+
+/// The checks every attachment passes once its bytes are read: not empty, at most
+/// [`MAX_ATTACHMENT_BYTES`], contents of the type its name says.
+fn check_bytes(
+    shown: &str,
+    name: String,
+    mime: &'static str,
+    bytes: &[u8],
+) -> Result<AttachmentRef> {
+    let limit_mib = MAX_ATTACHMENT_BYTES / (1024 * 1024);
+    if bytes.is_empty() {
+        return Err(refused(shown, "the file is empty".into()).into());
+    }
+    if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+        return Err(refused(
+            shown,
+            format!(
+                "it is {} bytes; attachments are at most {limit_mib} MiB",
+                bytes.len()
+            ),
+        )
+        .into());
+    }
+    if sniff(bytes) != Some(mime) {
+        return Err(refused(
+            shown,
+            format!("its name says {} but its contents are not", type_name(mime)),
+        )
+        .into());
+    }
+    let a = AttachmentRef {
+        sha256: sha256_hex(bytes),
+        name,
+        mime: mime.to_owned(),
+        size: bytes.len() as u64,
+    };
+    sync_proto::chat::check_attachment(&a).map_err(ChatError::from)?;
+    Ok(a)
+}
+
 /// Check a file to attach and read it: its reference and its bytes.
 pub fn prepare(path: &Path) -> Result<(AttachmentRef, Vec<u8>)> {
     let shown = path.display().to_string();
-    let bad = |reason: String| ChatError::File {
-        file: shown.clone(),
-        reason,
-    };
+    let bad = |reason: String| refused(&shown, reason);
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .map(str::to_owned)
         .ok_or_else(|| bad("not a file name".into()))?;
-    let mime = mime_for_name(&name).ok_or_else(|| {
-        bad(format!(
-            "this type of file is not allowed; attach a photo (.jpg, .png, .webp) or a PDF ({})",
-            ALLOWED_ATTACHMENT_TYPES.join(", ")
-        ))
-    })?;
+    let mime = type_of_name(&shown, &name)?;
     let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
     if !meta.is_file() {
         return Err(bad("not a regular file".into()).into());
@@ -102,26 +174,24 @@ pub fn prepare(path: &Path) -> Result<(AttachmentRef, Vec<u8>)> {
         .take(MAX_ATTACHMENT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| bad(e.to_string()))?;
-    if bytes.is_empty() {
-        return Err(bad("the file is empty".into()).into());
+    let a = check_bytes(&shown, name, mime, &bytes)?;
+    Ok((a, bytes))
+}
+
+/// Check a file given as a name and its bytes, with the same checks as [`prepare`]: a bare
+/// file name (no folders), an allowed type by extension, 1 byte to
+/// [`MAX_ATTACHMENT_BYTES`], contents of that type (magic numbers).
+pub fn prepare_bytes(file: NamedBytes) -> Result<(AttachmentRef, Vec<u8>)> {
+    let NamedBytes { name, bytes } = file;
+    let bare = Path::new(&name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == name);
+    if !bare || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return Err(refused(&name, "give a bare file name such as photo.jpg".into()).into());
     }
-    if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
-        return Err(bad(format!("attachments are at most {limit_mib} MiB")).into());
-    }
-    if sniff(&bytes) != Some(mime) {
-        return Err(bad(format!(
-            "its name says {} but its contents are not",
-            type_name(mime)
-        ))
-        .into());
-    }
-    let a = AttachmentRef {
-        sha256: sha256_hex(&bytes),
-        name,
-        mime: mime.to_owned(),
-        size: bytes.len() as u64,
-    };
-    sync_proto::chat::check_attachment(&a).map_err(ChatError::from)?;
+    let mime = type_of_name(&name, &name)?;
+    let a = check_bytes(&name, name.clone(), mime, &bytes)?;
     Ok((a, bytes))
 }
 

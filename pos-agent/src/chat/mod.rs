@@ -625,14 +625,32 @@ pub fn list(
     channel: &Channel,
     limit: Option<usize>,
 ) -> Result<Vec<ChatMessageView>> {
+    list_before(conn, channel, None, limit)
+}
+
+/// The last `limit` messages of `channel` (all when `None`) that come before the message
+/// `before` in `(HLC, id)` order (all of them when `None`), oldest first: the page above
+/// what a screen shows. A `before` that is not in the channel gives an empty page.
+pub fn list_before(
+    conn: &Connection,
+    channel: &Channel,
+    before: Option<&Uuid>,
+    limit: Option<usize>,
+) -> Result<Vec<ChatMessageView>> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM}
-         WHERE m.channel = ?1 ORDER BY m.hlc DESC, m.id DESC LIMIT ?2"
+         WHERE m.channel = ?1
+           AND (?3 IS NULL OR (m.hlc, m.id) <
+                (SELECT b.hlc, b.id FROM chat_message b WHERE b.id = ?3 AND b.channel = ?1))
+         ORDER BY m.hlc DESC, m.id DESC LIMIT ?2"
     );
     let limit = limit.map_or(-1, |l| l.min(i64::MAX as usize) as i64);
     let mut rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![channel.to_string(), limit], read_row)?
+        .query_map(
+            params![channel.to_string(), limit, before.map(Uuid::to_string)],
+            read_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.reverse();
     finish_rows(conn, rows)

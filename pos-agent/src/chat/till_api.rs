@@ -66,10 +66,34 @@ impl Till {
         super::list(&self.conn, &self.store_channel(kind)?, limit)
     }
 
+    /// The `limit` messages (all when `None`) of the store's chat or notices just before
+    /// the message `before` (the newest when `None`), oldest first in `(HLC, id)` order: a
+    /// screen's "older messages" page.
+    pub fn chat_messages_before(
+        &self,
+        kind: ChannelKind,
+        before: Option<&Uuid>,
+        limit: Option<usize>,
+    ) -> Result<Vec<ChatMessageView>> {
+        super::list_before(&self.conn, &self.store_channel(kind)?, before, limit)
+    }
+
     /// Send a message (or a ticket) into the store's chat, offline: the files are checked
     /// and stored in the data directory, then the message, its outbox op and the pending
     /// uploads commit in one transaction. Nothing is written when anything is refused.
     pub fn send_chat(&mut self, req: &ChatSend) -> Result<ChatSent> {
+        self.send_chat_with_files(req, Vec::new())
+    }
+
+    /// [`Till::send_chat`] with more files given as names and bytes (the desktop app's
+    /// picked files), attached after `req.attachments` and checked the same way (type by
+    /// extension and contents, at most 10 MiB each, at most
+    /// [`sync_proto::chat::MAX_ATTACHMENTS`] files in all).
+    pub fn send_chat_with_files(
+        &mut self,
+        req: &ChatSend,
+        files: Vec<files::NamedBytes>,
+    ) -> Result<ChatSent> {
         if let Some(id) = req.id
             && let Some(existing) = super::message(&self.conn, &id)?
         {
@@ -80,20 +104,25 @@ impl Till {
             });
         }
         let enrolment = db::require_enrolment(&self.conn)?;
-        if req.attachments.len() > sync_proto::chat::MAX_ATTACHMENTS {
+        let count = req.attachments.len() + files.len();
+        if count > sync_proto::chat::MAX_ATTACHMENTS {
             return Err(
                 ChatError::Message(sync_proto::chat::ChatError::Text(format!(
-                    "{} attachments; at most {} per message",
-                    req.attachments.len(),
+                    "{count} attachments; at most {} per message",
                     sync_proto::chat::MAX_ATTACHMENTS
                 )))
                 .into(),
             );
         }
-        let mut refs = Vec::with_capacity(req.attachments.len());
-        let mut contents = Vec::with_capacity(req.attachments.len());
+        let mut refs = Vec::with_capacity(count);
+        let mut contents = Vec::with_capacity(count);
         for path in &req.attachments {
             let (a, bytes) = files::prepare(path)?;
+            refs.push(a);
+            contents.push(bytes);
+        }
+        for file in files {
+            let (a, bytes) = files::prepare_bytes(file)?;
             refs.push(a);
             contents.push(bytes);
         }

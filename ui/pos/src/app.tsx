@@ -25,6 +25,8 @@ import { Returns } from "./screens/Returns";
 import { Stock } from "./screens/Stock";
 import { ShiftScreen } from "./screens/Shift";
 import { Messages } from "./screens/Messages";
+import { Chat } from "./screens/Chat";
+import { unreadTotal } from "./logic/chat";
 
 type Phase = "loading" | "setup" | "lock" | "open-shift" | "work";
 
@@ -200,7 +202,7 @@ export function App(): JSX.Element {
     [lang, t, setLang, currency, setCurrency, staff, status, link, refreshStatus, toastError, toastInfo],
   );
 
-  // Global keys while working: F1/F9/F10/F11 screens, Ctrl+L lock, Ctrl+M messages.
+  // Global keys while working: F1/F9/F10/F11/F12 screens, Ctrl+L lock, Ctrl+M messages.
   useEffect(() => {
     if (phase !== "work" && phase !== "open-shift") return;
     const onKey = (e: KeyboardEvent) => {
@@ -219,6 +221,7 @@ export function App(): JSX.Element {
   }, [phase, screen, askLock]);
 
   const unread = status?.unread_messages.length ?? 0;
+  const chatUnread = unreadTotal(status?.chat_unread);
 
   let body: JSX.Element;
   if (startError) {
@@ -263,6 +266,7 @@ export function App(): JSX.Element {
       { id: "stock", key: "nav.stock" },
       { id: "shift", key: "nav.shift" },
       { id: "messages", key: "nav.messages", badge: unread },
+      { id: "chat", key: "nav.chat", badge: chatUnread },
     ];
     body = (
       <div class="work">
@@ -287,7 +291,7 @@ export function App(): JSX.Element {
                 data-testid={`nav-${n.id}`}
               >
                 {t(n.key)}
-                {!!n.badge && <span class="badge" data-testid="messages-badge">{n.badge}</span>}
+                {!!n.badge && <span class="badge" data-testid={`${n.id}-badge`} data-count={n.badge}>{n.badge}</span>}
                 <kbd class="hint">{KEY_HINT[`nav.${n.id}`]}</kbd>
               </button>
             ))}
@@ -327,6 +331,7 @@ export function App(): JSX.Element {
           {screen === "stock" && <Stock />}
           {screen === "shift" && <ShiftScreen onClosed={() => setPhase("open-shift")} />}
           {screen === "messages" && <Messages />}
+          {screen === "chat" && <Chat />}
         </main>
       </div>
     );

@@ -50,6 +50,24 @@ describe("api", () => {
     ]);
   });
 
+  it("calls the chat commands with the shell's argument names", async () => {
+    reply = () => ({});
+    await api.chatMessages("notices", "m-1", 100);
+    await api.chatSend("store", "hi", [{ name: "a.png", bytes: "data:image/png;base64,iVBO" }], "id-1");
+    await api.chatRaiseTicket("it", "printer", [], "id-2");
+    await api.chatAck("ann-1", "1234");
+    await api.chatRead("store");
+    await api.chatAttachment("ab12");
+    expect(calls).toEqual([
+      { cmd: "chat_messages", args: { kind: "notices", before: "m-1", limit: 100 } },
+      { cmd: "chat_send", args: { kind: "store", text: "hi", attachments: [{ name: "a.png", bytes: "data:image/png;base64,iVBO" }], id: "id-1" } },
+      { cmd: "chat_raise_ticket", args: { category: "it", text: "printer", attachments: [], id: "id-2" } },
+      { cmd: "chat_ack", args: { announcement: "ann-1", pin: "1234" } },
+      { cmd: "chat_read", args: { kind: "store" } },
+      { cmd: "chat_attachment", args: { sha256: "ab12" } },
+    ]);
+  });
+
   it("passes a UiError through and normalises other rejections", async () => {
     reply = () => new Rejection({ code: "unknown_item", message: "no product 999" });
     await expect(api.scan("999")).rejects.toEqual({ code: "unknown_item", message: "no product 999" });

@@ -18,6 +18,12 @@ describe("keys", () => {
     expect(keyAction({ key: "F8" }, "returns", false)).toBeNull();
     expect(keyAction({ key: "a" }, "sell", false)).toBeNull();
   });
+  it("opens the chat with F12 from any screen", () => {
+    expect(keyAction({ key: "F12" }, "sell", false)).toBe("nav.chat");
+    expect(keyAction({ key: "F12" }, "stock", false)).toBe("nav.chat");
+    expect(keyAction({ key: "F12" }, "chat", true)).toBeNull();
+    expect(KEY_HINT["nav.chat"]).toBe("F12");
+  });
   it("leaves keys to an open dialog", () => {
     expect(keyAction({ key: "F8" }, "sell", true)).toBeNull();
     expect(keyAction({ key: "Escape" }, "sell", true)).toBeNull();

@@ -5,6 +5,7 @@
 // PINs: 1234 cashier, 9999 store manager. Barcode 8800000000001… etc.
 
 import type { Invoke, Listen } from "./tauri";
+import { chatMock, chatUnreadOf } from "./mockChat";
 import type { CashMovement } from "./types/CashMovement";
 import type { CashierMessage } from "./types/CashierMessage";
 import type { Discount } from "./types/Discount";
@@ -182,11 +183,12 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
     link = { ...link, unsent_ops: link.unsent_ops + 1 };
     emit("link", link);
   };
+  const chat = chatMock(() => staff, bump, STAFF);
   const status = () => ({
     actor: "a-1", store: "GN01", store_name: "Gangnam Flagship", till_no: 1, hub: "https://hub.example", last_seq: seq, acked_seq: seq - link.unsent_ops,
     unsent_ops: link.unsent_ops, cursor: 100, last_sync_ms: link.last_sync_ms, sales_count: sales.length, returns_count: returns.length,
     needs_enrolment: false, last_error: link.online ? null : "hub unreachable", locked: false,
-    unread_messages: messages.filter((m) => m.read_ms == null), chat_unread: [],
+    unread_messages: messages.filter((m) => m.read_ms == null), chat_unread: chatUnreadOf(chat),
   });
 
   const handlers: Record<string, (a: Record<string, unknown>) => unknown> = {
@@ -356,6 +358,7 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
       return { unsent_ops: link.unsent_ops };
     },
     set_discount_limit_pct: () => undefined,
+    ...chat,
   };
 
   const invoke: Invoke = async (cmd, args) => {

@@ -8,7 +8,16 @@
 // Outside Tauri (a plain browser in `vite dev`) the dev-only mock backend of
 // ./mock.ts answers instead; production builds never include it.
 
+import type { AckOutcome } from "./types/AckOutcome";
 import type { AppInfo } from "./types/AppInfo";
+import type { AttachmentData } from "./types/AttachmentData";
+import type { ChannelKind } from "./types/ChannelKind";
+import type { ChatChannel } from "./types/ChatChannel";
+import type { ChatMessageView } from "./types/ChatMessageView";
+import type { ChatSent } from "./types/ChatSent";
+import type { PickedFile } from "./types/PickedFile";
+import type { TicketCategory } from "./types/TicketCategory";
+import type { TicketView } from "./types/TicketView";
 import type { CashMovement } from "./types/CashMovement";
 import type { CashMovementKind } from "./types/CashMovementKind";
 import type { CashierMessage } from "./types/CashierMessage";
@@ -169,6 +178,22 @@ export const api = {
   markMessageRead: (id: string) => call<boolean>("mark_message_read", { id }),
   quit: (force: boolean) => call<QuitCheck>("quit", { force }),
   setDiscountLimitPct: (pct: number) => call<void>("set_discount_limit_pct", { pct }),
+
+  // Chat with head office (pos-agent/desktop/src/chat.rs). The author is always
+  // the unlocked staff member; `id` (a UUIDv7 made here) makes a retry store once.
+  chatChannels: () => call<ChatChannel[]>("chat_channels"),
+  chatMessages: (kind: ChannelKind, before: string | null, limit: number) =>
+    call<ChatMessageView[]>("chat_messages", { kind, before, limit }),
+  chatSend: (kind: ChannelKind, text: string, attachments: PickedFile[], id: string) =>
+    call<ChatSent>("chat_send", { kind, text, attachments, id }),
+  chatRaiseTicket: (category: TicketCategory, text: string, attachments: PickedFile[], id: string) =>
+    call<ChatSent>("chat_raise_ticket", { category, text, attachments, id }),
+  chatRead: (kind: ChannelKind) => call<boolean>("chat_read", { kind }),
+  chatAck: (announcement: string, pin: string) => call<AckOutcome>("chat_ack", { announcement, pin }),
+  chatTickets: () => call<TicketView[]>("chat_tickets"),
+  chatSearch: (text: string) => call<ChatMessageView[]>("chat_search", { text }),
+  chatAttachment: (sha256: string) => call<AttachmentData>("chat_attachment", { sha256 }),
+  chatSaveAttachment: (sha256: string) => call<string>("chat_save_attachment", { sha256 }),
 };
 
 export type Api = typeof api;

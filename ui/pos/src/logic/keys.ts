@@ -2,7 +2,7 @@
 // screen, shown on the buttons (F-key hints) and used by the key handler.
 // Pure: `keyAction` turns a key event's fields into an action name.
 
-export type Screen = "sell" | "returns" | "stock" | "shift" | "messages";
+export type Screen = "sell" | "returns" | "stock" | "shift" | "messages" | "chat";
 
 export type Action =
   | "nav.sell"
@@ -10,6 +10,7 @@ export type Action =
   | "nav.stock"
   | "nav.shift"
   | "nav.messages"
+  | "nav.chat"
   | "lock"
   | "sell.search"
   | "sell.browse"
@@ -33,6 +34,7 @@ export const KEY_HINT: Partial<Record<Action, string>> = {
   "nav.stock": "F10",
   "nav.shift": "F11",
   "nav.messages": "Ctrl+M",
+  "nav.chat": "F12",
   lock: "Ctrl+L",
   "sell.clear": "Ctrl+Del",
   cancel: "Esc",
@@ -51,6 +53,7 @@ const GLOBAL: Record<string, Action> = {
   F9: "nav.returns",
   F10: "nav.stock",
   F11: "nav.shift",
+  F12: "nav.chat",
 };
 
 const SELL: Record<string, Action> = {

@@ -1,0 +1,4 @@
+// Hand-written stand-in for the Rust type (pos-agent chat / storelink-pos chat.rs); an export test may overwrite it with the generated one.
+import type { FileBytes } from "./FileBytes";
+
+export type PickedFile = { name: string, bytes: FileBytes, };
