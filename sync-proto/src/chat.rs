@@ -105,7 +105,9 @@ impl From<Channel> for String {
 }
 
 /// Which side wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChatSide {
     /// Someone at a till of the store.
@@ -128,7 +130,9 @@ pub struct ChatAuthor {
 }
 
 /// What a request or complaint is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketCategory {
     /// Stock: missing, wrong or damaged goods.
@@ -185,7 +189,9 @@ impl FromStr for TicketCategory {
 
 /// Where a ticket stands. Ordered: a ticket only moves forward, and concurrent updates
 /// converge to the furthest status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     /// Raised, nobody has taken it yet.

@@ -14,6 +14,7 @@ use pos_agent::{
 };
 use ts_rs::TS;
 
+use crate::chat::{AttachmentData, ChatChannel, PickedFile};
 use crate::commands::{AppInfo, QuitCheck};
 use crate::error::UiError;
 use crate::link::LinkState;
@@ -60,6 +61,13 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         MemberSignUp,
         SignUpOutcome,
         CashierMessage,
+        ChatChannel,
+        pos_agent::chat::ChatMessageView,
+        pos_agent::chat::TicketView,
+        pos_agent::chat::AckOutcome,
+        pos_agent::ChatSent,
+        PickedFile,
+        AttachmentData,
     );
     Ok(())
 }

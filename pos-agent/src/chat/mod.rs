@@ -126,7 +126,7 @@ impl ChannelKind {
 }
 
 /// An attachment of a message, with whether its bytes are on this till.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttachmentView {
     /// SHA-256 of the bytes.
     pub sha256: String,
@@ -135,6 +135,7 @@ pub struct AttachmentView {
     /// Media type.
     pub mime: String,
     /// Size in bytes.
+    #[ts(type = "number")]
     pub size: u64,
     /// Where the bytes are here: `pending` (written here, not uploaded yet), `uploaded`,
     /// `cached` (downloaded), `refused` (the hub refused the upload), or `remote` (only on
@@ -143,7 +144,7 @@ pub struct AttachmentView {
 }
 
 /// A message as a screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChatMessageView {
     /// Message id (client-made UUIDv7).
     pub id: Uuid,
@@ -153,6 +154,7 @@ pub struct ChatMessageView {
     /// ([`order_key`], the same string the hub's API gives); compare as strings.
     pub order: String,
     /// Wall-clock part of that HLC (ms since epoch).
+    #[ts(type = "number")]
     pub hlc_wall_ms: u64,
     /// Store or HQ.
     pub side: ChatSide,
@@ -177,10 +179,12 @@ pub struct ChatMessageView {
     /// Who acknowledged it for this store, if anyone has.
     pub acked_by: Option<String>,
     /// When (the acknowledging till's clock).
+    #[ts(type = "number | null")]
     pub acked_at_ms: Option<i64>,
     /// Attached files.
     pub attachments: Vec<AttachmentView>,
     /// When it was written (the writer's clock; shown, not used for order).
+    #[ts(type = "number")]
     pub written_at_ms: i64,
     /// Written at this till.
     pub mine: bool,
@@ -201,7 +205,7 @@ pub struct ChannelUnread {
 }
 
 /// A ticket (a message of kind ticket) with its status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TicketView {
     /// The ticket (its message id).
     pub id: Uuid,
@@ -216,13 +220,14 @@ pub struct TicketView {
     /// Who raised it.
     pub display_name: String,
     /// When it was raised.
+    #[ts(type = "number")]
     pub written_at_ms: i64,
     /// Who last moved its status, if anyone.
     pub updated_by: Option<String>,
 }
 
 /// What an acknowledgement did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AckOutcome {
     /// The announcement.
     pub announcement: Uuid,
@@ -231,6 +236,7 @@ pub struct AckOutcome {
     /// Who acknowledged it (the first acknowledgement when it already was).
     pub by: String,
     /// When.
+    #[ts(type = "number")]
     pub at_ms: i64,
     /// `false` when the store had already acknowledged it (nothing written).
     pub created: bool,

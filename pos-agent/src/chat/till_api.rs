@@ -40,7 +40,7 @@ pub struct ChatSend {
 }
 
 /// A message committed at the till (and in its outbox).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ChatSent {
     /// The message as the till now shows it.
     pub message: ChatMessageView,
