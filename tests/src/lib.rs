@@ -82,6 +82,8 @@ pub fn binaries() -> &'static Binaries {
                 "pos-agent",
                 "-p",
                 "storelink-bench",
+                "-p",
+                "storelink-pos",
             ]);
         } else {
             cmd.args(["build", "--quiet", "--workspace", "--bins"]);

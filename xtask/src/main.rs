@@ -103,6 +103,8 @@ fn test(quick: bool) -> Result<()> {
 }
 
 fn bench(only: Option<String>, quick: bool) -> Result<()> {
+    // The hub embeds ui/hq/dist and the desktop app ui/pos/dist.
+    ui::build()?;
     process::cargo(&[
         "build",
         "--release",
@@ -112,6 +114,8 @@ fn bench(only: Option<String>, quick: bool) -> Result<()> {
         "pos-agent",
         "-p",
         "storelink-bench",
+        "-p",
+        "storelink-pos",
     ])?;
     let mut args: Vec<String> = vec!["--write".into(), "BENCHMARKS.md".into()];
     if let Some(only) = only {

@@ -107,6 +107,7 @@ export const en = {
   "sell.cart": "Current sale",
   "sell.cart_empty": "Scan an item to start a sale.",
   "sell.items": "{n} items",
+  "sell.items_one": "{n} item",
   "sell.subtotal": "Subtotal",
   "sell.discount": "Discount",
   "sell.total": "Total",

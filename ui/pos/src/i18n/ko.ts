@@ -109,6 +109,7 @@ export const ko: Record<keyof typeof en, string> = {
   "sell.cart": "현재 판매",
   "sell.cart_empty": "상품을 스캔하면 판매가 시작됩니다.",
   "sell.items": "{n}개",
+  "sell.items_one": "{n}개",
   "sell.subtotal": "소계",
   "sell.discount": "할인",
   "sell.total": "합계",

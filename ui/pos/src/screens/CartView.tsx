@@ -35,7 +35,7 @@ export function CartView(props: {
       <header class="cart-head">
         <h2>{t("sell.cart")}</h2>
         <span class="muted" data-testid="cart-count" data-count={totals.items}>
-          {t("sell.items", { n: totals.items })}
+          {t(totals.items === 1 ? "sell.items_one" : "sell.items", { n: totals.items })}
         </span>
       </header>
       {cart.member && (
