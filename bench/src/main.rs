@@ -14,6 +14,7 @@
 //! - [`stock_read`]: `GET /api/v1/stock?sku=` throughput and latency.
 //! - [`bootstrap`]: a new till with a 20,000-SKU catalog and a 1,000,000-op history.
 //! - [`pos_screen`]: the POS sell screen's data and a scan with a 20,000-SKU catalog.
+//! - [`pos_app`]: the same in the real desktop app (WebKitGTK under Xvfb, tauri-driver).
 //! - [`console`]: the HQ console's stock matrix and dashboard API at 1,000 stores × 2,000 SKUs.
 
 mod bootstrap;
@@ -21,6 +22,7 @@ mod catchup;
 mod chat;
 mod console;
 mod ingest;
+mod pos_app;
 mod pos_screen;
 mod report;
 mod sqlite_ref;
@@ -91,6 +93,7 @@ fn main() -> Result<()> {
     }
     if wanted("pos") {
         pos_screen::run(&mut report, scale)?;
+        pos_app::run(&mut report, scale)?;
     }
     if wanted("chat") {
         chat::run(&mut report, scale)?;

@@ -72,18 +72,28 @@ fn one_run(app: &Path, dir: &Path) -> Result<(f64, f64, Vec<f64>)> {
     let logs = tempfile::tempdir()?;
     let driver = TauriDriver::start(&tools, &xvfb.display, logs.path())?;
     let started = Instant::now();
-    let window = PosWindow::launch(&driver, app, &["--data-dir".into(), dir.display().to_string()])?;
+    let window = PosWindow::launch(
+        &driver,
+        app,
+        &["--data-dir".into(), dir.display().to_string()],
+    )?;
     window.find("pin-input")?;
     let launch_ms = started.elapsed().as_secs_f64() * 1e3;
 
     window.type_into("pin-input", PIN)?;
     window.click("pin-submit")?;
     window.find("scan-input")?;
-    window.wait_for(Duration::from_secs(20), "the Sell screen's ready mark", |w| {
-        Ok(w
-            .script("return window.__posTimings && window.__posTimings.sellReady", json!([]))?
+    window.wait_for(
+        Duration::from_secs(20),
+        "the Sell screen's ready mark",
+        |w| {
+            Ok(w.script(
+                "return window.__posTimings && window.__posTimings.sellReady",
+                json!([]),
+            )?
             .is_number())
-    })?;
+        },
+    )?;
     let open = window.script(
         "const m = performance.getEntriesByName('unlock-submit'); \
          return m.length ? window.__posTimings.sellReady - m[m.length - 1].startTime : null;",
@@ -97,13 +107,12 @@ fn one_run(app: &Path, dir: &Path) -> Result<(f64, f64, Vec<f64>)> {
         let code = barcode((i * 7_919 + 13) % CATALOG);
         window.send_keys("scan-input", &format!("{code}\u{E007}"))?;
         window.wait_for(Duration::from_secs(10), "the scanned line", |w| {
-            Ok(w
-                .script(
-                    "return performance.getEntriesByName('scan-rendered').length > 0",
-                    json!([]),
-                )?
-                .as_bool()
-                .unwrap_or(false))
+            Ok(w.script(
+                "return performance.getEntriesByName('scan-rendered').length > 0",
+                json!([]),
+            )?
+            .as_bool()
+            .unwrap_or(false))
         })?;
         let took = window.script(
             "return performance.getEntriesByName('scan-rendered')[0].startTime \
@@ -134,8 +143,22 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
     if let Err(e) = desktop_tools() {
         let why = format!("not measured: {e}");
-        report.add("pos app: sell screen opens (real app)", why.clone(), "< 1 s", None, "—".into(), String::new());
-        report.add("pos app: scan to painted line (real app)", why, "< 50 ms", None, "—".into(), String::new());
+        report.add(
+            "pos app: sell screen opens (real app)",
+            why.clone(),
+            "< 1 s",
+            None,
+            "—".into(),
+            String::new(),
+        );
+        report.add(
+            "pos app: scan to painted line (real app)",
+            why,
+            "< 50 ms",
+            None,
+            "—".into(),
+            String::new(),
+        );
         return Ok(());
     }
     let app = &storelink_tests::binaries().pos;
