@@ -206,3 +206,120 @@ fn sell_online_and_offline_through_the_app() -> Result<()> {
     w.close()?;
     Ok(())
 }
+
+/// The pids of `storelink-pos` processes running on the till data directory `data`.
+fn app_pids(data: &std::path::Path) -> Vec<u32> {
+    let want = data.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+                return false;
+            };
+            let args: Vec<String> = raw
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            args.first().is_some_and(|a0| a0.ends_with("storelink-pos"))
+                && args.iter().any(|a| *a == want)
+        })
+        .collect()
+}
+
+/// A sale the screen showed as saved survives `kill -9` of the app at that
+/// instant: after a restart the till still has it (same receipt), it is
+/// still counted as unsent, and when the hub is back it arrives exactly once.
+#[test]
+fn a_sale_shown_as_saved_survives_kill_9_of_the_app() -> Result<()> {
+    let tools = desktop_tools()?;
+    let bins = binaries();
+    let root = tempfile::tempdir()?;
+    let mut hub = Hub::start(&root.path().join("hub"))?;
+    let api = HubApi::login(&hub)?;
+    api.create_store("GN01", "Gangnam", "store")?;
+    let tee_code = ean13("880123400001");
+    api.post_csv(
+        "products/import",
+        format!(
+            "sku,name,price,barcode,style,colour,size,category\n\
+             {TEE},Oxford tee black M,39000,{tee_code},TSH-0001,Black,M,Tops\n"
+        ),
+    )?;
+    api.adjust_stock("GN01", TEE, 50)?;
+    api.post(
+        "users",
+        json!({ "username": "gn01.kim", "display_name": "Kim Minji", "role": "cashier",
+                "store": "GN01", "pin": CASHIER_PIN }),
+    )?;
+    let code = api.enrolment_code("GN01")?;
+
+    let xvfb = Xvfb::start(&tools)?;
+    let driver = TauriDriver::start(&tools, &xvfb.display, root.path())?;
+    let data = root.path().join("desktop-till");
+    let args = vec!["--data-dir".to_string(), data.display().to_string()];
+    let mut enrol_args = args.clone();
+    enrol_args.extend(["--hub".into(), hub.url(), "--code".into(), code]);
+    let w = PosWindow::launch(&driver, &bins.pos, &enrol_args)?;
+    w.find_within("pin-input", WAIT_SYNC)?;
+    w.type_into("pin-input", CASHIER_PIN)?;
+    w.click("pin-submit")?;
+    w.type_into("shift-float", "100000")?;
+    w.click("shift-open")?;
+
+    // Offline, so the sale can only be on the till's disk.
+    hub.kill9();
+    w.wait_attr("status-online", "data-online", "false")?;
+    w.send_keys("scan-input", &format!("{tee_code}\u{E007}"))?;
+    w.wait_attr("cart-total", "data-total", "39000")?;
+    w.click("pay-button")?;
+    w.click("tender-card")?;
+    w.click("complete-sale")?;
+    w.find("sale-done")?;
+    let receipt = w
+        .attr("receipt-no", "data-receipt")?
+        .context("receipt number")?;
+
+    // kill -9 the app the moment it says "saved".
+    let pids = app_pids(&data);
+    assert!(!pids.is_empty(), "found the storelink-pos process");
+    for pid in &pids {
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()?;
+    }
+    drop(w);
+    let gone = std::time::Instant::now();
+    while !app_pids(&data).is_empty() {
+        assert!(gone.elapsed() < UI_TIMEOUT, "the app did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Restart: the sale is there and still waiting to be sent.
+    let w = PosWindow::launch(&driver, &bins.pos, &args)?;
+    w.type_into("pin-input", CASHIER_PIN)?;
+    w.click("pin-submit")?;
+    w.find("scan-input")?;
+    let stored = w.invoke("receipt", json!({ "receipt": receipt }))?;
+    assert_eq!(stored["type"], "sale", "{stored}");
+    assert_eq!(stored["sale"]["total"], 39_000, "{stored}");
+    let status = w.invoke("status", json!({}))?;
+    assert!(
+        status["unsent_ops"].as_u64().is_some_and(|n| n > 0),
+        "the sale is still unsent: {status}"
+    );
+
+    // The hub comes back: the sale arrives, once.
+    hub.restart()?;
+    w.wait_for(WAIT_SYNC, "the sale to reach the hub", |w| {
+        Ok(w.invoke("status", json!({}))?["unsent_ops"].as_u64() == Some(0))
+    })?;
+    let api = HubApi::login(&hub)?;
+    assert_eq!(api.sales_summary(Some("GN01"))?, (1, 39_000));
+    assert_eq!(api.stock_at(TEE, "GN01")?, 49);
+    w.close()?;
+    Ok(())
+}
