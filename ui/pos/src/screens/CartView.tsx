@@ -64,7 +64,7 @@ export function CartView(props: {
               index={i}
               selected={i === cart.selected}
               flash={l.sku === cart.lastAdded}
-              seq={cart.addSeq}
+              seq={l.sku === cart.lastAdded ? cart.addSeq : 0}
               onSelect={props.onSelect}
               onInc={props.onInc}
               onRemove={props.onRemove}

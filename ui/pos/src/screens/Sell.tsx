@@ -64,6 +64,7 @@ export function Sell(): JSX.Element {
   useLayoutEffect(() => {
     if (!scanPending.current) return;
     scanPending.current = false;
+    performance.mark("scan-committed");
     requestAnimationFrame(() => performance.mark("scan-rendered"));
   }, [cart.addSeq]);
 
@@ -104,6 +105,8 @@ export function Sell(): JSX.Element {
     if (scanRef.current) scanRef.current.value = "";
     try {
       const hit = await api.scan(parsed.code);
+      // The benchmark splits scan → painted into the command's round trip and the render.
+      performance.mark("scan-answered");
       scanPending.current = true;
       dispatch({ type: "add", hit, code: parsed.code, qty: parsed.qty });
       setScanError(null);
