@@ -218,8 +218,8 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
         scans.sort_by(f64::total_cmp);
         launches.push(run.launch_ms);
         opens.push(run.open_ms);
-        scan_p50.push(percentile(&scans, 0.5));
-        scan_p99.push(percentile(&scans, 0.99));
+        scan_p50.push(percentile(scans, 0.5));
+        scan_p99.push(percentile(scans, 0.99));
     }
     let open = median(opens);
     report.add(

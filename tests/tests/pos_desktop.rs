@@ -224,8 +224,7 @@ fn app_pids(data: &std::path::Path) -> Vec<u32> {
                 .split(|b| *b == 0)
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect();
-            args.first().is_some_and(|a0| a0.ends_with("storelink-pos"))
-                && args.iter().any(|a| *a == want)
+            args.first().is_some_and(|a0| a0.ends_with("storelink-pos")) && args.contains(&want)
         })
         .collect()
 }
@@ -238,37 +237,12 @@ fn a_sale_shown_as_saved_survives_kill_9_of_the_app() -> Result<()> {
     let tools = desktop_tools()?;
     let bins = binaries();
     let root = tempfile::tempdir()?;
-    let mut hub = Hub::start(&root.path().join("hub"))?;
-    let api = HubApi::login(&hub)?;
-    api.create_store("GN01", "Gangnam", "store")?;
-    let tee_code = ean13("880123400001");
-    api.post_csv(
-        "products/import",
-        format!(
-            "sku,name,price,barcode,style,colour,size,category\n\
-             {TEE},Oxford tee black M,39000,{tee_code},TSH-0001,Black,M,Tops\n"
-        ),
-    )?;
-    api.adjust_stock("GN01", TEE, 50)?;
-    api.post(
-        "users",
-        json!({ "username": "gn01.kim", "display_name": "Kim Minji", "role": "cashier",
-                "store": "GN01", "pin": CASHIER_PIN }),
-    )?;
-    let code = api.enrolment_code("GN01")?;
-
+    let (mut hub, tee_code) = one_store_hub(root.path())?;
     let xvfb = Xvfb::start(&tools)?;
     let driver = TauriDriver::start(&tools, &xvfb.display, root.path())?;
     let data = root.path().join("desktop-till");
     let args = vec!["--data-dir".to_string(), data.display().to_string()];
-    let mut enrol_args = args.clone();
-    enrol_args.extend(["--hub".into(), hub.url(), "--code".into(), code]);
-    let w = PosWindow::launch(&driver, &bins.pos, &enrol_args)?;
-    w.find_within("pin-input", WAIT_SYNC)?;
-    w.type_into("pin-input", CASHIER_PIN)?;
-    w.click("pin-submit")?;
-    w.type_into("shift-float", "100000")?;
-    w.click("shift-open")?;
+    let w = enrolled_app_at_sell(&driver, &hub, &data)?;
 
     // Offline, so the sale can only be on the till's disk.
     hub.kill9();
@@ -320,6 +294,109 @@ fn a_sale_shown_as_saved_survives_kill_9_of_the_app() -> Result<()> {
     let api = HubApi::login(&hub)?;
     assert_eq!(api.sales_summary(Some("GN01"))?, (1, 39_000));
     assert_eq!(api.stock_at(TEE, "GN01")?, 49);
+    w.close()?;
+    Ok(())
+}
+
+/// A hub with Gangnam (GN01), the tee (50 in stock) and the cashier
+/// `gn01.kim` with [`CASHIER_PIN`]; returns the hub and the tee's barcode.
+fn one_store_hub(root: &std::path::Path) -> Result<(Hub, String)> {
+    let hub = Hub::start(&root.join("hub"))?;
+    let api = HubApi::login(&hub)?;
+    api.create_store("GN01", "Gangnam", "store")?;
+    let tee_code = ean13("880123400001");
+    api.post_csv(
+        "products/import",
+        format!(
+            "sku,name,price,barcode,style,colour,size,category\n\
+             {TEE},Oxford tee black M,39000,{tee_code},TSH-0001,Black,M,Tops\n"
+        ),
+    )?;
+    api.adjust_stock("GN01", TEE, 50)?;
+    api.post(
+        "users",
+        json!({ "username": "gn01.kim", "display_name": "Kim Minji", "role": "cashier",
+                "store": "GN01", "pin": CASHIER_PIN }),
+    )?;
+    Ok((hub, tee_code))
+}
+
+/// Launch the app on `data`, enrolled to GN01 from the command line, unlocked
+/// by the cashier with a shift open: the Sell screen.
+fn enrolled_app_at_sell(
+    driver: &TauriDriver,
+    hub: &Hub,
+    data: &std::path::Path,
+) -> Result<PosWindow> {
+    let code = HubApi::login(hub)?.enrolment_code("GN01")?;
+    let args = vec![
+        "--data-dir".to_string(),
+        data.display().to_string(),
+        "--hub".into(),
+        hub.url(),
+        "--code".into(),
+        code,
+    ];
+    let w = PosWindow::launch(driver, &binaries().pos, &args)?;
+    w.find_within("pin-input", WAIT_SYNC)?;
+    w.type_into("pin-input", CASHIER_PIN)?;
+    w.click("pin-submit")?;
+    w.type_into("shift-float", "100000")?;
+    w.click("shift-open")?;
+    w.find("scan-input")?;
+    Ok(w)
+}
+
+/// Chat in the real app: HQ's message reaches the till's Chat screen while it
+/// is open, the cashier answers from the composer, and HQ has the answer, once.
+#[test]
+fn chat_with_hq_from_the_app() -> Result<()> {
+    let tools = desktop_tools()?;
+    let root = tempfile::tempdir()?;
+    let (hub, _) = one_store_hub(root.path())?;
+    let api = HubApi::login(&hub)?;
+    let xvfb = Xvfb::start(&tools)?;
+    let driver = TauriDriver::start(&tools, &xvfb.display, root.path())?;
+    let w = enrolled_app_at_sell(&driver, &hub, &root.path().join("desktop-till"))?;
+
+    w.click("nav-chat")?;
+    w.find("chat-screen")?;
+    api.post(
+        "chat/channels/store:GN01/messages",
+        json!({ "text": "HQ: please count the black tees" }),
+    )?;
+    w.wait_for(WAIT_SYNC, "HQ's message on the till's screen", |w| {
+        Ok(w.exists("chat-thread")? && w.text("chat-thread")?.contains("count the black tees"))
+    })?;
+
+    w.type_into("chat-input", "Counted: 48\u{E007}")?;
+    w.wait_for(UI_TIMEOUT, "the cashier's message in the thread", |w| {
+        Ok(w.find_all("chat-message")?.len() == 2)
+    })?;
+    w.wait_for(WAIT_SYNC, "the answer at the hub", |_| {
+        let page = api.get("chat/channels/store:GN01/messages?limit=50")?;
+        let texts: Vec<String> = page["messages"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m["text"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(texts.iter().filter(|t| *t == "Counted: 48").count() == 1)
+    })?;
+    let page = api.get("chat/channels/store:GN01/messages?limit=50")?;
+    let mine = page["messages"]
+        .as_array()
+        .context("messages")?
+        .iter()
+        .find(|m| m["text"] == "Counted: 48")
+        .context("the till's answer")?;
+    assert_eq!(mine["side"], "store", "{mine}");
+    assert_eq!(
+        mine["display_name"], "Kim Minji",
+        "the unlocked cashier wrote it: {mine}"
+    );
     w.close()?;
     Ok(())
 }
