@@ -305,9 +305,13 @@ fn dist_current(dir: &Path) -> bool {
         "vite.config.ts",
         "tsconfig.json",
     ];
+    // Both front ends also import ui/shared.
+    let shared = dir.join("../shared");
     inputs
         .iter()
-        .filter_map(|i| newest(&dir.join(i)))
+        .map(|i| dir.join(i))
+        .chain(std::iter::once(shared))
+        .filter_map(|p| newest(&p))
         .all(|t| t <= built)
 }
 

@@ -3,7 +3,10 @@
 // 1999 means $19.99; BHD has three digits); the number of digits comes from
 // the platform's currency data, never from a table of our own.
 
+import { currencyDigits } from "../../shared/money";
 import type { Lang } from "./i18n";
+
+export { currencyDigits, moneyInput, parseMoney } from "../../shared/money";
 
 const LOCALES: Record<Lang, string> = { en: "en-US", ko: "ko-KR" };
 
@@ -11,23 +14,6 @@ export function localeOf(lang: Lang): string {
   return LOCALES[lang];
 }
 
-const digitCache = new Map<string, number>();
-
-/** Minor-unit digits of a currency (KRW 0, USD 2, BHD 3); 2 when unknown. */
-export function currencyDigits(currency: string): number {
-  const code = currency.toUpperCase();
-  const hit = digitCache.get(code);
-  if (hit !== undefined) return hit;
-  let d = 2;
-  try {
-    d = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
-      .maximumFractionDigits ?? 2;
-  } catch {
-    d = 2;
-  }
-  digitCache.set(code, d);
-  return d;
-}
 
 /** `29000, "KRW"` → `₩29,000`; `1999, "USD"` → `$19.99`. */
 export function formatMoney(minor: number, currency: string, lang: Lang): string {
@@ -60,25 +46,6 @@ export function formatMoneyCompact(minor: number, currency: string, lang: Lang):
   }
 }
 
-/**
- * What a person typed as a price → minor units, or null when it is not a
- * valid amount of that currency (`"19.999"` in USD, `"1.5"` in KRW, `"-3"`).
- */
-export function parseMoney(input: string, currency: string): number | null {
-  const s = input.trim().replace(/[,\s_]/g, "").replace(/^[₩$€£¥]/, "");
-  if (!/^\d+(\.\d+)?$/.test(s)) return null;
-  const d = currencyDigits(currency);
-  const [whole = "0", frac = ""] = s.split(".");
-  if (frac.length > d) return null;
-  const minor = Number(whole) * 10 ** d + Number(frac.padEnd(d, "0") || "0");
-  return Number.isSafeInteger(minor) ? minor : null;
-}
-
-/** Minor units → the plain decimal a person edits (`1999` USD → `"19.99"`). */
-export function moneyInput(minor: number, currency: string): string {
-  const d = currencyDigits(currency);
-  return d === 0 ? String(minor) : (minor / 10 ** d).toFixed(d);
-}
 
 export function formatNumber(n: number, lang: Lang): string {
   return new Intl.NumberFormat(localeOf(lang)).format(n);
