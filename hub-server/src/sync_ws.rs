@@ -618,6 +618,7 @@ impl Conversation {
             head_cursor: head,
             store: d.store.clone(),
             snapshot,
+            hub_time_ms: Some(now_ms()),
         }))?)
         .await?;
         if !snapshot {

@@ -758,6 +758,13 @@ impl Apply<'_, '_> {
                 let events = crate::chat::apply_op(self.conn, op, cursor, wanted)?;
                 self.st.events.extend(events);
             }
+            // Limited items and coupons: the hub's projection is issue 7's work in progress.
+            OpBody::EscrowMove(_)
+            | OpBody::LimitDef(_)
+            | OpBody::RightsRequest(_)
+            | OpBody::RightsRecall(_)
+            | OpBody::LimitHold(_)
+            | OpBody::CouponRedemption(_) => {}
         }
         self.st.recent.push(RecentOp {
             cursor,

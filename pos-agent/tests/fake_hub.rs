@@ -124,6 +124,7 @@ async fn handle(
             head_cursor: HEAD,
             store: store.clone(),
             snapshot,
+            hub_time_ms: None,
         })))
         .await;
     let on_connect = lock(&state).on_connect.clone();

@@ -14,6 +14,7 @@
 //! - [`hlc`]: the hybrid logical clock.
 //! - [`op`]: the op envelope and op bodies (stock moves, sales, returns, catalog fields).
 //! - [`chat`]: HQ–store chat, tickets and announcements with acknowledgement.
+//! - [`escrow`]: limited editions and first-come coupons (bounded counter, holds, requests).
 //! - [`people`]: store staff (PIN hashes for offline unlock) and members.
 //! - [`pricing`]: scheduled prices and time-limited deals, applied offline.
 //! - [`validate`]: what the hub checks on every op a till pushes.
@@ -25,6 +26,7 @@
 
 pub mod chat;
 pub mod enrol;
+pub mod escrow;
 pub mod hlc;
 pub mod ids;
 pub mod op;

@@ -17,6 +17,9 @@
 //! - [`StaffRecord`], [`MemberSet`] (see [`crate::people`]) and [`PriceRule`]
 //!   (see [`crate::pricing`]): store staff with PIN hashes, member fields and
 //!   scheduled prices, all last-writer-wins by HLC.
+//! - [`EscrowMove`], [`LimitDef`], [`RightsRequest`], [`RightsRecall`], [`LimitHold`] and
+//!   [`CouponRedemption`] (see [`crate::escrow`]): limited editions and first-come coupons,
+//!   a bounded counter whose rights tills spend offline.
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,6 +28,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::chat::{AnnouncementAck, ChatMessage, ChatRead, TicketUpdate};
+use crate::escrow::{
+    CouponRedemption, EscrowMove, LimitDef, LimitHold, RightsRecall, RightsRequest,
+};
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, ReceiptNo, Sku, StoreId};
 use crate::people::{MemberSet, StaffRecord};
@@ -129,6 +135,18 @@ pub enum OpBody {
     TicketUpdate(TicketUpdate),
     /// A store acknowledges an announcement.
     AnnouncementAck(AnnouncementAck),
+    /// One actor's entry of a bounded counter changed (limited items, coupons).
+    EscrowMove(EscrowMove),
+    /// HQ's definition of a limited item or coupon campaign; hub only.
+    LimitDef(LimitDef),
+    /// A till asks the hub for more rights.
+    RightsRequest(RightsRequest),
+    /// The hub asks a till to give rights back; hub only.
+    RightsRecall(RightsRecall),
+    /// Limited units a cashier holds for a customer.
+    LimitHold(LimitHold),
+    /// A member used a first-come coupon on a sale.
+    CouponRedemption(CouponRedemption),
 }
 
 impl OpBody {
@@ -146,6 +164,12 @@ impl OpBody {
             OpBody::ChatRead(_) => "chat_read",
             OpBody::TicketUpdate(_) => "ticket_update",
             OpBody::AnnouncementAck(_) => "announcement_ack",
+            OpBody::EscrowMove(_) => "escrow_move",
+            OpBody::LimitDef(_) => "limit_def",
+            OpBody::RightsRequest(_) => "rights_request",
+            OpBody::RightsRecall(_) => "rights_recall",
+            OpBody::LimitHold(_) => "limit_hold",
+            OpBody::CouponRedemption(_) => "coupon_redemption",
         }
     }
 }

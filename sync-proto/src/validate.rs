@@ -128,6 +128,16 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         | OpBody::ChatRead(_)
         | OpBody::TicketUpdate(_)
         | OpBody::AnnouncementAck(_) => check_till_chat(op, actor, store),
+        // Limited items and coupons are refused from tills until their checks land (issue 7).
+        OpBody::EscrowMove(_)
+        | OpBody::LimitDef(_)
+        | OpBody::RightsRequest(_)
+        | OpBody::RightsRecall(_)
+        | OpBody::LimitHold(_)
+        | OpBody::CouponRedemption(_) => Err(OpRejection::NotAllowed {
+            seq,
+            kind: op.body.kind(),
+        }),
     }
 }
 

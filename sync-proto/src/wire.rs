@@ -120,6 +120,10 @@ pub struct Welcome {
     pub store: StoreId,
     /// A snapshot follows (the till has nothing yet, or is ahead of the hub's log).
     pub snapshot: bool,
+    /// The hub's wall clock when it sent this (ms since epoch), so a till can tell how far
+    /// off its own clock is (the time-deal clock guard). Absent from older hubs.
+    #[serde(default)]
+    pub hub_time_ms: Option<u64>,
 }
 
 /// Ops from a till.
