@@ -11,6 +11,7 @@
 //! | store staff, price rules | LWW register per id, marker = HLC |
 //! | member fields | LWW register per `(member, field)`, marker = HLC |
 //! | chat | see [`crate::chat::ChatState`] (grow-only messages, max-registers) |
+//! | limited items, coupons | see [`crate::escrow::EscrowState`] (bounded counter: `MAX()` per entry; definitions LWW by HLC; holds max-register; requests, recalls, redemptions grow-only) |
 //!
 //! Applying an op and merging two states are commutative, associative and
 //! idempotent (property-tested in `tests/merge_laws.rs`). The SQL stores of
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::chat::ChatState;
+use crate::escrow::EscrowState;
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, Sku};
 use crate::op::{CatalogField, CatalogFieldKind, Op, OpBody, ReturnRecord, SaleRecord, StockMove};
@@ -71,6 +73,7 @@ pub struct ReplicaState {
     members: BTreeMap<(Uuid, MemberFieldKind), LWWReg<MemberField, Hlc>>,
     price_rules: BTreeMap<Uuid, LWWReg<PriceRule, Hlc>>,
     chat: ChatState,
+    escrow: EscrowState,
 }
 
 /// Put `val` into the register at `key` if `marker` is newer (or it is new).
@@ -142,19 +145,24 @@ impl ReplicaState {
             OpBody::ChatRead(r) => self.chat.apply_read(r),
             OpBody::TicketUpdate(t) => self.chat.apply_ticket(t),
             OpBody::AnnouncementAck(a) => self.chat.apply_ack(a),
-            // Limited items and coupons: modelled in `escrow` (issue 7, in progress).
             OpBody::EscrowMove(_)
             | OpBody::LimitDef(_)
             | OpBody::RightsRequest(_)
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
-            | OpBody::CouponRedemption(_) => {}
+            | OpBody::CouponRedemption(_) => self.escrow.apply(op),
         }
     }
 
     /// The chat: messages, read positions, tickets and acknowledgements.
     pub fn chat(&self) -> &ChatState {
         &self.chat
+    }
+
+    /// Limited items and coupons: bounded counters, definitions, holds, requests, recalls and
+    /// redemptions.
+    pub fn escrow(&self) -> &EscrowState {
+        &self.escrow
     }
 
     /// Fold one actor's counter entry in (as from a snapshot).
@@ -202,6 +210,7 @@ impl ReplicaState {
         lww_merge(&mut self.members, &other.members);
         lww_merge(&mut self.price_rules, &other.price_rules);
         self.chat.merge(&other.chat);
+        self.escrow.merge(&other.escrow);
     }
 
     /// Stock of `sku` at `location`: Σ increments − Σ decrements over all actors.

@@ -5,10 +5,20 @@
 //! range and sums that add up. Anything else is an [`OpRejection`] — the hub
 //! refuses the batch with an error frame and logs it; nothing is stored.
 //!
-//! The stateful check (a stock move's running totals continue the actor's
-//! previous totals) needs the hub's storage and lives there.
+//! The stateful checks (a stock move's or escrow move's running totals continue the actor's
+//! previous totals; a till's rights stay ≥ 0 after a use or transfer; a till transfers only to
+//! the hub) need the hub's storage and live there.
+//!
+//! Limited items and coupons (see [`crate::escrow`]): a till's [`EscrowMove`]s and
+//! [`CouponRedemption`]s travel in scope `broadcast`, its [`RightsRequest`]s and
+//! [`LimitHold`]s in its own store's scope; [`LimitDef`] and [`RightsRecall`] are the hub's
+//! alone. [`check_limit_def`] is what the hub checks before it writes a definition.
 
 use crate::chat::{self, Channel, ChatSide, MessageKind, Reader};
+use crate::escrow::{
+    CouponDiscount, CouponRedemption, EscrowKind, EscrowMove, HoldStatus, LimitDef, LimitHold,
+    LimitKey, MAX_COUPON_CODE, MAX_ESCROW_QTY, MAX_HOLD_MINUTES, RightsRequest,
+};
 use crate::ids::{ActorId, StoreId};
 use crate::op::{Op, OpBody, ReturnRecord, SaleRecord, Scope, StockMove, StockReason};
 use crate::people::{MemberField, MemberSet, member_id_for_phone, normalise_phone};
@@ -93,6 +103,23 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         }
         return check_member_set(seq, m);
     }
+    match &op.body {
+        OpBody::LimitDef(_) | OpBody::RightsRecall(_) => {
+            return Err(OpRejection::NotAllowed {
+                seq,
+                kind: op.body.kind(),
+            });
+        }
+        OpBody::EscrowMove(m) => {
+            check_broadcast(op)?;
+            return check_escrow_move(seq, m, actor);
+        }
+        OpBody::CouponRedemption(r) => {
+            check_broadcast(op)?;
+            return check_coupon_redemption(seq, r, actor, store);
+        }
+        _ => {}
+    }
     match &op.scope {
         Scope::Store(s) if s == store => {}
         Scope::Store(s) => {
@@ -128,16 +155,220 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         | OpBody::ChatRead(_)
         | OpBody::TicketUpdate(_)
         | OpBody::AnnouncementAck(_) => check_till_chat(op, actor, store),
-        // Limited items and coupons are refused from tills until their checks land (issue 7).
-        OpBody::EscrowMove(_)
-        | OpBody::LimitDef(_)
-        | OpBody::RightsRequest(_)
-        | OpBody::RightsRecall(_)
-        | OpBody::LimitHold(_)
-        | OpBody::CouponRedemption(_) => Err(OpRejection::NotAllowed {
+        OpBody::RightsRequest(r) => check_rights_request(seq, r, actor, store),
+        OpBody::LimitHold(h) => check_limit_hold(seq, h, actor, store),
+        // Handled above: hub-only, or chain-wide.
+        OpBody::LimitDef(_) | OpBody::RightsRecall(_) => Err(OpRejection::NotAllowed {
             seq,
             kind: op.body.kind(),
         }),
+        OpBody::EscrowMove(m) => check_escrow_move(seq, m, actor),
+        OpBody::CouponRedemption(r) => check_coupon_redemption(seq, r, actor, store),
+    }
+}
+
+/// Escrow moves and coupon redemptions go to everyone, so every till can tell how many units
+/// are left elsewhere and who already used a coupon.
+fn check_broadcast(op: &Op) -> Result<(), OpRejection> {
+    if op.scope != Scope::Broadcast {
+        return Err(invalid(
+            op.seq,
+            format!(
+                "{} ops go to scope broadcast, not {}",
+                op.body.kind(),
+                op.scope
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_escrow_qty(seq: u64, what: &str, qty: u64) -> Result<(), OpRejection> {
+    if !(1..=MAX_ESCROW_QTY).contains(&qty) {
+        return Err(invalid(
+            seq,
+            format!("{what} quantity {qty} out of range 1..={MAX_ESCROW_QTY}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Structural checks of an escrow move made by `actor` (a till or the hub): quantity in range,
+/// a running total that includes it, no transfer to itself, a mint only with a reference (the
+/// return or drop it belongs to), a bounded reference. Whether the total continues the stored
+/// entry and whether the actor holds the rights it spends needs storage (the hub's writer).
+pub fn check_escrow_move(seq: u64, m: &EscrowMove, actor: ActorId) -> Result<(), OpRejection> {
+    check_escrow_qty(seq, "escrow move", m.qty)?;
+    if m.total < m.qty {
+        return Err(invalid(
+            seq,
+            format!(
+                "escrow move total {} is below its quantity {}",
+                m.total, m.qty
+            ),
+        ));
+    }
+    if m.kind == EscrowKind::Transfer(actor) {
+        return Err(invalid(seq, "an escrow transfer to oneself"));
+    }
+    match &m.reference {
+        Some(r) if r.len() > MAX_TEXT => {
+            return Err(invalid(seq, "escrow move reference too long"));
+        }
+        Some(r) if r.trim().is_empty() => {
+            return Err(invalid(seq, "escrow move reference is blank"));
+        }
+        None if m.kind == EscrowKind::Mint => {
+            return Err(invalid(
+                seq,
+                "a mint needs a reference (the return or drop it belongs to)",
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks of a rights request written by till `actor` of `store`.
+pub fn check_rights_request(
+    seq: u64,
+    r: &RightsRequest,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    check_own(seq, "rights request", r.till, &r.store, actor, store)?;
+    check_escrow_qty(seq, "rights request", r.qty)
+}
+
+/// Checks of a hold written by till `actor` of `store`: its own, in range, expiring after it
+/// was placed, and naming a sale exactly when sold.
+pub fn check_limit_hold(
+    seq: u64,
+    h: &LimitHold,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    check_own(seq, "hold", h.till, &h.store, actor, store)?;
+    check_escrow_qty(seq, "hold", h.qty)?;
+    if h.note.len() > MAX_TEXT {
+        return Err(invalid(
+            seq,
+            format!("hold note longer than {MAX_TEXT} bytes"),
+        ));
+    }
+    if h.expires_at_ms <= h.placed_at_ms {
+        return Err(invalid(seq, "a hold must expire after it was placed"));
+    }
+    if h.sale.is_some() != (h.status == HoldStatus::Sold) {
+        return Err(invalid(
+            seq,
+            "a hold names its sale exactly when it is sold",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks of a coupon redemption written by till `actor` of `store`.
+pub fn check_coupon_redemption(
+    seq: u64,
+    r: &CouponRedemption,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    check_own(seq, "coupon redemption", r.till, &r.store, actor, store)?;
+    check_amount(seq, "coupon discount", r.discount)
+}
+
+/// A record a till writes about itself names that till and its store.
+fn check_own(
+    seq: u64,
+    what: &'static str,
+    till: ActorId,
+    till_store: &StoreId,
+    actor: ActorId,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    if till != actor {
+        return Err(OpRejection::ForgedActor {
+            seq,
+            claimed: till,
+            actual: actor,
+        });
+    }
+    if till_store != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what,
+            target: till_store.to_string(),
+            own: store.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Is `code` a usable coupon code: 1 to [`MAX_COUPON_CODE`] upper-case ASCII letters, digits
+/// and `-`?
+pub fn is_coupon_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= MAX_COUPON_CODE
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Checks of a limited item or coupon campaign definition, before the hub writes it: a label,
+/// a total of 1 ..= [`MAX_ESCROW_QTY`], coupon terms exactly for a coupon key (a valid code, a
+/// percentage of 1 ..= 100 or an amount in range, a minimum spend in range), hold minutes of at
+/// most [`MAX_HOLD_MINUTES`], and a window that starts before it ends. Tills may not write
+/// definitions at all.
+pub fn check_limit_def(seq: u64, d: &LimitDef) -> Result<(), OpRejection> {
+    check_name(seq, "limit label", &d.label)?;
+    check_escrow_qty(seq, "limit total", d.total)?;
+    if d.hold_minutes > MAX_HOLD_MINUTES {
+        return Err(invalid(
+            seq,
+            format!(
+                "hold minutes {} above the limit of {MAX_HOLD_MINUTES}",
+                d.hold_minutes
+            ),
+        ));
+    }
+    if let (Some(from), Some(to)) = (d.starts_at_ms, d.ends_at_ms)
+        && to <= from
+    {
+        return Err(invalid(seq, "a limit's window must start before it ends"));
+    }
+    match (&d.key, &d.coupon) {
+        (LimitKey::Sku(_), None) => Ok(()),
+        (LimitKey::Sku(_), Some(_)) => Err(invalid(seq, "a limited SKU has no coupon terms")),
+        (LimitKey::Coupon(_), None) => Err(invalid(seq, "a coupon campaign needs coupon terms")),
+        (LimitKey::Coupon(_), Some(terms)) => {
+            if !is_coupon_code(&terms.code) {
+                return Err(invalid(
+                    seq,
+                    format!(
+                        "coupon code {:?} must be 1 to {MAX_COUPON_CODE} upper-case letters, digits or -",
+                        terms.code
+                    ),
+                ));
+            }
+            match terms.discount {
+                CouponDiscount::Percent(p) if !(1..=100).contains(&p) => {
+                    return Err(invalid(
+                        seq,
+                        format!("coupon percent {p} out of range 1..=100"),
+                    ));
+                }
+                CouponDiscount::Amount(a) if !(1..=MAX_AMOUNT).contains(&a) => {
+                    return Err(invalid(
+                        seq,
+                        format!("coupon amount {a} out of range 1..={MAX_AMOUNT}"),
+                    ));
+                }
+                _ => {}
+            }
+            check_amount(seq, "coupon minimum spend", terms.min_spend)
+        }
     }
 }
 
