@@ -83,7 +83,7 @@ fn hit(
     item: crate::till::CatalogItem,
     store: Option<&str>,
 ) -> Result<ProductHit> {
-    let quote = prices::quote(conn, &item.sku, item.price, db::now_ms())?;
+    let quote = prices::quote(conn, &item.sku, item.price, prices::deal_now(conn)?)?;
     let stock: i64 = match store {
         None => 0,
         Some(store) => conn

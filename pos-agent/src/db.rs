@@ -93,6 +93,9 @@ pub mod keys {
     /// Largest discount (percent of the gross) a cashier may give without a
     /// store manager's approval (default [`crate::quote::DEFAULT_DISCOUNT_LIMIT_PCT`]).
     pub const DISCOUNT_LIMIT_PCT: &str = "discount_limit_pct";
+    /// How far this till's clock was ahead of the hub's at the last `Welcome` (ms, signed;
+    /// absent = unknown): the time-deal clock guard (`crate::prices::clock_guard`).
+    pub const HUB_CLOCK_OFFSET_MS: &str = "hub_clock_offset_ms";
 }
 
 /// The schema, one entry per version (`user_version` = index + 1).

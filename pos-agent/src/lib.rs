@@ -69,7 +69,7 @@ pub use elsewhere::{ElsewhereStock, StoreStock, stock_elsewhere};
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
 pub use people::{Member, MemberSignUp, SignUpOutcome, Staff};
-pub use prices::PriceQuote;
+pub use prices::{ClockGuard, PriceQuote};
 pub use quote::{QuotedLine, SaleQuote};
 pub use sell::{SaleItem, Settlement, TenderRequest, settle_preview};
 pub use shift::{CashMovement, CashMovementKind, Shift, ShiftSummary, ZReport};

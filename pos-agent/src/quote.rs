@@ -299,7 +299,10 @@ impl Till {
     /// Price a sale exactly as [`Till::sell`] would, without committing
     /// anything (no receipt number, seq or HLC used); tenders are not checked.
     pub fn quote_sale(&self, req: &SaleRequest) -> Result<SaleQuote> {
-        let at_ms = req.sold_at_ms.unwrap_or_else(db::now_ms);
+        let at_ms = match req.sold_at_ms {
+            Some(t) => t,
+            None => prices::deal_now(&self.conn)?,
+        };
         Ok(price_request(&self.conn, req, at_ms)?.quote)
     }
 

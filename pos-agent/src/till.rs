@@ -376,7 +376,8 @@ impl Till {
         }
         let now_ms = db::now_ms();
         let at_ms = match req.sold_at_ms {
-            None => now_ms,
+            // Deals are chosen by the till's HLC time: a clock set back does not reopen one.
+            None => prices::deal_now(&self.conn)?,
             Some(t) if t <= now_ms && now_ms - t <= MAX_LATE_ENTRY_DAYS * 86_400_000 => t,
             Some(t) => {
                 return Err(TillError::SoldAtOutOfRange {
@@ -541,7 +542,7 @@ impl Till {
             ))
         })?;
         let rows: Vec<(StockLevel, Option<Money>)> = rows.collect::<Result<_, _>>()?;
-        let now = db::now_ms();
+        let now = prices::deal_now(&self.conn)?;
         let mut out = Vec::with_capacity(rows.len());
         for (mut level, catalog_price) in rows {
             if let Some(q) = prices::quote(&self.conn, &level.sku, catalog_price, now)? {
@@ -613,7 +614,12 @@ impl Till {
         let Some(item) = lookup_product(&self.conn, code)? else {
             return Ok(None);
         };
-        let quote = prices::quote(&self.conn, &item.sku, item.price, db::now_ms())?;
+        let quote = prices::quote(
+            &self.conn,
+            &item.sku,
+            item.price,
+            prices::deal_now(&self.conn)?,
+        )?;
         Ok(Some(ProductInfo {
             current_price: quote.as_ref().map(|q| q.price),
             price_label: quote.and_then(|q| q.label),

@@ -37,6 +37,8 @@ struct HubState {
     /// Close connection number 1 right after its first Ack.
     drop_first_after_ack: bool,
     credential: String,
+    /// `Welcome.hub_time_ms` = the test's clock + this (ms); `None` = no time sent (older hub).
+    hub_clock_skew_ms: Option<i64>,
 }
 
 type Shared = Arc<Mutex<HubState>>;
@@ -117,6 +119,8 @@ async fn handle(
         counter: 0,
         actor: hub,
     };
+    let skew = lock(&state).hub_clock_skew_ms;
+    let hub_time_ms = skew.map(|skew| now.saturating_add_signed(skew));
     let _ = ws
         .send(send(Frame::Welcome(Welcome {
             proto: PROTOCOL_VERSION,
@@ -124,7 +128,7 @@ async fn handle(
             head_cursor: HEAD,
             store: store.clone(),
             snapshot,
-            hub_time_ms: None,
+            hub_time_ms,
         })))
         .await;
     let on_connect = lock(&state).on_connect.clone();
@@ -710,4 +714,31 @@ async fn snapshot_records_give_a_new_till_staff_members_and_price_rules() {
         )
         .expect("count");
     assert_eq!(staff, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hubs_clock_in_welcome_sets_the_time_deal_guard() {
+    let (url, hub) = start_hub("GN01").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let till = enrolled_till(dir.path(), &url);
+    let minute: i64 = 60_000;
+    // The hub's clock is 10 minutes behind this till's: this till runs 10 minutes fast.
+    lock(&hub).hub_clock_skew_ms = Some(-10 * minute);
+    pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    let guard = till.clock_guard().expect("guard");
+    assert!(guard.deals_paused, "{guard:?}");
+    let offset = guard.offset_ms.expect("offset known");
+    assert!(
+        (10 * minute..11 * minute).contains(&offset),
+        "offset {offset} ms"
+    );
+    // Once the clock agrees with the hub's, deals apply again.
+    lock(&hub).hub_clock_skew_ms = Some(0);
+    pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    let guard = till.clock_guard().expect("guard");
+    assert!(!guard.deals_paused, "{guard:?}");
+    // A hub that sends no time leaves the offset unknown.
+    lock(&hub).hub_clock_skew_ms = None;
+    pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    assert_eq!(till.clock_guard().expect("guard").offset_ms, None);
 }

@@ -9,12 +9,44 @@
 //! Which price applies ([`effective_price`]): among the rules for the SKU that are not cancelled
 //! and whose window contains the time of sale, the one that started last wins (a deal inside a
 //! season price overrides it); on a tie, the lower price. With no such rule, the catalog price.
+//!
+//! **Clock guard.** A deal chosen by the till's clock is only as right as that clock. So the
+//! till picks deals by its *deal time* ([`deal_time`]: the later of its wall clock and the wall
+//! part of its persisted HLC, so a clock set back after a deal ended does not reopen it), and
+//! it remembers how far its clock was from the hub's at the last connection
+//! ([`clock_offset_ms`], from `Welcome.hub_time_ms`). When that offset is larger than
+//! [`CLOCK_GUARD_MS`] either way, time-deal rules are paused ([`deals_paused`]): the till sells
+//! at the catalog price and says so, until a connection shows its clock is right again.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::Sku;
 use crate::op::Money;
+
+/// How far a till's clock may be from the hub's (either way) before time deals are paused
+/// (5 minutes, the same bound [`crate::hlc::MAX_FORWARD_DRIFT_MS`] puts on remote clocks).
+pub const CLOCK_GUARD_MS: u64 = 5 * 60 * 1000;
+
+/// How far the till's clock is ahead of the hub's (negative = behind), from the hub's clock in
+/// its `Welcome` and the till's clock when it arrived.
+pub fn clock_offset_ms(till_ms: u64, hub_ms: u64) -> i64 {
+    let d = i128::from(till_ms) - i128::from(hub_ms);
+    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// Whether time deals are paused for a till whose clock is `offset_ms` off the hub's: more
+/// than [`CLOCK_GUARD_MS`] either way. An unknown offset (never told by a hub) pauses nothing.
+pub fn deals_paused(offset_ms: Option<i64>) -> bool {
+    offset_ms.is_some_and(|o| o.unsigned_abs() > CLOCK_GUARD_MS)
+}
+
+/// The moment a till picks deals by: the later of its wall clock and the wall part of its
+/// last hybrid logical timestamp (which never goes back), so setting the clock back does not
+/// reopen a deal that has ended.
+pub fn deal_time(wall_ms: u64, hlc_wall_ms: u64) -> u64 {
+    wall_ms.max(hlc_wall_ms)
+}
 
 /// A scheduled price for one SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +137,21 @@ mod tests {
             effective_price(39_000, [&season, &deal, &rival], 600),
             24_000
         );
+    }
+
+    #[test]
+    fn deals_pause_only_beyond_the_guard_either_way() {
+        assert!(!deals_paused(None));
+        assert!(!deals_paused(Some(0)));
+        assert!(!deals_paused(Some(CLOCK_GUARD_MS as i64)));
+        assert!(!deals_paused(Some(-(CLOCK_GUARD_MS as i64))));
+        assert!(deals_paused(Some(CLOCK_GUARD_MS as i64 + 1)));
+        assert!(deals_paused(Some(-(CLOCK_GUARD_MS as i64) - 1)));
+        assert!(deals_paused(Some(i64::MIN)));
+        assert_eq!(clock_offset_ms(10_000, 4_000), 6_000);
+        assert_eq!(clock_offset_ms(4_000, 10_000), -6_000);
+        assert_eq!(deal_time(5_000, 9_000), 9_000, "a clock set back");
+        assert_eq!(deal_time(9_000, 5_000), 9_000);
     }
 
     #[test]

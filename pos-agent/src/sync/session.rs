@@ -1,6 +1,10 @@
 //! One sync connection: Hello/Welcome, snapshot, pipelined push, downstream
 //! apply, status, until done (`Once`) or until the connection fails (`Live`).
 //!
+//! The hub's clock in `Welcome` (`hub_time_ms`) is compared with the till's as it arrives and
+//! the offset stored with the acknowledged seq (the time-deal clock guard,
+//! [`crate::prices::record_hub_clock`]).
+//!
 //! Upstream resumes from the `acked_seq` in the hub's `Welcome` — never from
 //! local memory — so a hub that lost a tail simply receives it again. Up to
 //! [`MAX_IN_FLIGHT`] `Push` frames of at most `MAX_OPS_PER_FRAME` ops (and
@@ -275,11 +279,23 @@ pub(crate) async fn run_session(
         tracing::warn!(hub = %welcome.store, local = %local.enrolment.store, "hub reports another store for this till");
     }
     let hub_acked = welcome.acked_seq;
+    let hub_time_ms = welcome.hub_time_ms;
+    let welcomed_at_ms = db::now_ms();
+    if let Some(hub) = hub_time_ms {
+        let offset = sync_proto::pricing::clock_offset_ms(welcomed_at_ms, hub);
+        if sync_proto::pricing::deals_paused(Some(offset)) {
+            tracing::warn!(
+                offset_ms = offset,
+                "this till's clock is off the hub's beyond the guard: time deals paused"
+            );
+        }
+    }
     db.call(move |c| {
         let tx = db::write_tx(c)?;
         db::set_meta(&tx, keys::ACKED_SEQ, &hub_acked.to_string())?;
-        db::set_meta(&tx, keys::LAST_SYNC_MS, &db::now_ms().to_string())?;
+        db::set_meta(&tx, keys::LAST_SYNC_MS, &welcomed_at_ms.to_string())?;
         db::set_meta(&tx, keys::LAST_ERROR, "")?;
+        crate::prices::record_hub_clock(&tx, hub_time_ms, welcomed_at_ms)?;
         tx.commit()?;
         Ok(())
     })
