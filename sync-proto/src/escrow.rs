@@ -519,9 +519,10 @@ fn hold_order(a: &LimitHold, b: &LimitHold) -> Ordering {
         .then_with(|| a.note.cmp(&b.note))
 }
 
-/// Insert `rec` under `id` into a grow-only map. Ids are UUIDv7 made by one writer, so two
-/// different records never share one; should a forged one try, the smaller (by `order`) wins
-/// everywhere, which keeps the merge commutative.
+/// Insert `rec` under `id` into a map of records keyed by id. Ids are UUIDv7 made by one
+/// writer, so two different records rarely share one (a hold's versions do); whichever
+/// `keep_new(old, new)` prefers wins, and since that is a total order the merge stays
+/// commutative even for a forged duplicate id.
 fn grow_insert<T: Clone>(
     map: &mut BTreeMap<Uuid, T>,
     id: Uuid,
@@ -795,6 +796,7 @@ mod tests {
             assert!(bad.parse::<LimitKey>().is_err(), "{bad:?} must be refused");
         }
     }
+
     #[test]
     fn rights_arithmetic_and_running_totals() {
         assert_eq!(rights_of(10, 5, 3, 4), 8);
