@@ -815,7 +815,9 @@ impl Conversation {
         // Store and forward each op exactly as the till encoded it.
         let ranges = crate::msgpack::push_op_ranges(&raw).filter(|r| r.len() == push.ops.len());
         for (i, op) in push.ops.into_iter().enumerate() {
-            check_till_op(&op, d.actor, &d.store)
+            // Limited-item ops: the hub's own stateless checks (crate::drops).
+            crate::drops::check_till_op(&op, d.actor, &d.store)
+                .unwrap_or_else(|| check_till_op(&op, d.actor, &d.store))
                 .map_err(|r| Refusal::new(rejection_code(&r), r.to_string()))?;
             if op.seq < next {
                 continue; // a resend of something already submitted: acked again
