@@ -1294,7 +1294,8 @@ pub fn rebalance(ap: &mut Apply<'_, '_>, key: &str) -> Result<(), HubError> {
         let mut coming: u64 = open_recalls
             .iter()
             .filter_map(|(t, q)| {
-                let a = actor_of(t)?;
+                // A till that went away answers when it is back; do not wait for it.
+                let a = actor_of(t).filter(|a| connected.contains_key(a))?;
                 Some(q.map(u).unwrap_or(u64::MAX).min(available(&a)))
             })
             .sum();
@@ -1376,13 +1377,33 @@ fn serve(
     Ok(())
 }
 
-/// Keys with open requests or open recalls (what the tick rebalances).
-pub fn keys_needing_work(conn: &Connection) -> Result<Vec<String>, HubError> {
+/// Keys the tick must rebalance: those with open requests, and those with an open recall whose
+/// till has acknowledged the recall's cursor (`connected`: live acknowledged cursors).
+pub fn keys_needing_work(
+    conn: &Connection,
+    connected: &HashMap<ActorId, u64>,
+) -> Result<Vec<String>, HubError> {
+    let mut keys: BTreeSet<String> = {
+        let mut st =
+            conn.prepare_cached("SELECT DISTINCT key FROM rights_request WHERE status = 0")?;
+        st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
     let mut st = conn.prepare_cached(
-        "SELECT key FROM rights_request WHERE status = 0
-         UNION SELECT key FROM rights_recall WHERE done_at_ms IS NULL",
+        "SELECT r.key, r.till, r.cursor, COALESCE((SELECT d.cursor FROM devices d WHERE d.actor = r.till), 0)
+         FROM rights_recall r WHERE r.done_at_ms IS NULL",
     )?;
-    Ok(st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let till: Vec<u8> = r.get(1)?;
+        let acked = actor_of(&till)
+            .and_then(|a| connected.get(&a).copied())
+            .unwrap_or(0)
+            .max(u(r.get(3)?));
+        if acked >= u(r.get(2)?) {
+            keys.insert(r.get(0)?);
+        }
+    }
+    Ok(keys.into_iter().collect())
 }
 
 /// The 1 s tick: rebalance every key with open requests or recalls, until the hub stops.
@@ -1395,7 +1416,17 @@ pub async fn run_ticker(state: Arc<AppState>) {
             _ = async { let _ = stopping.wait_for(|s| *s).await; } => return,
             _ = tick.tick() => {}
         }
-        let keys = match state.reads.read(|c| keys_needing_work(c)).await {
+        let connected: HashMap<ActorId, u64> = state
+            .live
+            .snapshot()
+            .into_iter()
+            .map(|(a, t)| (a, t.cursor))
+            .collect();
+        let keys = match state
+            .reads
+            .read(move |c| keys_needing_work(c, &connected))
+            .await
+        {
             Ok(k) => k,
             Err(e) => {
                 tracing::warn!(error = %e, "rebalancer could not read open requests");
@@ -1546,7 +1577,8 @@ pub fn detail(
             let Some(actor) = actor_of(&a) else { continue };
             let store: String = r.get(1)?;
             let revoked: bool = r.get(4)?;
-            if !(plan.contains_key(&store) && !revoked) && !actors.contains(&actor) {
+            let in_plan = plan.contains_key(&store) && !revoked;
+            if !in_plan && !actors.contains(&actor) {
                 continue;
             }
             devices.push(Dev {

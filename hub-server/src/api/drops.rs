@@ -59,9 +59,11 @@ pub struct CreateDrop {
     pub label: String,
     /// The limited SKU (give this or `coupon`).
     #[serde(default)]
+    #[ts(optional)]
     pub sku: Option<String>,
     /// The coupon campaign (give this or `sku`).
     #[serde(default)]
+    #[ts(optional)]
     pub coupon: Option<DropCouponInput>,
     /// Units (or coupons) in all, 1..=1,000,000.
     #[ts(type = "number")]
@@ -70,21 +72,22 @@ pub struct CreateDrop {
     pub rule: DropRule,
     /// Per-store units for `manual` (must sum to `total`).
     #[serde(default)]
-    #[ts(type = "Record<string, number> | null")]
+    #[ts(optional, type = "Record<string, number>")]
     pub manual: Option<BTreeMap<String, u64>>,
     /// Stores taking part (default: every store; ignored for `manual`).
     #[serde(default)]
+    #[ts(optional)]
     pub stores: Option<Vec<String>>,
     /// Longest hold for a customer, minutes (0 = no holds).
     #[serde(default)]
     pub hold_minutes: u32,
     /// Sales start (ms since epoch).
     #[serde(default)]
-    #[ts(type = "number | null")]
+    #[ts(optional, type = "number")]
     pub starts_at_ms: Option<u64>,
     /// Sales end (exclusive).
     #[serde(default)]
-    #[ts(type = "number | null")]
+    #[ts(optional, type = "number")]
     pub ends_at_ms: Option<u64>,
 }
 
@@ -94,6 +97,7 @@ pub struct CreateDrop {
 pub struct PullBack {
     /// Stores (default: every store of the drop).
     #[serde(default)]
+    #[ts(optional)]
     pub stores: Option<Vec<String>>,
 }
 
