@@ -553,11 +553,8 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Option<Result<
             if h.expires_at_ms <= h.placed_at_ms {
                 return Err(invalid(seq, "a hold must expire after it is placed"));
             }
-            if h.sale.is_some() != (h.status == HoldStatus::Sold) {
-                return Err(invalid(
-                    seq,
-                    "a hold names its sale exactly when it is sold",
-                ));
+            if h.sale.is_some() && h.status != HoldStatus::Sold {
+                return Err(invalid(seq, "only a sold hold names a sale"));
             }
             Ok(())
         }

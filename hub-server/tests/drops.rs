@@ -107,6 +107,8 @@ fn till_rights(d: &Value, actor: &ActorId) -> u64 {
 struct T {
     t: Till,
     backlog: std::collections::VecDeque<Op>,
+    /// Highest `to_cursor` received.
+    cursor: u64,
 }
 
 impl std::ops::Deref for T {
@@ -127,6 +129,7 @@ impl T {
         T {
             t: Till::open(hub, store).await,
             backlog: Default::default(),
+            cursor: 0,
         }
     }
 
@@ -137,7 +140,10 @@ impl T {
         loop {
             match recv(&mut self.t.ws).await {
                 Some(sync_proto::wire::Frame::Ack(a)) if a.up_to_seq == want => return,
-                Some(sync_proto::wire::Frame::Ops(o)) => self.backlog.extend(o.ops),
+                Some(sync_proto::wire::Frame::Ops(o)) => {
+                    self.cursor = self.cursor.max(o.to_cursor);
+                    self.backlog.extend(o.ops);
+                }
                 Some(_) => {}
                 None => panic!("closed before the Ack"),
             }
@@ -151,9 +157,34 @@ impl T {
                 return self.backlog.remove(i).expect("index");
             }
             match recv(&mut self.t.ws).await {
-                Some(sync_proto::wire::Frame::Ops(o)) => self.backlog.extend(o.ops),
+                Some(sync_proto::wire::Frame::Ops(o)) => {
+                    self.cursor = self.cursor.max(o.to_cursor);
+                    self.backlog.extend(o.ops);
+                }
                 Some(_) => {}
                 None => panic!("closed before the expected op"),
+            }
+        }
+    }
+}
+
+impl T {
+    /// Acknowledge everything received, and make sure the hub has taken it in (a ping's pong
+    /// comes back after the hub handled the frames before it).
+    async fn cursor_ack(&mut self) {
+        use sync_proto::wire::{CursorAck, Frame, Ping};
+        let cursor = self.cursor;
+        send(&mut self.t.ws, &Frame::CursorAck(CursorAck { cursor })).await;
+        send(&mut self.t.ws, &Frame::Ping(Ping { nonce: 77 })).await;
+        loop {
+            match recv(&mut self.t.ws).await {
+                Some(Frame::Pong(p)) if p.nonce == 77 => return,
+                Some(Frame::Ops(o)) => {
+                    self.cursor = self.cursor.max(o.to_cursor);
+                    self.backlog.extend(o.ops);
+                }
+                Some(_) => {}
+                None => panic!("closed before the pong"),
             }
         }
     }
@@ -689,5 +720,41 @@ async fn a_member_redeeming_one_campaign_twice_offline_is_reported() {
         .downstream(|o| matches!(&o.body, OpBody::CouponRedemption(r) if r.till == b.e.actor))
         .await;
     assert!(matches!(o.body, OpBody::CouponRedemption(_)));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn one_open_recall_per_till_and_an_acknowledged_recall_counts_as_answered() {
+    let hub = TestHub::start().await;
+    hub.seed_stores("Icheon").await;
+    products(&hub, &["JKT-1"]).await;
+    let mut a = T::open(&hub, "GN01").await;
+    let mut b = T::open(&hub, "HD02").await;
+    create(
+        &hub,
+        json!({"label": "Jacket", "sku": "JKT-1", "total": 5, "rule": "manual", "manual": {"GN01": 1, "HD02": 4}}),
+    )
+    .await;
+    let key = sku_key("JKT-1");
+    let (_, o) = request(&mut a, &key, 2);
+    a.push(vec![o]).await;
+    let (_, first) = recall_for(&mut b).await;
+    // A asks again (its newer request replaces the older): B's recall is still open, so no
+    // second recall goes to B.
+    let (_, o) = request(&mut a, &key, 2);
+    a.push(vec![o]).await;
+    let d = detail(&hub, "sku:JKT-1").await;
+    assert_eq!(d["recalls_open"], 1, "{d}");
+    assert_eq!(store(&d, "GN01")["requests_open"], 1);
+    // B acknowledges the recall's cursor without giving anything (nothing to spare, as far as
+    // it knew): the recall counts as answered, and the next run may recall from B again.
+    b.cursor_ack().await;
+    let (_, o) = request(&mut a, &key, 2);
+    a.push(vec![o]).await;
+    let (_, second) = recall_for(&mut b).await;
+    assert_ne!(second.id, first.id);
+    assert_eq!(second.qty, Some(2));
+    let d = detail(&hub, "sku:JKT-1").await;
+    assert_eq!(d["recalls_open"], 1, "{d}");
     hub.stop().await;
 }
