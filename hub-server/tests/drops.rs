@@ -758,3 +758,118 @@ async fn one_open_recall_per_till_and_an_acknowledged_recall_counts_as_answered(
     assert_eq!(d["recalls_open"], 1, "{d}");
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn held_units_count_as_held_and_are_not_recalled() {
+    use sync_proto::escrow::{HoldStatus, LimitHold};
+    let hub = TestHub::start().await;
+    hub.seed_stores("Icheon").await;
+    products(&hub, &["JKT-1"]).await;
+    let mut a = T::open(&hub, "GN01").await;
+    let mut b = T::open(&hub, "HD02").await;
+    create(
+        &hub,
+        json!({"label": "Jacket", "sku": "JKT-1", "total": 7, "rule": "manual",
+               "manual": {"GN01": 1, "HD02": 6}, "hold_minutes": 60}),
+    )
+    .await;
+    let key = sku_key("JKT-1");
+    // B keeps 4 of its 6 for a customer.
+    let now = hub_server::now_ms();
+    let hold = LimitHold {
+        id: Uuid::now_v7(),
+        key: key.clone(),
+        till: b.e.actor,
+        store: b.e.store.clone(),
+        qty: 4,
+        placed_at_ms: now,
+        expires_at_ms: now + 3_600_000,
+        note: "Ms Kim".into(),
+        status: HoldStatus::Held,
+        sale: None,
+    };
+    let store_scope = Scope::Store(b.e.store.clone());
+    let o = op(&mut b, store_scope.clone(), OpBody::LimitHold(hold.clone()));
+    b.push(vec![o]).await;
+    let d = detail(&hub, "sku:JKT-1").await;
+    assert_eq!(d["summary"]["held"], 4);
+    assert_eq!(store(&d, "HD02")["held"], 4);
+    // A's request: B has 6 − 4 = 2 available, so the hub asks for 1.
+    let (_, o) = request(&mut a, &key, 3);
+    a.push(vec![o]).await;
+    let (_, r) = recall_for(&mut b).await;
+    assert_eq!(r.qty, Some(1));
+    // Released: no longer held (a max-register: a late "held" copy changes nothing).
+    let released = LimitHold {
+        status: HoldStatus::Released,
+        ..hold.clone()
+    };
+    let o1 = op(&mut b, store_scope.clone(), OpBody::LimitHold(released));
+    b.push(vec![o1]).await;
+    let d = detail(&hub, "sku:JKT-1").await;
+    assert_eq!(d["summary"]["held"], 0, "{d}");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn till_limited_ops_out_of_their_lane_are_refused() {
+    use sync_proto::escrow::{AllocationRule, LimitDef};
+    let hub = TestHub::start().await;
+    hub.seed_stores("Icheon").await;
+    products(&hub, &["JKT-1"]).await;
+    let key = sku_key("JKT-1");
+    // A request written for another store.
+    let mut a = T::open(&hub, "GN01").await;
+    let actor = a.e.actor;
+    let o = op(
+        &mut a,
+        Scope::Store("GN01".parse().expect("store")),
+        OpBody::RightsRequest(RightsRequest {
+            id: Uuid::now_v7(),
+            key: key.clone(),
+            till: actor,
+            store: "HD02".parse().expect("store"),
+            qty: 1,
+        }),
+    );
+    send(&mut a.ws, &push(vec![o])).await;
+    assert_eq!(refusal(&mut a.ws).await, ErrorCode::WrongStore);
+    // A till may not define a drop.
+    let mut b = T::open(&hub, "GN01").await;
+    let o = op(
+        &mut b,
+        Scope::Catalog,
+        OpBody::LimitDef(LimitDef {
+            key: key.clone(),
+            label: "mine".into(),
+            total: 1_000,
+            rule: AllocationRule::Equal,
+            hold_minutes: 0,
+            starts_at_ms: None,
+            ends_at_ms: None,
+            coupon: None,
+            active: true,
+        }),
+    );
+    send(&mut b.ws, &push(vec![o])).await;
+    assert_eq!(refusal(&mut b.ws).await, ErrorCode::InvalidOp);
+    // Escrow moves travel in broadcast only.
+    let mut c = T::open(&hub, "GN01").await;
+    let o = op(
+        &mut c,
+        Scope::Store("GN01".parse().expect("store")),
+        OpBody::EscrowMove(EscrowMove {
+            key: key.clone(),
+            kind: EscrowKind::Use,
+            qty: 1,
+            reference: None,
+            total: 1,
+        }),
+    );
+    send(&mut c.ws, &push(vec![o])).await;
+    assert_eq!(refusal(&mut c.ws).await, ErrorCode::InvalidOp);
+    let (s, list) = hub.get("drops").await;
+    assert_eq!(s, 200);
+    assert_eq!(list, json!([]));
+    hub.stop().await;
+}
