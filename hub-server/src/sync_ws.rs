@@ -5,7 +5,8 @@
 //! 2. The till says `Hello`; the hub checks its actor and that it is not
 //!    behind what the hub holds (restored till), answers `Welcome`, and sends
 //!    a snapshot of current state when the till has nothing yet.
-//! 3. Upstream: each `Push` is checked (`check_till_op`, seq continuity)
+//! 3. Upstream: each `Push` is checked (`check_till_op` — for limited-item ops the hub's
+//!    own `drops::check_till_op` — and seq continuity)
 //!    on this task, off the writer thread, then submitted to the writer;
 //!    several batches may be in flight and their `Ack`s go out in order,
 //!    each only once its transaction has committed.

@@ -15,7 +15,10 @@
 //! Applying ops is idempotent: the log has `UNIQUE(actor, seq)` and a
 //! duplicate is skipped; stock counter entries merge with `MAX`; records are
 //! `INSERT … ON CONFLICT DO NOTHING`; catalog fields change only for a newer
-//! HLC. Replaying any prefix of the log again changes nothing.
+//! HLC. Replaying any prefix of the log again changes nothing. Limited-item
+//! ops go to [`crate::drops`] (escrow entries merge with `MAX` too; a till's
+//! moves are checked strictly), and a till batch that asked for rights or gave
+//! some back ends with the rebalancer.
 //!
 //! Hot-path details: the statements are prepared once per group
 //! transaction ([`Stmts`]); stock moves of one job are folded per
