@@ -1235,6 +1235,12 @@ pub fn rebalance(ap: &mut Apply<'_, '_>, key: &str) -> Result<(), HubError> {
         return Ok(());
     };
     let Some(def) = limit_def(ap.conn, key)? else {
+        // No such drop (a till's mistake): nothing will ever serve these requests.
+        ap.conn
+            .prepare_cached(
+                "UPDATE rights_request SET status = 2, answered_at_ms = ?2 WHERE key = ?1 AND status = 0",
+            )?
+            .execute(params![key, i(now_ms())])?;
         return Ok(());
     };
     let connected = ap.connected_tills();
