@@ -44,6 +44,12 @@ pub mod actions {
     pub const STOCKTAKE_CREATE: &str = "stocktake.create";
     /// A member was created.
     pub const MEMBER_CREATE: &str = "member.create";
+    /// A drop (limited item or coupon campaign) was created.
+    pub const DROP_CREATE: &str = "drop.create";
+    /// Rights of a drop were pulled back from tills.
+    pub const DROP_PULL_BACK: &str = "drop.pull_back";
+    /// A drop was ended.
+    pub const DROP_END: &str = "drop.end";
 }
 
 /// Record an admin action by the logged-in user `who`. Call it inside the

@@ -9,7 +9,9 @@
 //!   (delivered, done); the commands API publishes `command` (pending);
 //! - inventory code publishes `stock_alert`;
 //! - the writer publishes `chat_message`, `chat_read`, `ticket_update` and
-//!   `announcement_ack` for chat ops it stored (from tills and HQ alike, after `COMMIT`).
+//!   `announcement_ack` for chat ops it stored (from tills and HQ alike, after `COMMIT`);
+//! - the writer publishes `drop` (a [`crate::drops::DropSummary`]) once per limit key changed
+//!   by a commit (chain-wide totals: every console role sees them).
 //!
 //! Each event names its store (`Event::store`), so the WebSocket filters by
 //! the role's store and the client's subscription. A client that falls too
@@ -130,6 +132,8 @@ pub enum Event {
     },
     /// A store acknowledged an announcement.
     AnnouncementAck(crate::api::chat::AnnouncementAckEvent),
+    /// A drop (limited item or coupon campaign) changed: its new totals.
+    Drop(crate::drops::DropSummary),
     /// Events were dropped for this client: refetch what is shown.
     Lagged,
     /// A client message was refused.
@@ -142,7 +146,8 @@ pub enum Event {
 }
 
 impl Event {
-    /// The store (location) the event belongs to; `None` for connection messages.
+    /// The store (location) the event belongs to; `None` for connection messages and
+    /// chain-wide events (`drop`).
     pub fn store(&self) -> Option<&str> {
         match self {
             Event::Sale(s) => Some(&s.store),
@@ -154,7 +159,7 @@ impl Event {
             Event::ChatRead(r) => channel_store(&r.channel),
             Event::TicketUpdate { ticket } => Some(&ticket.store),
             Event::AnnouncementAck(a) => Some(&a.store),
-            Event::Hello { .. } | Event::Lagged | Event::Error { .. } => None,
+            Event::Drop(_) | Event::Hello { .. } | Event::Lagged | Event::Error { .. } => None,
         }
     }
 }

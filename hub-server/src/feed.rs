@@ -15,7 +15,7 @@
 //! - [`read_snapshot`] reads current state (catalog fields with their
 //!   winning HLC, the store's stock counter entries, and in `records` the
 //!   winning ops of its store's staff, of every member and of live price
-//!   rules) in one read transaction — never the history — in chunks.
+//!   rules; chat; limited items and coupons — `crate::drops::snapshot_records`) in one read transaction — never the history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -407,6 +407,14 @@ pub fn read_snapshot(
     })?;
     // Issue 6: the store's recent chat, open tickets, pending announcements, reads and acks.
     crate::chat::snapshot_records(&tx, store.as_str(), |op| {
+        chunk.records.push(op);
+        if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
+            flush(&mut chunk, false)?;
+        }
+        Ok(())
+    })?;
+    // Issue 7: limit definitions, escrow entries, the store's open holds, coupon redemptions.
+    crate::drops::snapshot_records(&tx, store.as_str(), |op| {
         chunk.records.push(op);
         if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
             flush(&mut chunk, false)?;

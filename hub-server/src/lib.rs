@@ -12,6 +12,8 @@
 //! - [`db`]: SQLite setup, schema migrations, the read pool.
 //! - [`writer`]: the single writer thread with group commit; applying ops.
 //! - [`feed`]: reading the downstream log and snapshots for tills.
+//! - [`drops`]: limited editions and first-come coupons (escrow projection and strict
+//!   checks, drops, rebalancer, read models, snapshot records).
 //! - [`sync_ws`]: one task per till connection (auth, Hello/Welcome,
 //!   snapshot, upstream validation and acks, downstream pump, ping).
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
@@ -40,6 +42,7 @@ pub mod auth;
 pub mod chat;
 pub mod console;
 pub mod db;
+pub mod drops;
 pub mod events;
 pub mod feed;
 pub mod fleet;
@@ -155,7 +158,7 @@ pub struct AppState {
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// Connected tills.
-    pub live: LiveTills,
+    pub live: Arc<LiveTills>,
     /// Cache of valid HQ sessions.
     pub sessions: api::auth::SessionCache,
     /// Becomes true when the hub shuts down.
@@ -218,6 +221,7 @@ pub async fn launch(
     let recent = Arc::new(feed::RecentLog::new(RECENT_LOG_BYTES));
     let scopes = Arc::new(feed::ScopeIds::default());
     let events = events::EventBus::default();
+    let live = Arc::new(LiveTills::default());
     let (writer, join) = Writer::start(
         conn,
         WriterOutputs {
@@ -227,6 +231,7 @@ pub async fn launch(
             scopes: scopes.clone(),
             metrics: metrics.clone(),
             events: events.clone(),
+            live: live.clone(),
         },
         settings.max_ops_per_commit,
     )?;
@@ -242,13 +247,14 @@ pub async fn launch(
         recent,
         scopes,
         metrics,
-        live: LiveTills::default(),
+        live,
         sessions: api::auth::SessionCache::default(),
         stopping: stop_rx,
         ingest_budget: Arc::new(tokio::sync::Semaphore::new(INGEST_BUDGET_OPS)),
         events,
         throttle: accounts::LoginThrottle::default(),
     });
+    let rebalancer = tokio::spawn(drops::run_ticker(state.clone()));
     let app = api::router(state.clone());
     let mut addr = listener.local_addr()?;
     if addr.ip().is_unspecified() {
@@ -272,6 +278,7 @@ pub async fn launch(
         let _ = stop_tx.send(true);
     })
     .await;
+    rebalancer.abort();
     drop(state);
     writer.stop().await;
     let _ = tokio::task::spawn_blocking(move || {

@@ -15,7 +15,10 @@
 //! Applying ops is idempotent: the log has `UNIQUE(actor, seq)` and a
 //! duplicate is skipped; stock counter entries merge with `MAX`; records are
 //! `INSERT … ON CONFLICT DO NOTHING`; catalog fields change only for a newer
-//! HLC. Replaying any prefix of the log again changes nothing.
+//! HLC. Replaying any prefix of the log again changes nothing. Limited-item
+//! ops go to [`crate::drops`] (escrow entries merge with `MAX` too; a till's
+//! moves are checked strictly), and a till batch that asked for rights or gave
+//! some back ends with the rebalancer.
 //!
 //! Hot-path details: the statements are prepared once per group
 //! transaction ([`Stmts`]); stock moves of one job are folded per
@@ -96,6 +99,8 @@ pub struct WriterOutputs {
     pub metrics: Arc<Metrics>,
     /// Live events, published after commit.
     pub events: crate::events::EventBus,
+    /// Connected tills (the rebalancer recalls rights only from these).
+    pub live: Arc<crate::sync_ws::LiveTills>,
 }
 
 /// A number assigned inside the current transaction.
@@ -140,6 +145,12 @@ struct WriterState {
     events: Vec<crate::events::Event>,
     /// Anyone listening to live events (decided per group).
     events_wanted: bool,
+    /// Connected tills.
+    live: Arc<crate::sync_ws::LiveTills>,
+    /// Limit keys changed in the current transaction (one `drop` event each at commit).
+    drop_keys: Vec<String>,
+    /// Limit keys the current job must rebalance (a till's request or give-back).
+    rebalance_keys: Vec<String>,
     ops_new: u64,
     ops_dup: u64,
     /// Report rows of the current job (crate::reports).
@@ -160,6 +171,7 @@ struct Mark {
     stock_deltas: usize,
     recent: usize,
     events: usize,
+    drop_keys: usize,
     ops_new: u64,
     ops_dup: u64,
 }
@@ -175,6 +187,7 @@ impl WriterState {
             stock_deltas: self.stock_deltas.len(),
             recent: self.recent.len(),
             events: self.events.len(),
+            drop_keys: self.drop_keys.len(),
             ops_new: self.ops_new,
             ops_dup: self.ops_dup,
         }
@@ -211,6 +224,8 @@ impl WriterState {
         self.stock_deltas.truncate(m.stock_deltas);
         self.recent.truncate(m.recent);
         self.events.truncate(m.events);
+        self.drop_keys.truncate(m.drop_keys);
+        self.rebalance_keys.clear();
         self.ops_new = m.ops_new;
         self.ops_dup = m.ops_dup;
     }
@@ -228,6 +243,8 @@ impl WriterState {
         self.stock_deltas.clear();
         self.recent.clear();
         self.events.clear();
+        self.drop_keys.clear();
+        self.rebalance_keys.clear();
         self.ops_new = 0;
         self.ops_dup = 0;
     }
@@ -381,6 +398,9 @@ impl Writer {
             recent: Vec::new(),
             events: Vec::new(),
             events_wanted: false,
+            live: outputs.live.clone(),
+            drop_keys: Vec::new(),
+            rebalance_keys: Vec::new(),
             ops_new: 0,
             ops_dup: 0,
             reports: crate::reports::Fold::load(&conn)?,
@@ -534,8 +554,24 @@ fn commit_group(
                     st.undo(mark);
                 }
                 st.reports.clear(); // forget the job's HQ user
+                st.rebalance_keys.clear();
             }
             st.tx_reports.flush(conn)?;
+            // One `drop` event per limit key changed in this transaction.
+            if st.events_wanted && !st.drop_keys.is_empty() {
+                let mut keys = std::mem::take(&mut st.drop_keys);
+                keys.sort();
+                keys.dedup();
+                let now = now_ms();
+                for key in keys {
+                    match crate::drops::summary(conn, &key, now) {
+                        Ok(Some(s)) => st.events.push(crate::events::Event::Drop(s)),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(%key, error = %e, "could not build a drop event"),
+                    }
+                }
+            }
+            st.drop_keys.clear();
         }
         if st.hub_dirty {
             meta_set(conn, "hub_seq", &st.hub_seq.to_string())?;
@@ -621,6 +657,30 @@ impl Apply<'_, '_> {
         self.st.events.push(event);
     }
 
+    /// Note that a limit key changed (a `drop` event goes out after commit).
+    pub fn touch_drop(&mut self, key: &str) {
+        if self.st.events_wanted && self.st.drop_keys.last().is_none_or(|k| k != key) {
+            self.st.drop_keys.push(key.to_owned());
+        }
+    }
+
+    /// Ask for `key` to be rebalanced at the end of the current till batch.
+    pub fn want_rebalance(&mut self, key: &str) {
+        if !self.st.rebalance_keys.iter().any(|k| k == key) {
+            self.st.rebalance_keys.push(key.to_owned());
+        }
+    }
+
+    /// The connected tills and the downstream cursor each has acknowledged.
+    pub fn connected_tills(&self) -> HashMap<ActorId, u64> {
+        self.st
+            .live
+            .snapshot()
+            .into_iter()
+            .map(|(a, t)| (a, t.cursor))
+            .collect()
+    }
+
     /// Name the HQ user on whose behalf this job's hub ops are made (stock history).
     pub fn set_hq_user(&mut self, username: &str) {
         self.st.reports.hq_user = Some(username.to_owned());
@@ -698,6 +758,10 @@ impl Apply<'_, '_> {
         if acked != start {
             self.set_acked(actor, acked)?;
         }
+        // Limited items: serve requests and take back what tills gave (crate::drops).
+        for key in std::mem::take(&mut self.st.rebalance_keys) {
+            crate::drops::rebalance(self, &key)?;
+        }
         Ok(acked)
     }
 
@@ -758,13 +822,13 @@ impl Apply<'_, '_> {
                 let events = crate::chat::apply_op(self.conn, op, cursor, wanted)?;
                 self.st.events.extend(events);
             }
-            // Limited items and coupons: the hub's projection is issue 7's work in progress.
+            // Limited items and coupons (crate::drops): strict continuity and rights checks.
             OpBody::EscrowMove(_)
             | OpBody::LimitDef(_)
             | OpBody::RightsRequest(_)
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
-            | OpBody::CouponRedemption(_) => {}
+            | OpBody::CouponRedemption(_) => crate::drops::apply_op(self, op, cursor, strict)?,
         }
         self.st.recent.push(RecentOp {
             cursor,
@@ -1085,6 +1149,7 @@ mod tests {
                 scopes: Arc::new(ScopeIds::default()),
                 metrics: Arc::new(Metrics::new()),
                 events: crate::events::EventBus::default(),
+                live: Arc::new(crate::sync_ws::LiveTills::default()),
             },
             10_000,
         )

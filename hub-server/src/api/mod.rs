@@ -13,11 +13,13 @@
 //! - [`inventory`], [`reports`], [`members`], [`prices`]: the console's
 //!   inventory, dashboards and sales reports, members and price rules.
 //! - [`chat`]: HQ–store chat, tickets, announcements and attachments.
+//! - [`drops`]: limited editions and first-come coupons (drops).
 //! - [`params`]: query parameters they share (page sizes, ids, periods).
 
 pub mod auth;
 pub mod catalog;
 pub mod chat;
+pub mod drops;
 pub mod error;
 pub mod events;
 pub mod fleet;
@@ -189,6 +191,12 @@ impl Modify for BodyRejections {
         chat::set_ticket_status,
         chat::upload_attachment,
         chat::get_attachment,
+        // Issue 7: limited editions and coupons
+        drops::create_drop,
+        drops::list_drops,
+        drops::get_drop,
+        drops::pull_back,
+        drops::end_drop,
         healthz,
         readyz,
         metrics,
@@ -207,6 +215,7 @@ impl Modify for BodyRejections {
         (name = "sales", description = "Sales"),
         (name = "members", description = "Members and member analytics"),
         (name = "chat", description = "HQ–store chat, tickets, announcements and attachments"),
+        (name = "drops", description = "Limited editions and first-come coupons"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
@@ -373,6 +382,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             )),
         )
         .route("/chat/attachments/{sha256}", get(chat::get_attachment))
+        // Issue 7: limited editions and coupons
+        .route("/drops", post(drops::create_drop).get(drops::list_drops))
+        .route("/drops/{key}", get(drops::get_drop))
+        .route("/drops/{key}/pull-back", post(drops::pull_back))
+        .route("/drops/{key}/end", post(drops::end_drop))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

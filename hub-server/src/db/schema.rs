@@ -25,7 +25,7 @@ use rusqlite::Connection;
 use crate::HubError;
 
 /// Schema migrations, in order. Never edit a released entry; append.
-pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS, V4_CHAT];
+pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS, V4_CHAT, V5_ESCROW];
 
 /// Version 1: the sync spine.
 const V1_SYNC_SPINE: &str = r#"
@@ -164,6 +164,10 @@ const V3_ANALYTICS: &str = include_str!("v3_analytics.sql");
 
 /// Version 4: chat messages, read positions, tickets, announcements, attachments.
 const V4_CHAT: &str = include_str!("v4_chat.sql");
+
+/// Version 5: limited editions and coupons (escrow entries, limit definitions, drop plans,
+/// rights requests and recalls, holds, coupon redemptions).
+const V5_ESCROW: &str = include_str!("v5_escrow.sql");
 
 /// Bring the database to the latest schema version.
 pub fn migrate(conn: &Connection) -> Result<(), HubError> {

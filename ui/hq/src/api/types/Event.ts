@@ -2,6 +2,7 @@
 import type { AnnouncementAckEvent } from "./AnnouncementAckEvent";
 import type { ChatMessage } from "./ChatMessage";
 import type { ChatReadEvent } from "./ChatReadEvent";
+import type { DropSummary } from "./DropSummary";
 import type { ReturnEvent } from "./ReturnEvent";
 import type { Role } from "./Role";
 import type { SaleEvent } from "./SaleEvent";
@@ -29,7 +30,7 @@ message: ChatMessage, } | { "type": "chat_read" } & ChatReadEvent | { "type": "t
 /**
  * The ticket as the inbox shows it.
  */
-ticket: Ticket, } | { "type": "announcement_ack" } & AnnouncementAckEvent | { "type": "lagged" } | { "type": "error", 
+ticket: Ticket, } | { "type": "announcement_ack" } & AnnouncementAckEvent | { "type": "drop" } & DropSummary | { "type": "lagged" } | { "type": "error", 
 /**
  * `malformed` or `forbidden`.
  */
