@@ -33,10 +33,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::escrow::{
     AllocationRule, CouponDiscount, CouponRedemption, CouponTerms, EscrowKind, EscrowMove,
-    HoldStatus, LimitDef, LimitHold, LimitKey, MAX_ESCROW_QTY, RecallReason, RightsRecall,
+    HoldStatus, LimitDef, LimitHold, LimitKey, RecallReason, RightsRecall,
     RightsRequest,
 };
-use sync_proto::validate::{MAX_AMOUNT, MAX_TEXT, OpRejection};
+use sync_proto::validate::MAX_AMOUNT;
 use sync_proto::wire::ErrorCode;
 use sync_proto::{ActorId, Op, OpBody, Scope, Sku, StoreId};
 use uuid::Uuid;
@@ -44,14 +44,9 @@ use uuid::Uuid;
 use crate::writer::Apply;
 use crate::{AppState, HubError, now_ms};
 
-/// Longest hold a drop may allow (a week), in minutes.
-pub const MAX_HOLD_MINUTES: u32 = 7 * 24 * 60;
-/// Longest coupon code.
-pub const MAX_COUPON_CODE: usize = 32;
+pub use sync_proto::escrow::{MAX_COUPON_CODE, MAX_HOLD_MINUTES};
 /// How often the rebalancer looks at open requests and recalls.
 pub const TICK: Duration = Duration::from_secs(1);
-/// Largest running total an entry may reach (fits SQLite's signed integers with room).
-const MAX_ENTRY_TOTAL: u64 = 1 << 53;
 
 // ---------------------------------------------------------------------------------------------
 // JSON shapes (REST, events, ts-rs)
@@ -413,174 +408,6 @@ pub fn limit_def(conn: &Connection, key: &str) -> Result<Option<LimitDef>, HubEr
 
 // ---------------------------------------------------------------------------------------------
 // Stateless checks of till ops
-// ---------------------------------------------------------------------------------------------
-
-fn invalid(seq: u64, reason: impl Into<String>) -> OpRejection {
-    OpRejection::Invalid {
-        seq,
-        reason: reason.into(),
-    }
-}
-
-fn own_store_scope(op: &Op, store: &StoreId) -> Result<(), OpRejection> {
-    match &op.scope {
-        Scope::Store(s) if s == store => Ok(()),
-        other => Err(OpRejection::WrongStore {
-            seq: op.seq,
-            what: "scope",
-            target: other.to_string(),
-            own: store.clone(),
-        }),
-    }
-}
-
-fn qty_in_range(seq: u64, what: &str, qty: u64) -> Result<(), OpRejection> {
-    if (1..=MAX_ESCROW_QTY).contains(&qty) {
-        Ok(())
-    } else {
-        Err(invalid(
-            seq,
-            format!("{what} qty {qty} out of range 1..={MAX_ESCROW_QTY}"),
-        ))
-    }
-}
-
-fn till_and_store(
-    op: &Op,
-    till: &ActorId,
-    rec_store: &StoreId,
-    actor: ActorId,
-    store: &StoreId,
-) -> Result<(), OpRejection> {
-    if *till != actor {
-        return Err(OpRejection::ForgedActor {
-            seq: op.seq,
-            claimed: *till,
-            actual: actor,
-        });
-    }
-    if rec_store != store {
-        return Err(OpRejection::WrongStore {
-            seq: op.seq,
-            what: op.body.kind(),
-            target: rec_store.to_string(),
-            own: store.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// The hub's stateless check of a limited-item op pushed by till `actor` of `store`; `None`
-/// when `op` is not one (the caller uses `sync_proto::validate::check_till_op`). The op's
-/// actor and seq are checked like every other op's.
-pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Option<Result<(), OpRejection>> {
-    let seq = op.seq;
-    let escrow = matches!(
-        op.body,
-        OpBody::EscrowMove(_)
-            | OpBody::LimitDef(_)
-            | OpBody::RightsRequest(_)
-            | OpBody::RightsRecall(_)
-            | OpBody::LimitHold(_)
-            | OpBody::CouponRedemption(_)
-    );
-    if !escrow {
-        return None;
-    }
-    if op.actor != actor || op.hlc.actor != actor {
-        return Some(Err(OpRejection::ForgedActor {
-            seq,
-            claimed: if op.actor != actor {
-                op.actor
-            } else {
-                op.hlc.actor
-            },
-            actual: actor,
-        }));
-    }
-    if seq == 0 {
-        return Some(Err(invalid(seq, "seq starts at 1")));
-    }
-    let broadcast = |what: &str| {
-        if op.scope == Scope::Broadcast {
-            Ok(())
-        } else {
-            Err(invalid(
-                seq,
-                format!("{what} go to scope broadcast, not {}", op.scope),
-            ))
-        }
-    };
-    Some((|| match &op.body {
-        OpBody::EscrowMove(m) => {
-            broadcast("escrow moves")?;
-            qty_in_range(seq, "escrow move", m.qty)?;
-            if m.total < m.qty || m.total > MAX_ENTRY_TOTAL {
-                return Err(invalid(
-                    seq,
-                    format!("escrow total {} must be ≥ qty {} and sane", m.total, m.qty),
-                ));
-            }
-            if m.reference.as_ref().is_some_and(|r| r.len() > MAX_TEXT) {
-                return Err(invalid(seq, "escrow reference too long"));
-            }
-            match &m.kind {
-                EscrowKind::Transfer(to) if *to == actor => {
-                    Err(invalid(seq, "a transfer to oneself"))
-                }
-                EscrowKind::Mint if m.reference.is_none() => Err(invalid(
-                    seq,
-                    "a till mints only for a return (reference = the return id)",
-                )),
-                _ => Ok(()),
-            }
-        }
-        OpBody::RightsRequest(r) => {
-            own_store_scope(op, store)?;
-            till_and_store(op, &r.till, &r.store, actor, store)?;
-            qty_in_range(seq, "rights request", r.qty)
-        }
-        OpBody::LimitHold(h) => {
-            own_store_scope(op, store)?;
-            till_and_store(op, &h.till, &h.store, actor, store)?;
-            qty_in_range(seq, "hold", h.qty)?;
-            if h.note.len() > MAX_TEXT {
-                return Err(invalid(
-                    seq,
-                    format!("hold note longer than {MAX_TEXT} bytes"),
-                ));
-            }
-            if h.expires_at_ms <= h.placed_at_ms {
-                return Err(invalid(seq, "a hold must expire after it is placed"));
-            }
-            if h.sale.is_some() && h.status != HoldStatus::Sold {
-                return Err(invalid(seq, "only a sold hold names a sale"));
-            }
-            Ok(())
-        }
-        OpBody::CouponRedemption(c) => {
-            broadcast("coupon redemptions")?;
-            till_and_store(op, &c.till, &c.store, actor, store)?;
-            if !(0..=MAX_AMOUNT).contains(&c.discount) {
-                return Err(invalid(
-                    seq,
-                    format!(
-                        "coupon discount {} out of range 0..={MAX_AMOUNT}",
-                        c.discount
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        _ => Err(OpRejection::NotAllowed {
-            seq,
-            kind: op.body.kind(),
-        }),
-    })())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Projection
 // ---------------------------------------------------------------------------------------------
 
 /// Fold a newly logged limited-item op (at `cursor`) into the projection. `strict`: the op
@@ -1090,6 +917,9 @@ pub fn create_drop(ap: &mut Apply<'_, '_>, d: NewDrop) -> Result<LimitKey, HubEr
         },
         active: true,
     };
+    // The same rules every replica applies to a definition (sync-proto).
+    sync_proto::validate::check_limit_def(0, &def)
+        .map_err(|r| rejected(400, "invalid_input", r.to_string()))?;
     ap.hub_op(Scope::Catalog, OpBody::LimitDef(def))?;
     hub_move(ap, &key, EscrowKind::Mint, d.total, Some("drop".into()))?;
     let k = key.to_string();
@@ -1731,11 +1561,7 @@ pub fn snapshot_records(
 /// Normalise and check a coupon code: 1–[`MAX_COUPON_CODE`] upper-case letters, digits, `-`.
 pub fn coupon_code(raw: &str) -> Option<String> {
     let c = raw.trim().to_ascii_uppercase();
-    let ok = !c.is_empty()
-        && c.len() <= MAX_COUPON_CODE
-        && c.chars()
-            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '-');
-    ok.then_some(c)
+    sync_proto::validate::is_coupon_code(&c).then_some(c)
 }
 
 /// Check a coupon discount's range.

@@ -5,8 +5,7 @@
 //! 2. The till says `Hello`; the hub checks its actor and that it is not
 //!    behind what the hub holds (restored till), answers `Welcome`, and sends
 //!    a snapshot of current state when the till has nothing yet.
-//! 3. Upstream: each `Push` is checked (`check_till_op` — for limited-item ops the hub's
-//!    own `drops::check_till_op` — and seq continuity)
+//! 3. Upstream: each `Push` is checked (`check_till_op` and seq continuity)
 //!    on this task, off the writer thread, then submitted to the writer;
 //!    several batches may be in flight and their `Ack`s go out in order,
 //!    each only once its transaction has committed.
@@ -816,9 +815,7 @@ impl Conversation {
         // Store and forward each op exactly as the till encoded it.
         let ranges = crate::msgpack::push_op_ranges(&raw).filter(|r| r.len() == push.ops.len());
         for (i, op) in push.ops.into_iter().enumerate() {
-            // Limited-item ops: the hub's own stateless checks (crate::drops).
-            crate::drops::check_till_op(&op, d.actor, &d.store)
-                .unwrap_or_else(|| check_till_op(&op, d.actor, &d.store))
+            check_till_op(&op, d.actor, &d.store)
                 .map_err(|r| Refusal::new(rejection_code(&r), r.to_string()))?;
             if op.seq < next {
                 continue; // a resend of something already submitted: acked again
