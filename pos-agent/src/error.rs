@@ -258,7 +258,9 @@ pub fn limited_used_up_message(available: u64, elsewhere: u64) -> String {
     if available == 0 {
         format!("limited item: this till's allocation is used up; {elsewhere} left in other stores")
     } else {
-        format!("limited item: only {available} left at this till; {elsewhere} left in other stores")
+        format!(
+            "limited item: only {available} left at this till; {elsewhere} left in other stores"
+        )
     }
 }
 

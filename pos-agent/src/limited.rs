@@ -235,8 +235,7 @@ pub fn normalise_code(code: &str) -> String {
     code.trim().to_uppercase()
 }
 
-const DEF_COLUMNS: &str =
-    "key, sku, label, hold_minutes, starts_at_ms, ends_at_ms, coupon, active";
+const DEF_COLUMNS: &str = "key, sku, label, hold_minutes, starts_at_ms, ends_at_ms, coupon, active";
 
 fn read_def(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, Def0)> {
     Ok((
@@ -326,10 +325,14 @@ struct Counter {
 impl Counter {
     fn load(conn: &Connection, key: &str) -> Result<Counter> {
         let mut c = Counter::default();
-        for (table, map) in [("escrow_minted", &mut c.minted), ("escrow_used", &mut c.used)] {
+        for (table, map) in [
+            ("escrow_minted", &mut c.minted),
+            ("escrow_used", &mut c.used),
+        ] {
             let sql = format!("SELECT actor, total FROM {table} WHERE key = ?1");
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let rows =
+                stmt.query_map([key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (a, t) = row?;
                 map.insert(a, to_u64(t));
@@ -339,7 +342,11 @@ impl Counter {
             "SELECT from_actor, to_actor, total FROM escrow_given WHERE key = ?1",
         )?;
         let rows = stmt.query_map([key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (f, t, n) = row?;
@@ -695,7 +702,12 @@ pub fn apply_op(conn: &Connection, op: &Op) -> Result<bool> {
 }
 
 /// Answer a recall addressed to this till, once (see the module doc); `true` if it was new.
-pub fn answer_recall(conn: &Connection, hub: ActorId, r: &RightsRecall, now_ms: u64) -> Result<bool> {
+pub fn answer_recall(
+    conn: &Connection,
+    hub: ActorId,
+    r: &RightsRecall,
+    now_ms: u64,
+) -> Result<bool> {
     let Some(e) = db::enrolment(conn)? else {
         return Ok(false);
     };
@@ -715,7 +727,10 @@ pub fn answer_recall(conn: &Connection, hub: ActorId, r: &RightsRecall, now_ms: 
     }
     let key = r.key.to_string();
     let available = view(conn, &key, &e.actor, now_ms)?.available;
-    let qty = r.qty.map_or(available, |q| q.min(available)).min(MAX_ESCROW_QTY);
+    let qty = r
+        .qty
+        .map_or(available, |q| q.min(available))
+        .min(MAX_ESCROW_QTY);
     if qty == 0 {
         tracing::info!(recall = %r.id, key, "recall: nothing to give back");
         return Ok(true);
@@ -725,7 +740,14 @@ pub fn answer_recall(conn: &Connection, hub: ActorId, r: &RightsRecall, now_ms: 
     conn.execute_batch("SAVEPOINT recall_answer")?;
     let written = (|| -> Result<()> {
         let mut w = Writer::begin(conn)?;
-        escrow_move(conn, &mut w, &r.key, EscrowKind::Transfer(hub), qty, Some(r.id.to_string()))?;
+        escrow_move(
+            conn,
+            &mut w,
+            &r.key,
+            EscrowKind::Transfer(hub),
+            qty,
+            Some(r.id.to_string()),
+        )?;
         let ops = w.finish()?;
         hub_check(&ops, &e)
     })();
@@ -751,9 +773,8 @@ pub fn answer_recall(conn: &Connection, hub: ActorId, r: &RightsRecall, now_ms: 
 /// Refuse, as the hub will, any op this till is about to commit.
 pub fn hub_check(ops: &[Op], e: &Enrolment) -> Result<()> {
     for op in ops {
-        check_till_op(op, e.actor, &e.store).map_err(|r| {
-            TillError::Internal(format!("the hub would refuse this change: {r}"))
-        })?;
+        check_till_op(op, e.actor, &e.store)
+            .map_err(|r| TillError::Internal(format!("the hub would refuse this change: {r}")))?;
     }
     Ok(())
 }
@@ -946,7 +967,14 @@ pub(crate) fn spend_for_sale(
             let (_, elsewhere) = elsewhere(conn, &v.counter, &e)?;
             return Err(used_up(&def, may, elsewhere));
         }
-        escrow_move(conn, w, &def.key, EscrowKind::Use, qty, Some(sale.id.to_string()))?;
+        escrow_move(
+            conn,
+            w,
+            &def.key,
+            EscrowKind::Use,
+            qty,
+            Some(sale.id.to_string()),
+        )?;
         touched.push(def.key);
     }
     if let Some(h) = &hold {
@@ -991,7 +1019,11 @@ pub(crate) fn spend_for_sale(
 
 /// Inside a return's transaction: mint back one right per returned unit of a limited SKU
 /// (reference = return id); `true` if anything was written.
-pub(crate) fn mint_returns(conn: &Connection, w: &mut Writer<'_>, r: &ReturnRecord) -> Result<bool> {
+pub(crate) fn mint_returns(
+    conn: &Connection,
+    w: &mut Writer<'_>,
+    r: &ReturnRecord,
+) -> Result<bool> {
     let mut any = false;
     for line in &r.lines {
         if line.qty == 0 {
@@ -1014,8 +1046,13 @@ pub(crate) fn mint_returns(conn: &Connection, w: &mut Writer<'_>, r: &ReturnReco
 
 fn redeemed(conn: &Connection, campaign: &Uuid, member: &Uuid) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM coupon_redemption WHERE campaign = ?1 AND member = ?2 LIMIT 1")?
-        .query_row(params![campaign.to_string(), member.to_string()], |_| Ok(()))
+        .prepare_cached(
+            "SELECT 1 FROM coupon_redemption WHERE campaign = ?1 AND member = ?2 LIMIT 1",
+        )?
+        .query_row(
+            params![campaign.to_string(), member.to_string()],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -1102,7 +1139,8 @@ fn hold_view(conn: &Connection, id: &Uuid, now_ms: u64) -> Result<Option<LimitHo
         .map_err(Into::into)
 }
 
-const HOLD_SELECT: &str = "SELECT h.id, h.key, COALESCE(d.label, ''), h.qty, h.note, h.placed_at_ms,
+const HOLD_SELECT: &str =
+    "SELECT h.id, h.key, COALESCE(d.label, ''), h.qty, h.note, h.placed_at_ms,
         h.expires_at_ms, h.rank
      FROM limit_hold h LEFT JOIN limit_def d ON d.key = h.key";
 

@@ -63,8 +63,16 @@ fn status_line(s: &LimitedStatus) -> String {
         s.store_left,
         s.elsewhere_left,
         s.total_left,
-        if s.on_sale_now { "" } else { " [not on sale now]" },
-        if s.request_open { " [request open]" } else { "" },
+        if s.on_sale_now {
+            ""
+        } else {
+            " [not on sale now]"
+        },
+        if s.request_open {
+            " [request open]"
+        } else {
+            ""
+        },
         s.label
     )
 }
@@ -85,7 +93,10 @@ fn hold_line(h: &LimitHoldView) -> String {
 /// Run `action` on the till in `data_dir`.
 pub fn run(data_dir: &Path, action: LimitedAction) -> anyhow::Result<()> {
     match action {
-        LimitedAction::Status { sku: Some(sku), json } => {
+        LimitedAction::Status {
+            sku: Some(sku),
+            json,
+        } => {
             let till = Till::open(data_dir)?;
             let Some(s) = till.limited(&sku)? else {
                 return Err(TillError::InvalidInput(format!("{sku} is not a limited item")).into());

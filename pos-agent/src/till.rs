@@ -453,7 +453,8 @@ impl Till {
         }
         // Limited lines, the hold and the coupon: checked against this till's rights and
         // spent here, under the write lock.
-        let limited = limited::spend_for_sale(&tx, &mut w, &sale, req.hold, coupon.as_ref(), at_ms)?;
+        let limited =
+            limited::spend_for_sale(&tx, &mut w, &sale, req.hold, coupon.as_ref(), at_ms)?;
         let enrolment = w.enrolment.clone();
         let ops = w.finish()?;
         if limited {

@@ -86,10 +86,7 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
     }
     // Placeholder until issue 7's real checks land (owner A): escrow moves and coupon
     // redemptions are chain-wide; scope only, content is checked by A's version.
-    if matches!(
-        op.body,
-        OpBody::EscrowMove(_) | OpBody::CouponRedemption(_)
-    ) {
+    if matches!(op.body, OpBody::EscrowMove(_) | OpBody::CouponRedemption(_)) {
         if op.scope != Scope::Broadcast {
             return Err(invalid(
                 seq,
