@@ -821,8 +821,8 @@ fn typescript_shapes_use_numbers_and_contract_names() {
     for needle in [
         "cart_discount: Discount | null",
         "approver_pin: string | null",
-        "hold: string | null",
-        "coupon_code: string | null",
+        "hold?: string | null",
+        "coupon_code?: string | null",
         "coupon: CouponQuote | null",
         "limited: Array<LimitedStatus>",
         "available: number",

@@ -76,10 +76,11 @@ pub struct SaleRequest {
     /// A hold of this till whose units this sale sells ([`Till::hold_limited`]): they count
     /// as available for its SKU, and the hold becomes sold with this sale.
     #[serde(default)]
-    #[ts(type = "string | null")]
+    #[ts(as = "Option<String>", optional = nullable)]
     pub hold: Option<Uuid>,
     /// A first-come coupon code (needs `member_phone`; [`crate::limited`]).
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub coupon_code: Option<String>,
 }
 
