@@ -494,10 +494,12 @@ fn status_of(conn: &Connection, def: &Def, e: &Enrolment, now_ms: u64) -> Result
 
 /// The status of the limited SKU `sku` at `now_ms`, or `None` when it is not limited.
 pub fn status_for_sku(conn: &Connection, sku: &str, now_ms: u64) -> Result<Option<LimitedStatus>> {
-    let e = db::require_enrolment(conn)?;
     match def_for_sku(conn, sku)? {
         None => Ok(None),
-        Some(def) => Ok(Some(status_of(conn, &def, &e, now_ms)?)),
+        Some(def) => {
+            let e = db::require_enrolment(conn)?;
+            Ok(Some(status_of(conn, &def, &e, now_ms)?))
+        }
     }
 }
 
