@@ -373,7 +373,8 @@ pub(crate) fn record_approval(
         sale.receipt.as_str(),
         approver,
         sale.cashier,
-        quote.discount,
+        // The approval covers line and cart discounts; a coupon is outside the limit.
+        quote.discount - quote.coupon.as_ref().map_or(0, |c| c.discount),
         quote.gross,
         quote.discount_limit_pct,
         at_ms as i64
