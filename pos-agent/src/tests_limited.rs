@@ -806,3 +806,31 @@ fn the_projection_is_idempotent_and_knows_what_is_left_in_this_store() {
     assert_eq!((s.store_left, s.elsewhere_left, s.available), (10, 90, 4));
     assert_eq!(f.till.limited_items().expect("items").len(), 1);
 }
+
+#[test]
+fn a_coupon_does_not_count_towards_the_discount_limit() {
+    let mut f = Fixture::new();
+    let key = LimitKey::Coupon(CAMPAIGN);
+    f.drop_with(Fixture::def(key, 0, Some(coupon_terms(50, 0))), 3);
+    f.member(MEMBER_A);
+    // 5 % cart discount (within the 10 % limit) + a 50 % coupon: no approval needed.
+    let mut req = with_coupon("WELCOME20", Some(MEMBER_A), &[(TEE, 1)]);
+    req.cart_discount = Some(crate::Discount::Percent(5));
+    let q = f.till.quote_sale(&req).expect("quote");
+    assert!(!q.needs_approval);
+    assert_eq!(q.coupon.as_ref().map(|c| c.discount), Some(18_525));
+    assert_eq!((q.discount, q.total), (1_950 + 18_525, 18_525));
+    // 20 % cart discount: over the limit; the refusal names the cart discount only.
+    req.cart_discount = Some(crate::Discount::Percent(20));
+    let err = f.till.sell(&req).expect_err("needs approval");
+    assert!(
+        matches!(
+            err,
+            TillError::ApprovalRequired {
+                discount: 7_800,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
