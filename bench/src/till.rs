@@ -59,6 +59,8 @@ pub fn run(report: &mut Report, scale: Scale) -> Result<()> {
                 sold_at_ms: None,
                 cart_discount: None,
                 approver_pin: None,
+                hold: None,
+                coupon_code: None,
             };
             let t = Instant::now();
             till.sell(&req)?;

@@ -8,7 +8,10 @@
 //!   stored one (text HLCs compare like HLCs, see [`crate::db::hlc_to_text`]);
 //! - staff records, member fields and price rules likewise (last writer by
 //!   HLC wins, [`crate::people`], [`crate::prices`]); a snapshot's `records`
-//!   (the winning ops of those registers) go through the same [`apply_ops`].
+//!   (the winning ops of those registers) go through the same [`apply_ops`];
+//! - limited items and coupons go to [`crate::limited::apply_op`] (escrow entries `MAX()`,
+//!   definitions by HLC, holds by status rank; a recall addressed to this till is answered
+//!   once, its transfer written through the outbox in this same transaction).
 //!
 //! A batch and the new downstream cursor commit in ONE transaction, so a crash
 //! between the two cannot skip or double anything; received HLCs advance the
@@ -112,6 +115,7 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
                 stats.counters_changed += usize::from(merge_counter(conn, &row)?);
             }
             OpBody::Sale(s) => {
+                crate::limited::note_till(conn, &s.till, &s.store)?;
                 stats.new_records += usize::from(records::insert_sale(conn, s, false)?);
             }
             OpBody::Return(r) => {
@@ -136,13 +140,15 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
             | OpBody::AnnouncementAck(_) => {
                 stats.new_records += usize::from(crate::chat::apply_op(conn, op)?);
             }
-            // Limited items and coupons: the till's projection is issue 7's work in progress.
+            // Limited items and coupons; a recall to this till is answered here, once.
             OpBody::EscrowMove(_)
             | OpBody::LimitDef(_)
             | OpBody::RightsRequest(_)
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
-            | OpBody::CouponRedemption(_) => {}
+            | OpBody::CouponRedemption(_) => {
+                stats.registers_changed += usize::from(crate::limited::apply_op(conn, op)?);
+            }
         }
     }
     observe_hlcs(conn, ops.iter().map(|o| &o.hlc))?;

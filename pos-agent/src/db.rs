@@ -31,6 +31,10 @@
 //!   `cash_movements` and `sales.shift_id` / `returns.shift_id`
 //!   ([`crate::shift`]); `discount_approvals` ([`crate::quote`]);
 //!   `elsewhere_stock` ([`crate::elsewhere`]). All local to the till, never synced.
+//! - Schema 5: limited editions and coupons ([`crate::limited`]): the bounded counter's
+//!   `escrow_minted`, `escrow_given`, `escrow_used` (`MAX()` merge), `limit_def` (LWW by HLC),
+//!   `limit_hold` (max-register by status), `rights_request`, `recall_answered`,
+//!   `coupon_redemption` and `escrow_till` (which store a till actor belongs to).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -401,6 +405,102 @@ CREATE TABLE elsewhere_stock (
     as_of_ms      INTEGER NOT NULL,
     fetched_at_ms INTEGER NOT NULL,
     PRIMARY KEY (sku, store)
+) WITHOUT ROWID;
+"#,
+    r#"
+-- Schema 5: limited editions and first-come coupons (crate::limited, issue 7).
+-- The bounded counter per limit key: grow-only totals per entry, merged with MAX().
+CREATE TABLE escrow_minted (
+    key   TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (key, actor)
+) WITHOUT ROWID;
+CREATE TABLE escrow_given (
+    key        TEXT NOT NULL,
+    from_actor TEXT NOT NULL,
+    to_actor   TEXT NOT NULL,
+    total      INTEGER NOT NULL,
+    PRIMARY KEY (key, from_actor, to_actor)
+) WITHOUT ROWID;
+CREATE TABLE escrow_used (
+    key   TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (key, actor)
+) WITHOUT ROWID;
+
+-- HQ's definitions (last writer by HLC wins per key); `def_actor` = the hub that wrote it.
+CREATE TABLE limit_def (
+    key          TEXT PRIMARY KEY,
+    sku          TEXT,             -- sku:<SKU> keys
+    coupon_code  TEXT,             -- coupon:<uuid> keys (upper case)
+    label        TEXT NOT NULL,
+    total        INTEGER NOT NULL,
+    rule         TEXT NOT NULL,
+    hold_minutes INTEGER NOT NULL,
+    starts_at_ms INTEGER,
+    ends_at_ms   INTEGER,
+    coupon       TEXT,             -- CouponTerms as JSON
+    active       INTEGER NOT NULL,
+    def_actor    TEXT NOT NULL,
+    hlc          TEXT NOT NULL
+);
+CREATE INDEX limit_def_sku ON limit_def(sku) WHERE sku IS NOT NULL;
+CREATE INDEX limit_def_code ON limit_def(coupon_code) WHERE coupon_code IS NOT NULL;
+
+-- Holds (max-register per id over the status rank: 0 held, 1 released, 2 sold).
+CREATE TABLE limit_hold (
+    id            TEXT PRIMARY KEY,
+    key           TEXT NOT NULL,
+    till          TEXT NOT NULL,
+    store         TEXT NOT NULL,
+    qty           INTEGER NOT NULL,
+    placed_at_ms  INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    note          TEXT NOT NULL,
+    rank          INTEGER NOT NULL,
+    sale          TEXT
+);
+CREATE INDEX limit_hold_till ON limit_hold(till, key, rank);
+
+-- Rights requests of this store's tills; `answered` once a transfer referencing it arrived.
+CREATE TABLE rights_request (
+    id       TEXT PRIMARY KEY,
+    key      TEXT NOT NULL,
+    till     TEXT NOT NULL,
+    store    TEXT NOT NULL,
+    qty      INTEGER NOT NULL,
+    at_ms    INTEGER NOT NULL,   -- written (own) or received (others), till clock
+    answered INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX rights_request_till ON rights_request(till, key, answered);
+
+-- Recalls addressed to this till that it has answered (once per recall id).
+CREATE TABLE recall_answered (
+    id    TEXT PRIMARY KEY,
+    key   TEXT NOT NULL,
+    given INTEGER NOT NULL,      -- rights transferred back (0 = nothing to spare)
+    at_ms INTEGER NOT NULL
+);
+
+-- Coupon redemptions (grow-only by id), chain-wide.
+CREATE TABLE coupon_redemption (
+    id       TEXT PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    member   TEXT NOT NULL,
+    sale     TEXT NOT NULL,
+    till     TEXT NOT NULL,
+    store    TEXT NOT NULL,
+    discount INTEGER NOT NULL,
+    at_ms    INTEGER NOT NULL
+);
+CREATE INDEX coupon_redemption_member ON coupon_redemption(campaign, member);
+
+-- Which store a till actor belongs to, as learned from its records (for "left in this store").
+CREATE TABLE escrow_till (
+    actor TEXT PRIMARY KEY,
+    store TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
 ];

@@ -135,6 +135,62 @@ pub enum TillError {
     /// No active product of this style in the catalog.
     #[error("no products of style {0:?} in this till's catalog")]
     UnknownStyle(String),
+    /// A limited item that HQ has not put on sale now (ended, cancelled, or outside its window).
+    #[error("limited item {label} ({sku}) is not on sale now")]
+    LimitedNotOnSale {
+        /// The SKU.
+        sku: String,
+        /// The drop's label.
+        label: String,
+    },
+    /// More units of a limited item than this till may sell.
+    #[error("{}", limited_used_up_message(*available, *elsewhere))]
+    LimitedUsedUp {
+        /// The SKU.
+        sku: String,
+        /// The drop's label.
+        label: String,
+        /// Units this till may still sell.
+        available: u64,
+        /// Units left in other stores (and HQ's pool), as this till knows.
+        elsewhere: u64,
+    },
+    /// The drop allows no holds (`hold_minutes` = 0).
+    #[error("{0}: holding units for a customer is not allowed for this drop")]
+    HoldsNotAllowed(String),
+    /// No hold of this till with this id that is still held.
+    #[error("no hold {0} is held at this till (unknown, released or already sold)")]
+    HoldUnknown(String),
+    /// A coupon needs a member on the sale.
+    #[error("a coupon needs a member: attach the member's phone number to the sale first")]
+    CouponNeedsMember,
+    /// No coupon campaign with this code.
+    #[error("no coupon campaign with code {0} at this till")]
+    CouponUnknown(String),
+    /// The campaign is ended or outside its window.
+    #[error("coupon {0} cannot be used now (the campaign has ended or not started)")]
+    CouponNotOnNow(String),
+    /// The sale is below the campaign's minimum spend.
+    #[error("coupon {code} needs a sale of at least {min_spend} (this sale: {total})")]
+    CouponMinSpend {
+        /// The code.
+        code: String,
+        /// The campaign's minimum spend.
+        min_spend: Money,
+        /// The sale's total before the coupon.
+        total: Money,
+    },
+    /// The member already used a coupon of this campaign (as far as this till knows).
+    #[error("this member has already used coupon {0}")]
+    CouponAlreadyUsed(String),
+    /// This till has no coupon of the campaign left.
+    #[error("coupon {code}: this till's coupons are used up; {elsewhere} left in other stores")]
+    CouponsUsedUp {
+        /// The code.
+        code: String,
+        /// Coupons left in other stores (and HQ's pool), as this till knows.
+        elsewhere: u64,
+    },
     /// A chat action was refused ([`crate::chat`]).
     #[error(transparent)]
     Chat(#[from] crate::chat::ChatError),
@@ -195,6 +251,17 @@ pub enum TillError {
     /// A bug or a failed background task.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The cashier's sentence for [`TillError::LimitedUsedUp`].
+pub fn limited_used_up_message(available: u64, elsewhere: u64) -> String {
+    if available == 0 {
+        format!("limited item: this till's allocation is used up; {elsewhere} left in other stores")
+    } else {
+        format!(
+            "limited item: only {available} left at this till; {elsewhere} left in other stores"
+        )
+    }
 }
 
 impl TillError {

@@ -9,6 +9,8 @@
 //!   moves and the outbox ops in ONE SQLite transaction.
 //! - [`enrol()`]: enrol with the hub (and re-enrol as a new actor after the
 //!   hub refused a restored till, carrying unacknowledged records over).
+//! - [`limited`]: limited editions, holds and first-come coupons (a bounded counter: the
+//!   till sells only against rights it holds, so never oversells, even offline).
 //! - [`chat`]: HQ–store chat and notices (messages, tickets, announcements to
 //!   acknowledge, read positions, attachments), written offline through the outbox.
 //! - [`sync::sync_once`] / [`sync::run`]: the sync client (push the outbox,
@@ -48,6 +50,7 @@ pub mod discount;
 pub mod elsewhere;
 pub mod enrol;
 pub mod error;
+pub mod limited;
 pub mod outbox;
 pub mod people;
 pub mod prices;
@@ -68,6 +71,7 @@ pub use discount::Discount;
 pub use elsewhere::{ElsewhereStock, StoreStock, stock_elsewhere};
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
+pub use limited::{CouponQuote, HoldState, LimitHoldView, LimitedStatus};
 pub use people::{Member, MemberSignUp, SignUpOutcome, Staff};
 pub use prices::{ClockGuard, PriceQuote};
 pub use quote::{QuotedLine, SaleQuote};
@@ -95,5 +99,7 @@ mod tests;
 mod tests_chat;
 #[cfg(test)]
 mod tests_hq;
+#[cfg(test)]
+mod tests_limited;
 #[cfg(test)]
 mod tests_pos;

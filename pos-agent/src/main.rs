@@ -3,12 +3,15 @@
 //! in `notes/contract.md` (enrol, sell, return, stock, sync --once, run,
 //! status, receipt; issue 4 adds `sell --pin/--member`, `member add|find`,
 //! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]; issue 3 of
-//! the POS app adds `shift …`, see [`shift_cli`], and `stock --elsewhere`).
+//! the POS app adds `shift …`, see [`shift_cli`], and `stock --elsewhere`; issue 7 adds
+//! `limited`, `hold`, `holds`, `release-hold`, `request-rights` and `sell --hold/--coupon`,
+//! see [`limited_cli`]).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
 
 mod chat_cli;
+mod limited_cli;
 mod shift_cli;
 
 use std::path::PathBuf;
@@ -68,6 +71,12 @@ enum Command {
         /// happened, in ms since the epoch (at most 31 days ago; priced as then).
         #[arg(long, value_name = "MS")]
         sold_at_ms: Option<u64>,
+        /// Sell the units of this hold (its SKU must be among the items).
+        #[arg(long, value_name = "HOLD_ID")]
+        hold: Option<uuid::Uuid>,
+        /// A first-come coupon code (needs --member).
+        #[arg(long, value_name = "CODE")]
+        coupon: Option<String>,
         /// Ring up the same sale N times (one transaction each).
         #[arg(long, default_value_t = 1)]
         repeat: u32,
@@ -152,6 +161,51 @@ enum Command {
     Shift {
         #[command(subcommand)]
         action: shift_cli::ShiftAction,
+    },
+    /// Limited items and coupon campaigns: this till's status of one SKU, or of all.
+    Limited {
+        /// SKU or barcode.
+        sku: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hold units of a limited item for a customer (for the drop's hold time).
+    Hold {
+        /// SKU or barcode.
+        sku: String,
+        /// Units.
+        qty: u64,
+        /// For whom.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// This till's holds.
+    Holds {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a hold back before it expires.
+    ReleaseHold {
+        /// Hold id.
+        id: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the hub for more rights of a limited item (store manager).
+    RequestRights {
+        /// SKU or barcode.
+        sku: String,
+        /// Units.
+        qty: u64,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Show a stored receipt (sale or return).
     Receipt {
@@ -264,6 +318,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             pin,
             member,
             sold_at_ms,
+            hold,
+            coupon,
             repeat,
             json,
         } => {
@@ -296,6 +352,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 sold_at_ms,
                 cart_discount: None,
                 approver_pin: None,
+                hold,
+                coupon_code: coupon,
             };
             for _ in 0..repeat.max(1) {
                 let sold = till.sell(&req)?;
@@ -565,6 +623,33 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chat { action } => chat_cli::run(&data_dir, action)?,
         Command::Shift { action } => shift_cli::run(&data_dir, action)?,
+        Command::Limited { sku, json } => {
+            limited_cli::run(&data_dir, limited_cli::LimitedAction::Status { sku, json })?
+        }
+        Command::Hold {
+            sku,
+            qty,
+            note,
+            json,
+        } => limited_cli::run(
+            &data_dir,
+            limited_cli::LimitedAction::Hold {
+                sku,
+                qty,
+                note,
+                json,
+            },
+        )?,
+        Command::Holds { json } => {
+            limited_cli::run(&data_dir, limited_cli::LimitedAction::Holds { json })?
+        }
+        Command::ReleaseHold { id, json } => {
+            limited_cli::run(&data_dir, limited_cli::LimitedAction::Release { id, json })?
+        }
+        Command::RequestRights { sku, qty, json } => limited_cli::run(
+            &data_dir,
+            limited_cli::LimitedAction::Request { sku, qty, json },
+        )?,
         Command::Receipt {
             receipt: number,
             json,

@@ -10,6 +10,10 @@
 //! the gross). Over the limit, a sale by someone who is not an active store
 //! manager of this store needs the PIN of one ([`check_approval`]); `sell`
 //! records who approved it in `discount_approvals` in the sale's transaction.
+//!
+//! A coupon (`SaleRequest.coupon_code`, [`crate::limited::check_coupon`]) comes off the total
+//! after line and cart discounts, spread over the lines the same way, and does not count
+//! towards the discount limit. The quote also carries the status of the cart's limited SKUs.
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -20,6 +24,7 @@ use uuid::Uuid;
 use crate::db::{self, keys};
 use crate::discount::{self};
 use crate::error::{Result, TillError};
+use crate::limited::{self, CouponApplied, CouponQuote, LimitedStatus};
 use crate::people;
 use crate::prices;
 use crate::sell;
@@ -39,7 +44,7 @@ pub struct SaleQuote {
     /// Σ qty × unit price.
     #[ts(type = "number")]
     pub gross: Money,
-    /// Σ line discounts (the cart discount spread over the lines included).
+    /// Σ line discounts (the cart discount and the coupon spread over the lines included).
     #[ts(type = "number")]
     pub discount: Money,
     /// What the customer pays.
@@ -52,6 +57,14 @@ pub struct SaleQuote {
     pub needs_approval: bool,
     /// The till's discount limit (percent of the gross).
     pub discount_limit_pct: u32,
+    /// The coupon of the sale (`SaleRequest.coupon_code`): its discount, or why `sell` would
+    /// refuse it (then nothing is taken off here). A coupon is exempt from the discount limit.
+    #[serde(default)]
+    pub coupon: Option<CouponQuote>,
+    /// The status of every limited SKU in the cart (a held SKU's `available` includes the
+    /// units of the sale's hold).
+    #[serde(default)]
+    pub limited: Vec<LimitedStatus>,
 }
 
 /// One line of a [`SaleQuote`].
@@ -83,7 +96,7 @@ pub struct QuotedLine {
 }
 
 /// A priced request: the sale lines `sell` commits and the quote.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Priced {
     /// The lines as they go into the sale record.
     pub lines: Vec<SaleLine>,
@@ -95,6 +108,12 @@ pub(crate) struct Priced {
     pub member: Option<Uuid>,
     /// Total discount over the limit (approval needed unless the cashier is a manager).
     pub over_limit: bool,
+    /// The discount the limit applies to (line and cart discounts; not the coupon).
+    pub limit_discount: Money,
+    /// The coupon taken off the lines.
+    pub coupon: Option<CouponApplied>,
+    /// Why the requested coupon was refused (`sell` refuses with it).
+    pub coupon_refusal: Option<TillError>,
 }
 
 /// The till's discount limit in percent of the gross.
@@ -193,15 +212,50 @@ pub(crate) fn price_request(conn: &Connection, req: &SaleRequest, at_ms: u64) ->
     if lines.len() > sync_proto::validate::MAX_LINES {
         return Err(TillError::TooManyLines(lines.len()));
     }
-    let total = discount::apply_cart_discount(&mut lines, req.cart_discount.as_ref())?;
+    let mut total = discount::apply_cart_discount(&mut lines, req.cart_discount.as_ref())?;
     let gross: Money = lines.iter().map(|l| i64::from(l.qty) * l.unit_price).sum();
+    let limit_discount: Money = lines.iter().map(|l| l.discount).sum();
+    let limit_pct = discount_limit_pct(conn)?.min(MAX_DISCOUNT_LIMIT_PCT);
+    let over_limit = i128::from(limit_discount) * 100 > i128::from(gross) * i128::from(limit_pct);
+    // The coupon comes off what is left, spread like the cart discount, outside the limit.
+    let (coupon, coupon_refusal, coupon_quote) = match req.coupon_code.as_deref() {
+        None => (None, None, None),
+        Some(code) => match limited::check_coupon(conn, code, member, total, at_ms) {
+            Ok(c) => {
+                let nets: Vec<Money> = lines.iter().map(|l| l.line_total).collect();
+                for (line, share) in lines.iter_mut().zip(discount::spread(c.discount, &nets)) {
+                    line.discount += share;
+                    line.line_total -= share;
+                }
+                total -= c.discount;
+                let q = CouponQuote {
+                    code: c.code.clone(),
+                    label: c.label.clone(),
+                    discount: c.discount,
+                    refused: None,
+                };
+                (Some(c), None, Some(q))
+            }
+            Err(e @ (TillError::Db(_) | TillError::Corrupt(_) | TillError::NotEnrolled)) => {
+                return Err(e);
+            }
+            Err(e) => {
+                let q = CouponQuote {
+                    code: limited::normalise_code(code),
+                    label: limited::coupon_label(conn, code)?,
+                    discount: 0,
+                    refused: Some(e.to_string()),
+                };
+                (None, Some(e), Some(q))
+            }
+        },
+    };
     let total_discount: Money = lines.iter().map(|l| l.discount).sum();
     for (q, l) in quoted.iter_mut().zip(&lines) {
         q.discount = l.discount;
         q.line_total = l.line_total;
     }
-    let limit_pct = discount_limit_pct(conn)?.min(MAX_DISCOUNT_LIMIT_PCT);
-    let over_limit = i128::from(total_discount) * 100 > i128::from(gross) * i128::from(limit_pct);
+    let limited = limited_in_cart(conn, &lines, req.hold.as_ref())?;
     let cashier_is_manager = match &req.cashier {
         Some(c) => is_store_manager(conn, enrolment.store.as_str(), c)?,
         None => false,
@@ -212,6 +266,9 @@ pub(crate) fn price_request(conn: &Connection, req: &SaleRequest, at_ms: u64) ->
         labels,
         member,
         over_limit,
+        limit_discount,
+        coupon,
+        coupon_refusal,
         quote: SaleQuote {
             lines: quoted,
             gross,
@@ -220,8 +277,37 @@ pub(crate) fn price_request(conn: &Connection, req: &SaleRequest, at_ms: u64) ->
             currency: enrolment.currency,
             needs_approval: over_limit && !cashier_is_manager,
             discount_limit_pct: limit_pct,
+            coupon: coupon_quote,
+            limited,
         },
     })
+}
+
+/// The limited status of each limited SKU among `lines` now; the units of the sale's hold
+/// (this till's, still held) count as available for its SKU.
+fn limited_in_cart(
+    conn: &Connection,
+    lines: &[SaleLine],
+    hold: Option<&Uuid>,
+) -> Result<Vec<LimitedStatus>> {
+    let now = db::now_ms();
+    let held = match hold {
+        None => Vec::new(),
+        Some(id) => limited::holds_at(conn, now)?
+            .into_iter()
+            .filter(|h| h.id == id.to_string() && h.status == limited::HoldState::Held)
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for line in lines {
+        if let Some(mut st) = limited::status_for_sku(conn, line.sku.as_str(), now)? {
+            if let Some(h) = held.iter().find(|h| h.sku == line.sku.as_str()) {
+                st.available = st.available.saturating_add(h.qty);
+            }
+            out.push(st);
+        }
+    }
+    Ok(out)
 }
 
 /// For a priced sale over the discount limit: the username that approves it
@@ -241,7 +327,7 @@ pub(crate) fn check_approval(
     let Some(pin) = req.approver_pin.as_deref().filter(|p| !p.trim().is_empty()) else {
         return Err(TillError::ApprovalRequired {
             limit_pct: priced.quote.discount_limit_pct,
-            discount: priced.quote.discount,
+            discount: priced.limit_discount,
         });
     };
     let store = db::require_enrolment(conn)?.store;
@@ -287,7 +373,8 @@ pub(crate) fn record_approval(
         sale.receipt.as_str(),
         approver,
         sale.cashier,
-        quote.discount,
+        // The approval covers line and cart discounts; a coupon is outside the limit.
+        quote.discount - quote.coupon.as_ref().map_or(0, |c| c.discount),
         quote.gross,
         quote.discount_limit_pct,
         at_ms as i64

@@ -102,6 +102,8 @@ fn a_sale_writes_everything_and_the_hub_would_accept_it() {
             sold_at_ms: None,
             cart_discount: None,
             approver_pin: None,
+            hold: None,
+            coupon_code: None,
         })
         .expect("sell");
     let sale = &sold.sale;
@@ -649,6 +651,8 @@ fn returns_against_a_receipt_full_partial_and_over() {
             sold_at_ms: None,
             cart_discount: None,
             approver_pin: None,
+            hold: None,
+            coupon_code: None,
         })
         .expect("sell");
     assert_eq!(sold.sale.change_given, 200_000 - 122_000);

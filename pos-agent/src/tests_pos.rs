@@ -258,6 +258,8 @@ fn a_discount_over_the_limit_needs_a_managers_pin() {
     let by_manager = SaleRequest {
         cashier: Some("mia".into()),
         approver_pin: None,
+        hold: None,
+        coupon_code: None,
         ..req.clone()
     };
     assert!(!till.quote_sale(&by_manager).expect("quote").needs_approval);
@@ -277,6 +279,8 @@ fn a_discount_over_the_limit_needs_a_managers_pin() {
     assert!(till.set_discount_limit_pct(101).is_err());
     let alone = SaleRequest {
         approver_pin: None,
+        hold: None,
+        coupon_code: None,
         ..req
     };
     assert!(!till.quote_sale(&alone).expect("quote").needs_approval);
@@ -624,7 +628,11 @@ fn an_existing_schema_3_till_upgrades() {
     }
     let mut till = Till::open(dir.path()).expect("upgrade");
     let v: i64 = count(till.connection(), "PRAGMA user_version");
-    assert_eq!(v, 4);
+    assert_eq!(
+        v,
+        db::MIGRATIONS.len() as i64,
+        "upgraded through 4 to the latest"
+    );
     assert_eq!(
         count(
             till.connection(),
@@ -650,7 +658,10 @@ fn an_existing_schema_3_till_upgrades() {
     // Opening again is a no-op.
     drop(till);
     let till = Till::open(dir.path()).expect("reopen");
-    assert_eq!(count(till.connection(), "PRAGMA user_version"), 4);
+    assert_eq!(
+        count(till.connection(), "PRAGMA user_version"),
+        db::MIGRATIONS.len() as i64
+    );
 }
 
 // ---------------------------------------------------------------- views
@@ -796,6 +807,9 @@ fn typescript_shapes_use_numbers_and_contract_names() {
         crate::ElsewhereStock::decl(),
         crate::StoreStock::decl(),
         crate::LinkState::decl(),
+        crate::LimitedStatus::decl(),
+        crate::LimitHoldView::decl(),
+        crate::CouponQuote::decl(),
         sync_proto::op::SaleRecord::decl(),
         sync_proto::op::ReturnRecord::decl(),
         sync_proto::op::SaleLine::decl(),
@@ -807,6 +821,12 @@ fn typescript_shapes_use_numbers_and_contract_names() {
     for needle in [
         "cart_discount: Discount | null",
         "approver_pin: string | null",
+        "hold?: string | null",
+        "coupon_code?: string | null",
+        "coupon: CouponQuote | null",
+        "limited: Array<LimitedStatus>",
+        "available: number",
+        "expires_at_ms: number",
         "needs_approval: boolean",
         "change_due: number",
         "remaining: number",

@@ -18,7 +18,9 @@
 //! receives the command is usually another process. Each line is priced with
 //! the price rule in force at the moment of sale ([`crate::prices`]); a sale
 //! can carry the cashier who unlocked the till with their PIN and a member
-//! ([`crate::people`]).
+//! ([`crate::people`]). Limited lines, a hold and a coupon are checked against the till's
+//! rights and spent inside the sale's transaction; returned limited units are minted back as
+//! rights of this till ([`crate::limited`]).
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +37,7 @@ use crate::commands::{self, CashierMessage, Received};
 use crate::db::{self, Enrolment, keys};
 use crate::discount::Discount;
 use crate::error::{Result, TillError};
+use crate::limited;
 use crate::outbox::Writer;
 use crate::people::{self, Member, MemberSignUp, SignUpOutcome, Staff};
 use crate::prices::{self, PriceQuote};
@@ -70,6 +73,15 @@ pub struct SaleRequest {
     /// ([`Till::quote_sale`]'s `needs_approval`).
     #[serde(default)]
     pub approver_pin: Option<String>,
+    /// A hold of this till whose units this sale sells ([`Till::hold_limited`]): they count
+    /// as available for its SKU, and the hold becomes sold with this sale.
+    #[serde(default)]
+    #[ts(as = "Option<String>", optional = nullable)]
+    pub hold: Option<Uuid>,
+    /// A first-come coupon code (needs `member_phone`; [`crate::limited`]).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub coupon_code: Option<String>,
 }
 
 /// How far back a sale from the paper fallback book may be entered.
@@ -387,13 +399,17 @@ impl Till {
                 });
             }
         };
-        let priced = quote::price_request(&self.conn, req, at_ms)?;
+        let mut priced = quote::price_request(&self.conn, req, at_ms)?;
+        if let Some(refusal) = priced.coupon_refusal.take() {
+            return Err(refusal);
+        }
         let approver = quote::check_approval(&self.conn, &priced, req)?;
         let quote::Priced {
             lines,
             labels: price_labels,
             member,
             quote: sale_quote,
+            coupon,
             ..
         } = priced;
         let total = sale_quote.total;
@@ -437,7 +453,15 @@ impl Till {
                 reference.clone(),
             )?;
         }
+        // Limited lines, the hold and the coupon: checked against this till's rights and
+        // spent here, under the write lock.
+        let limited =
+            limited::spend_for_sale(&tx, &mut w, &sale, req.hold, coupon.as_ref(), at_ms)?;
+        let enrolment = w.enrolment.clone();
         let ops = w.finish()?;
+        if limited {
+            limited::hub_check(&ops, &enrolment)?;
+        }
         tx.commit()?;
         Ok(SaleReceipt {
             sale,
@@ -500,7 +524,13 @@ impl Till {
                 reference.clone(),
             )?;
         }
+        // Returned limited units become rights of this till again.
+        let minted = limited::mint_returns(&tx, &mut w, &record)?;
+        let enrolment = w.enrolment.clone();
         let ops = w.finish()?;
+        if minted {
+            limited::hub_check(&ops, &enrolment)?;
+        }
         tx.commit()?;
         Ok(ReturnReceipt { record, ops })
     }

@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use pos_agent::sync::SyncOptions;
 use pos_agent::{
-    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ElsewhereStock, Member,
-    MemberSignUp, PendingOp, ProductHit, ReceiptFormat, ReturnPreview, ReturnReceipt,
-    ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement, Shift, ShiftSummary,
-    SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillError, TillStatus,
-    VariantGrid, ZReport,
+    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ElsewhereStock, LimitHoldView,
+    LimitedStatus, Member, MemberSignUp, PendingOp, ProductHit, ReceiptFormat, ReturnPreview,
+    ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement, Shift,
+    ShiftSummary, SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillError,
+    TillStatus, VariantGrid, ZReport,
 };
 use serde::{Deserialize, Serialize};
 use sync_proto::op::Money;
@@ -455,6 +455,63 @@ pub fn mark_message_read(state: State<'_, PosState>, id: String) -> UiResult<boo
         .parse()
         .map_err(|_| UiError::new("invalid_input", format!("{id:?} is not a message id")))?;
     Ok(state.till()?.mark_message_read(&id)?)
+}
+
+/// `limited_status`: this till's status of one limited SKU (SKU or barcode); `null` when the
+/// item is not limited.
+#[tauri::command]
+pub fn limited_status(state: State<'_, PosState>, sku: String) -> UiResult<Option<LimitedStatus>> {
+    state.require_staff()?;
+    Ok(state.till()?.limited(sku.trim())?)
+}
+
+/// `limited_items`: every limited item and coupon campaign this till knows.
+#[tauri::command]
+pub fn limited_items(state: State<'_, PosState>) -> UiResult<Vec<LimitedStatus>> {
+    state.require_staff()?;
+    Ok(state.till()?.limited_items()?)
+}
+
+/// `hold_limited`: hold `qty` units of a limited SKU for a customer (`note`: for whom).
+#[tauri::command]
+pub fn hold_limited(
+    state: State<'_, PosState>,
+    sku: String,
+    qty: u64,
+    note: Option<String>,
+) -> UiResult<LimitHoldView> {
+    state.require_staff()?;
+    let hold = state
+        .till()?
+        .hold_limited(sku.trim(), qty, note.as_deref().unwrap_or(""))?;
+    tracing::info!(hold = %hold.id, sku = %hold.sku, qty, "units held");
+    Ok(hold)
+}
+
+/// `release_hold`: give a hold back before it expires.
+#[tauri::command]
+pub fn release_hold(state: State<'_, PosState>, id: String) -> UiResult<LimitHoldView> {
+    state.require_staff()?;
+    Ok(state.till()?.release_hold(id.trim())?)
+}
+
+/// `holds`: this till's holds, newest first, with their status now.
+#[tauri::command]
+pub fn holds(state: State<'_, PosState>) -> UiResult<Vec<LimitHoldView>> {
+    state.require_staff()?;
+    Ok(state.till()?.holds()?)
+}
+
+/// `request_rights` (manager): ask the hub for `qty` more units of a limited SKU; the item's
+/// status (with `request_open`).
+#[tauri::command]
+pub fn request_rights(
+    state: State<'_, PosState>,
+    sku: String,
+    qty: u64,
+) -> UiResult<LimitedStatus> {
+    state.require_manager("ask head office for more limited units")?;
+    Ok(state.till()?.request_rights(sku.trim(), qty)?)
 }
 
 /// Ops the hub has not acknowledged yet.

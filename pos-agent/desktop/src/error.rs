@@ -82,6 +82,16 @@ pub fn code_of(e: &TillError) -> &'static str {
         TillError::NoOpenShift => "no_open_shift",
         TillError::UnknownShift(_) => "unknown_shift",
         TillError::UnknownStyle(_) => "unknown_style",
+        TillError::LimitedNotOnSale { .. } => "limited_not_on_sale",
+        TillError::LimitedUsedUp { .. } => "limited_used_up",
+        TillError::HoldsNotAllowed(_) => "holds_not_allowed",
+        TillError::HoldUnknown(_) => "hold_unknown",
+        TillError::CouponNeedsMember => "coupon_needs_member",
+        TillError::CouponUnknown(_) => "coupon_unknown",
+        TillError::CouponNotOnNow(_) => "coupon_not_on_now",
+        TillError::CouponMinSpend { .. } => "coupon_min_spend",
+        TillError::CouponAlreadyUsed(_) => "coupon_already_used",
+        TillError::CouponsUsedUp { .. } => "coupons_used_up",
         TillError::Chat(_) => "chat",
         TillError::InvalidInput(_) => "invalid_input",
         TillError::NotEnrolled => "not_enrolled",
@@ -127,6 +137,28 @@ mod tests {
         let short: UiError = TillError::TenderShort { due: 100, paid: 40 }.into();
         assert_eq!(short.code, "tender_short");
         assert!(short.message.contains("short by 60"), "{}", short.message);
+    }
+
+    #[test]
+    fn limited_refusals_keep_the_exact_sentence() {
+        let e: UiError = TillError::LimitedUsedUp {
+            sku: "JKT-1".into(),
+            label: "Drop".into(),
+            available: 0,
+            elsewhere: 12,
+        }
+        .into();
+        assert_eq!(e.code, "limited_used_up");
+        assert_eq!(
+            e.message,
+            "limited item: this till's allocation is used up; 12 left in other stores"
+        );
+        let e: UiError = TillError::CouponsUsedUp {
+            code: "X".into(),
+            elsewhere: 3,
+        }
+        .into();
+        assert_eq!(e.code, "coupons_used_up");
     }
 
     #[test]

@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 
 use pos_agent::{
-    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ElsewhereStock, Member,
-    MemberSignUp, PendingOp, ProductHit, ReceiptFormat, ReturnPreview, ReturnReceipt,
-    ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement, Shift, ShiftSummary,
-    SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillStatus, VariantGrid,
-    ZReport,
+    CashMovement, CashMovementKind, CashierMessage, CategoryCount, CouponQuote, ElsewhereStock,
+    HoldState, LimitHoldView, LimitedStatus, Member, MemberSignUp, PendingOp, ProductHit,
+    ReceiptFormat, ReturnPreview, ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt,
+    SaleRequest, Settlement, Shift, ShiftSummary, SignUpOutcome, Staff, StockLevel, StoredReceipt,
+    TenderRequest, TillStatus, VariantGrid, ZReport,
 };
 use ts_rs::TS;
 
@@ -68,6 +68,10 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         pos_agent::ChatSent,
         PickedFile,
         AttachmentData,
+        LimitedStatus,
+        LimitHoldView,
+        HoldState,
+        CouponQuote,
     );
     Ok(())
 }
@@ -76,7 +80,16 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
 fn export_types() {
     let dir = types_dir();
     export_all(&dir).expect("TypeScript types written");
-    for name in ["AppInfo", "SaleQuote", "UiError", "LinkState", "ZReport"] {
+    for name in [
+        "AppInfo",
+        "SaleQuote",
+        "UiError",
+        "LinkState",
+        "ZReport",
+        "LimitedStatus",
+        "LimitHoldView",
+        "CouponQuote",
+    ] {
         let file = dir.join(format!("{name}.ts"));
         let ts = std::fs::read_to_string(&file).expect("type file");
         assert!(

@@ -385,3 +385,4 @@ fn enrol_is_refused_on_an_enrolled_till() {
 }
 
 mod chat;
+mod limited;

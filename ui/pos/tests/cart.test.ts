@@ -53,7 +53,7 @@ describe("cart", () => {
     const asked = c.rev;
     const q: SaleQuote = {
       lines: [{ sku: "A", code: "A", name: "Tee", qty: 1, unit_price: 9000, discount: 0, line_total: 9000, price_label: "Rule", colour: "Black", size: "M" }],
-      gross: 9000, discount: 0, total: 9000, currency: "KRW", needs_approval: false, discount_limit_pct: 10,
+      gross: 9000, discount: 0, total: 9000, currency: "KRW", needs_approval: false, discount_limit_pct: 10, coupon: null, limited: [],
     };
     const c2 = cartReducer(c, { type: "add", hit: hit("B", 1) });
     expect(applyQuote(c2, q, asked)).toBe(c2); // stale: dropped

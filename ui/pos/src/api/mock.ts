@@ -133,7 +133,7 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
     net = lines.reduce((n, l) => n + l.line_total, 0);
     const discount = gross - net;
     const needs = discount * 100 > gross * limit && staff?.role !== "store_manager";
-    return { lines, gross, discount, total: net, currency: "KRW", needs_approval: needs, discount_limit_pct: limit };
+    return { lines, gross, discount, total: net, currency: "KRW", needs_approval: needs, discount_limit_pct: limit, coupon: null, limited: [] };
   }
 
   function settle(total: number, tenders: TenderRequest[]): Settlement {

@@ -39,4 +39,13 @@ cart_discount: Discount | null,
  * PIN of the store manager approving a discount over the till's limit
  * ([`Till::quote_sale`]'s `needs_approval`).
  */
-approver_pin: string | null, };
+approver_pin: string | null, 
+/**
+ * A hold of this till whose units this sale sells ([`Till::hold_limited`]): they count
+ * as available for its SKU, and the hold becomes sold with this sale.
+ */
+hold?: string | null, 
+/**
+ * A first-come coupon code (needs `member_phone`; [`crate::limited`]).
+ */
+coupon_code?: string | null, };
