@@ -13,10 +13,12 @@ use sync_proto::TenderKind;
 use crate::Scale;
 use crate::report::{Report, median, ms};
 
-const CATALOG: usize = 20_000;
+/// SKUs in the catalog of the till-core benchmarks.
+pub const CATALOG: usize = 20_000;
 const SALES: usize = 2_000;
 
-fn catalog() -> Vec<CatalogItem> {
+/// The benchmark catalog: `CATALOG` SKUs `BEN-00000-BLK-M`… with barcodes.
+pub fn catalog() -> Vec<CatalogItem> {
     (0..CATALOG)
         .map(|i| CatalogItem {
             sku: format!("BEN-{i:05}-BLK-M"),
