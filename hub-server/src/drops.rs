@@ -1058,7 +1058,8 @@ fn close_passed_recalls(
 /// from the connected tills with the most available rights (half, rounded up; none from a
 /// till with an open recall), once per request; rights that come back serve the waiting
 /// requests on a later run, and once a request's recalls are all answered it gets what the
-/// pool holds. Later requests wait behind the first.
+/// pool holds — or, when nothing came back, it may recall again on a later run. Later requests
+/// wait behind the first.
 pub fn rebalance(ap: &mut Apply<'_, '_>, key: &str) -> Result<(), HubError> {
     let Ok(limit_key) = key.parse::<LimitKey>() else {
         return Ok(());
@@ -1138,6 +1139,12 @@ pub fn rebalance(ap: &mut Apply<'_, '_>, key: &str) -> Result<(), HubError> {
                 serve(ap, &limit_key, &req_id, till, pool)?;
                 continue;
             }
+            // Nothing came back (the recalled tills had sold meanwhile): recall again on a
+            // later run from the tills that still hold rights. The till at zero will not ask
+            // again by itself, and later requests wait behind this one.
+            ap.conn
+                .prepare_cached("UPDATE rights_request SET recalled = 0 WHERE id = ?1")?
+                .execute([&id])?;
             break;
         }
         if coming < short && !already_recalled {

@@ -873,3 +873,79 @@ async fn till_limited_ops_out_of_their_lane_are_refused() {
     assert_eq!(list, json!([]));
     hub.stop().await;
 }
+
+/// Found by the drop benchmark: a request whose recall came back empty (the recalled till had
+/// sold its units meanwhile) stayed marked "recalled" for ever, so the hub never recalled for
+/// it again — while other connected tills still held unused rights — and, first come first
+/// served, every later request waited behind it. A till at zero never asks again by itself
+/// (it asks after a sale), so its store stayed dry for the rest of the drop.
+#[tokio::test]
+async fn a_request_whose_recall_came_back_empty_is_recalled_for_again() {
+    let hub = TestHub::start().await;
+    hub.seed_stores("Icheon").await;
+    products(&hub, &["JKT-1"]).await;
+    let mut a = T::open(&hub, "GN01").await;
+    let mut b = T::open(&hub, "HD02").await;
+    let mut c = T::open(&hub, "HD02").await;
+    create(
+        &hub,
+        json!({"label": "Jacket", "sku": "JKT-1", "total": 5, "rule": "manual", "manual": {"GN01": 1, "HD02": 4}}),
+    )
+    .await;
+    let key = sku_key("JKT-1");
+    // A asks for 1: the pool is empty, so the hub recalls 1 of the 2 of one HD02 till (X).
+    let (id, o) = request(&mut a, &key, 1);
+    a.push(vec![o]).await;
+    let (hub_actor, first) = recall_for(&mut b).await;
+    let (_, first_c) = recall_for_any(&mut c).await;
+    assert_eq!(first.id, first_c.id);
+    let (x, y) = if first.till == b.e.actor {
+        (&mut b, &mut c)
+    } else {
+        (&mut c, &mut b)
+    };
+    assert_eq!(first.till, x.e.actor);
+    // X sold both of its units before it saw the recall: it has nothing to give back, and
+    // acknowledging the recall's cursor closes it.
+    let o = mv(
+        x,
+        &key,
+        EscrowKind::Use,
+        2,
+        2,
+        Some(Uuid::now_v7().to_string()),
+    );
+    x.push(vec![o]).await;
+    x.cursor_ack().await;
+    // Y still holds 2 unused rights and is connected: the hub must recall from it now.
+    let (_, second) = tokio::time::timeout(std::time::Duration::from_secs(8), recall_for(y))
+        .await
+        .expect("a second recall, to the till that still holds rights");
+    assert_eq!(second.till, y.e.actor);
+    assert_eq!(second.qty, Some(1));
+    let o = mv(
+        y,
+        &key,
+        EscrowKind::Transfer(hub_actor),
+        1,
+        1,
+        Some(second.id.to_string()),
+    );
+    y.push(vec![o]).await;
+    assert_eq!(transfer_to(&mut a).await, (1, 1, Some("allocation".into())));
+    let (qty, _, reference) = transfer_to(&mut a).await;
+    assert_eq!(qty, 1);
+    assert_eq!(reference, Some(id.to_string()));
+    hub.stop().await;
+}
+
+/// The next downstream recall, whoever it is addressed to.
+async fn recall_for_any(t: &mut T) -> (ActorId, RightsRecall) {
+    let o = t
+        .downstream(|o| matches!(&o.body, OpBody::RightsRecall(_)))
+        .await;
+    match o.body {
+        OpBody::RightsRecall(r) => (o.actor, r),
+        _ => unreachable!(),
+    }
+}
