@@ -421,29 +421,46 @@ pub fn note_till(conn: &Connection, till: &ActorId, store: &StoreId) -> Result<(
     Ok(())
 }
 
-/// This till's view of one counter.
+/// This till's view of one counter: its own entries only (read with indexed aggregates, so a
+/// sale does not load every till's entries; [`Counter`] is loaded only for "left elsewhere").
 struct View {
-    counter: Counter,
+    /// `minted[me] + Σ given[* → me]`.
+    received: u64,
     rights: u64,
     held: u64,
     available: u64,
 }
 
 fn view(conn: &Connection, key: &str, me: &ActorId, now_ms: u64) -> Result<View> {
-    let counter = Counter::load(conn, key)?;
     let me_s = me.to_string();
-    let rights = counter.rights(&me_s);
+    let (minted, given_in, given_out, used): (i64, i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT
+                 COALESCE((SELECT total FROM escrow_minted WHERE key = ?1 AND actor = ?2), 0),
+                 COALESCE((SELECT SUM(total) FROM escrow_given WHERE key = ?1 AND to_actor = ?2), 0),
+                 COALESCE((SELECT SUM(total) FROM escrow_given WHERE key = ?1 AND from_actor = ?2), 0),
+                 COALESCE((SELECT total FROM escrow_used WHERE key = ?1 AND actor = ?2), 0)",
+        )?
+        .query_row(params![key, me_s], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    let received = to_u64(minted).saturating_add(to_u64(given_in));
+    // Never below 0 (a negative view can only come from a forged op), as `Counter::rights`.
+    let rights = received
+        .saturating_sub(to_u64(given_out))
+        .saturating_sub(to_u64(used));
     let held = held_by(conn, key, &me_s, now_ms)?;
     Ok(View {
+        received,
         rights,
         held,
         available: rights.saturating_sub(held),
-        counter,
     })
 }
 
-/// Units left outside this till's store: value − Σ rights of the store's tills.
-fn elsewhere(conn: &Connection, counter: &Counter, e: &Enrolment) -> Result<(u64, u64)> {
+/// Units left in this till's store and outside it: value − Σ rights of the store's tills.
+fn elsewhere(conn: &Connection, key: &str, e: &Enrolment) -> Result<(u64, u64)> {
+    let counter = Counter::load(conn, key)?;
     let store_left: u64 = store_tills(conn, &e.store, &e.actor)?
         .iter()
         .map(|a| counter.rights(a))
@@ -472,7 +489,8 @@ fn request_open(conn: &Connection, key: &str, me: &ActorId, now_ms: u64) -> Resu
 fn status_of(conn: &Connection, def: &Def, e: &Enrolment, now_ms: u64) -> Result<LimitedStatus> {
     let key = def.key.to_string();
     let v = view(conn, &key, &e.actor, now_ms)?;
-    let (store_left, elsewhere_left) = elsewhere(conn, &v.counter, e)?;
+    let total_left = Counter::load(conn, &key)?.value();
+    let (store_left, elsewhere_left) = elsewhere(conn, &key, e)?;
     Ok(LimitedStatus {
         sku: def.sku.clone(),
         label: def.label.clone(),
@@ -485,7 +503,7 @@ fn status_of(conn: &Connection, def: &Def, e: &Enrolment, now_ms: u64) -> Result
         held: v.held,
         store_left,
         elsewhere_left,
-        total_left: v.counter.value(),
+        total_left,
         hold_minutes: def.hold_minutes,
         request_open: request_open(conn, &key, &e.actor, now_ms)?,
         key,
@@ -849,7 +867,7 @@ fn maybe_request(conn: &Connection, w: &mut Writer<'_>, key: &LimitKey) -> Resul
     let now = w.now_ms();
     let key_s = key.to_string();
     let v = view(conn, &key_s, &me, now)?;
-    let received = v.counter.received(&me.to_string());
+    let received = v.received;
     if v.available > low_water(received) || request_open(conn, &key_s, &me, now)? {
         return Ok(None);
     }
@@ -966,7 +984,7 @@ pub(crate) fn spend_for_sale(
         let may = v.available.saturating_add(from_hold);
         let qty = u64::from(line.qty);
         if qty > may {
-            let (_, elsewhere) = elsewhere(conn, &v.counter, &e)?;
+            let (_, elsewhere) = elsewhere(conn, &key, &e)?;
             return Err(used_up(&def, may, elsewhere));
         }
         escrow_move(
@@ -989,7 +1007,7 @@ pub(crate) fn spend_for_sale(
         }
         let v = view(conn, &key.to_string(), &me, now)?;
         if v.available < 1 {
-            let (_, elsewhere) = elsewhere(conn, &v.counter, &e)?;
+            let (_, elsewhere) = elsewhere(conn, &key.to_string(), &e)?;
             return Err(TillError::CouponsUsedUp {
                 code: c.code.clone(),
                 elsewhere,
@@ -1093,7 +1111,7 @@ pub fn check_coupon(
     let e = db::require_enrolment(conn)?;
     let v = view(conn, &def.key.to_string(), &e.actor, db::now_ms())?;
     if v.available < 1 {
-        let (_, elsewhere) = elsewhere(conn, &v.counter, &e)?;
+        let (_, elsewhere) = elsewhere(conn, &def.key.to_string(), &e)?;
         return Err(TillError::CouponsUsedUp { code, elsewhere });
     }
     Ok(CouponApplied {
@@ -1217,7 +1235,7 @@ impl Till {
         let me = w.enrolment.actor;
         let v = view(&tx, &def.key.to_string(), &me, now)?;
         if qty > v.available {
-            let (_, elsewhere) = elsewhere(&tx, &v.counter, &w.enrolment)?;
+            let (_, elsewhere) = elsewhere(&tx, &def.key.to_string(), &w.enrolment)?;
             return Err(used_up(&def, v.available, elsewhere));
         }
         let hold = LimitHold {
