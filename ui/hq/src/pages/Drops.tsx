@@ -438,7 +438,8 @@ function NewDropForm({
   const num = useNum();
   const money = useMoney();
   const [f, setF] = useState<DropForm>(emptyDropForm);
-  const [shown, setShown] = useState<DropFormError[]>([]);
+  // After the first Save, the messages follow the typing (a fixed field's message goes away).
+  const [tried, setTried] = useState(false);
   const [skuQuery, setSkuQuery] = useState("");
   const codes = useMemo(() => stores.map((s) => s.code), [stores]);
   const products = useAsync(
@@ -453,6 +454,8 @@ function NewDropForm({
   const total = parseCount(f.total);
   const sum = manualSum(f, grid);
   const sumOk = total !== null && sum === total;
+  const checked = validateDropForm(f, codes, currency);
+  const shown: DropFormError[] = tried ? checked.errors : [];
   const errOf = (field: DropField) => shown.find((e) => e.field === field);
   const fieldError = (field: DropField) => {
     const e = errOf(field);
@@ -465,8 +468,8 @@ function NewDropForm({
   const picked = products.data?.find((p) => p.sku === f.sku.trim());
 
   const submit = useSubmit(async () => {
-    const { errors, body } = validateDropForm(f, codes, currency);
-    setShown(errors);
+    setTried(true);
+    const { body } = validateDropForm(f, codes, currency);
     if (!body) return;
     const made = await dropsApi.create(body);
     onCreated(createdKey(made), body.label);
@@ -619,7 +622,9 @@ function NewDropForm({
               </tfoot>
             </table>
             {!sumOk && total !== null && (
-              <span class="muted small">{t("drops.manual_diff", { n: num(Math.abs(total - sum)), dir: t(sum < total ? "drops.manual_short" : "drops.manual_over") })}</span>
+              <div class="muted small" data-testid="drop-manual-diff">
+                {sum < total ? t("drops.manual_short", { n: num(total - sum) }) : t("drops.manual_over", { n: num(sum - total) })}
+              </div>
             )}
             {fieldError("manual")}
           </fieldset>
