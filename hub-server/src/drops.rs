@@ -33,8 +33,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::escrow::{
     AllocationRule, CouponDiscount, CouponRedemption, CouponTerms, EscrowKind, EscrowMove,
-    HoldStatus, LimitDef, LimitHold, LimitKey, RecallReason, RightsRecall,
-    RightsRequest,
+    HoldStatus, LimitDef, LimitHold, LimitKey, RecallReason, RightsRecall, RightsRequest,
 };
 use sync_proto::validate::MAX_AMOUNT;
 use sync_proto::wire::ErrorCode;
