@@ -8,10 +8,6 @@
 //!
 //! Needs `/usr/bin/chromium` and `ui/hq/node_modules` + `ui/hq/dist`:
 //! `cargo xtask setup && cargo xtask ui` (both part of `cargo xtask test`).
-//! Ignored until the hub's drops API (`/api/v1/drops*`, `Event::Drop`) and the
-//! till's limited items (`sell` of a limited SKU, recall answering) are merged;
-//! run it then with `cargo test -p storelink-tests --test hq_drops -- --ignored`
-//! and drop the `#[ignore]`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,7 +18,6 @@ use storelink_tests::browser_e2e::run_console_script;
 const E2E_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[test]
-#[ignore = "needs the hub's drops API (issue 7, escrow-hub) and the till's limited items (escrow-till)"]
 fn console_drop_create_live_count_pull_back_and_end() -> anyhow::Result<()> {
     run_console_script(
         "e2e/drops.e2e.mjs",
