@@ -1076,7 +1076,7 @@ pub fn check_coupon(
     Ok(CouponApplied {
         campaign: *campaign,
         // The minimum spend was checked above, so this is the campaign's discount.
-        discount: escrow::coupon_discount(&terms, total).unwrap_or(0),
+        discount: escrow::coupon_discount(terms, total).unwrap_or(0),
         label: def.label,
         code,
         member,
