@@ -1544,22 +1544,7 @@ pub fn snapshot_records(
          WHERE h.store = ?1 AND h.status = 0 ORDER BY h.cursor",
         "SELECT l.cursor, l.body FROM coupon_redemption c JOIN op_log l ON l.cursor = c.cursor ORDER BY c.cursor",
     ] {
-        let mut st = conn.prepare(sql)?;
-        let mut rows = if st.parameter_count() == 1 {
-            st.query([store])?
-        } else {
-            st.query([])?
-        };
-        while let Some(r) = rows.next()? {
-            let cursor: i64 = r.get(0)?;
-            let body: Vec<u8> = r.get(1)?;
-            match rmp_serde::from_slice::<Op>(&body) {
-                Ok(op) => each(op)?,
-                Err(e) => {
-                    tracing::error!(cursor, error = %e, "unreadable escrow op skipped in snapshot")
-                }
-            }
-        }
+        crate::reports::for_each_logged_op(conn, sql, &store, &mut each)?;
     }
     Ok(())
 }

@@ -609,6 +609,7 @@ pub fn snapshot_records(
     now_ms: u64,
     mut each: impl FnMut(Op) -> Result<(), HubError>,
 ) -> Result<(), HubError> {
+    let now = now_ms.min(i64::MAX as u64) as i64;
     for sql in [
         "SELECT l.cursor, l.body FROM member_field m JOIN op_log l ON l.cursor = m.cursor
          ORDER BY m.cursor",
@@ -616,22 +617,32 @@ pub fn snapshot_records(
          WHERE r.cancelled = 0 AND (r.valid_to_ms IS NULL OR r.valid_to_ms > ?1)
          ORDER BY r.cursor",
     ] {
-        let mut st = conn.prepare(sql)?;
-        let now = now_ms.min(i64::MAX as u64) as i64;
-        let mut rows = if st.parameter_count() == 1 {
-            st.query([now])?
-        } else {
-            st.query([])?
-        };
-        while let Some(r) = rows.next()? {
-            let cursor: i64 = r.get(0)?;
-            let body: Vec<u8> = r.get(1)?;
-            match rmp_serde::from_slice::<Op>(&body) {
-                Ok(op) => each(op)?,
-                Err(e) => {
-                    tracing::error!(cursor, error = %e, "unreadable record op skipped in snapshot")
-                }
-            }
+        for_each_logged_op(conn, sql, &now, &mut each)?;
+    }
+    Ok(())
+}
+
+/// Run `sql` (selecting `cursor, body` from `op_log`, with `param` bound when it has a `?1`)
+/// and hand each decoded op to `each`, in the query's order. An op that no longer decodes is
+/// logged and skipped, so one bad row cannot stop a snapshot.
+pub fn for_each_logged_op(
+    conn: &Connection,
+    sql: &str,
+    param: &dyn rusqlite::ToSql,
+    each: &mut dyn FnMut(Op) -> Result<(), HubError>,
+) -> Result<(), HubError> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = if st.parameter_count() == 1 {
+        st.query([param])?
+    } else {
+        st.query([])?
+    };
+    while let Some(r) = rows.next()? {
+        let cursor: i64 = r.get(0)?;
+        let body: Vec<u8> = r.get(1)?;
+        match rmp_serde::from_slice::<Op>(&body) {
+            Ok(op) => each(op)?,
+            Err(e) => tracing::error!(cursor, error = %e, "unreadable op skipped in snapshot"),
         }
     }
     Ok(())

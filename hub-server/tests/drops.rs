@@ -896,7 +896,7 @@ async fn a_request_whose_recall_came_back_empty_is_recalled_for_again() {
     // A asks for 1: the pool is empty, so the hub recalls 1 of the 2 of one HD02 till (X).
     let (id, o) = request(&mut a, &key, 1);
     a.push(vec![o]).await;
-    let (hub_actor, first) = recall_for(&mut b).await;
+    let (hub_actor, first) = recall_for_any(&mut b).await;
     let (_, first_c) = recall_for_any(&mut c).await;
     assert_eq!(first.id, first_c.id);
     let (x, y) = if first.till == b.e.actor {

@@ -44,8 +44,8 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sync_proto::escrow::{
-    AllocationRule, CouponDiscount, CouponRedemption, CouponTerms, EscrowKind, EscrowMove,
-    HoldStatus, LimitDef, LimitHold, LimitKey, MAX_ESCROW_QTY, RightsRecall, RightsRequest,
+    self, AllocationRule, CouponRedemption, CouponTerms, EscrowKind, EscrowMove, HoldStatus,
+    LimitDef, LimitHold, LimitKey, MAX_ESCROW_QTY, RightsRecall, RightsRequest,
 };
 use sync_proto::op::{Money, OpBody, ReturnRecord, SaleRecord};
 use sync_proto::validate::{MAX_TEXT, check_till_op};
@@ -205,29 +205,6 @@ fn to_u64(v: i64) -> u64 {
 
 fn corrupt(what: &str) -> TillError {
     TillError::Corrupt(format!("unreadable limited-item row: {what}"))
-}
-
-/// Low-water mark of a till that received `received` rights: `max(1, ⌈received / 10⌉)`.
-pub fn low_water(received: u64) -> u64 {
-    received.div_ceil(10).max(1)
-}
-
-/// How many rights an automatic request asks for: `max(1, ⌈received / 4⌉)`.
-pub fn request_qty(received: u64) -> u64 {
-    received.div_ceil(4).max(1)
-}
-
-/// Money off a sale of `total` for a coupon: a percentage rounded half up, or the amount
-/// (never more than the total).
-pub fn coupon_discount(discount: &CouponDiscount, total: Money) -> Money {
-    let total = total.max(0);
-    match *discount {
-        CouponDiscount::Percent(p) => {
-            let p = i128::from(p.min(100));
-            ((i128::from(total) * p + 50) / 100) as Money
-        }
-        CouponDiscount::Amount(a) => a.clamp(0, total),
-    }
 }
 
 /// Normalise a typed coupon code (trimmed, upper case).
@@ -868,10 +845,10 @@ fn maybe_request(conn: &Connection, w: &mut Writer<'_>, key: &LimitKey) -> Resul
     let key_s = key.to_string();
     let v = view(conn, &key_s, &me, now)?;
     let received = v.received;
-    if v.available > low_water(received) || request_open(conn, &key_s, &me, now)? {
+    if v.available > escrow::low_water(received) || request_open(conn, &key_s, &me, now)? {
         return Ok(None);
     }
-    write_request(conn, w, key, request_qty(received)).map(Some)
+    write_request(conn, w, key, escrow::request_qty(received)).map(Some)
 }
 
 fn used_up(def: &Def, available: u64, elsewhere: u64) -> TillError {
@@ -1116,7 +1093,8 @@ pub fn check_coupon(
     }
     Ok(CouponApplied {
         campaign: *campaign,
-        discount: coupon_discount(&terms.discount, total),
+        // The minimum spend was checked above, so this is the campaign's discount.
+        discount: escrow::coupon_discount(terms, total).unwrap_or(0),
         label: def.label,
         code,
         member,

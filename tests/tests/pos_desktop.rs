@@ -400,3 +400,53 @@ fn chat_with_hq_from_the_app() -> Result<()> {
     w.close()?;
     Ok(())
 }
+
+/// A limited item in the real app: the cart line shows what this till may still sell, the
+/// sale spends it, and the next scan shows the allocation used up with Pay blocked, while
+/// the hub counts exactly the one unit sold.
+#[test]
+fn a_limited_item_shows_its_allocation_and_is_refused_past_it() -> Result<()> {
+    let tools = desktop_tools()?;
+    let root = tempfile::tempdir()?;
+    let (hub, tee_code) = one_store_hub(root.path())?;
+    let api = HubApi::login(&hub)?;
+    let xvfb = Xvfb::start(&tools)?;
+    let driver = TauriDriver::start(&tools, &xvfb.display, root.path())?;
+    let w = enrolled_app_at_sell(&driver, &hub, &root.path().join("desktop-till"))?;
+
+    // HQ limits the tee to one unit, all of it at Gangnam (this till is its only one).
+    api.post(
+        "drops",
+        json!({"label": "Collab tee", "sku": TEE, "total": 1, "rule": "manual",
+               "manual": {"GN01": 1}, "hold_minutes": 30}),
+    )?;
+    w.wait_for(WAIT_SYNC, "the till's unit to arrive", |w| {
+        let v = w.invoke("limited_status", json!({ "sku": TEE }))?;
+        Ok(v["available"] == 1)
+    })?;
+
+    w.send_keys("scan-input", &format!("{tee_code}\u{E007}"))?;
+    w.wait_attr("line-limited", "data-state", "ok")?;
+    w.wait_attr("line-limited", "data-available", "1")?;
+    w.wait_attr("cart-total", "data-estimated", "false")?;
+    w.click("pay-button")?;
+    w.click("tender-card")?;
+    w.click("complete-sale")?;
+    w.find("sale-done")?;
+
+    w.click("new-sale")?;
+    w.send_keys("scan-input", &format!("{tee_code}\u{E007}"))?;
+    w.wait_attr("line-limited", "data-state", "used_up")?;
+    w.find("limited-blocked")?;
+    let pay_disabled = w.script(
+        "return document.querySelector('[data-testid=\"pay-button\"]').disabled",
+        json!({}),
+    )?;
+    assert_eq!(pay_disabled, true, "Pay is blocked past the allocation");
+    w.wait_for(WAIT_SYNC, "the hub to count the one unit sold", |_| {
+        let d = api.get(&format!("drops/sku%3A{TEE}"))?;
+        Ok(d["summary"]["sold"] == 1 && d["summary"]["left"] == 0)
+    })?;
+    w.close()?;
+    Ok(())
+}

@@ -7,7 +7,8 @@
 //! random baskets with card, cash and split tenders, the odd return, and a
 //! till that drops offline for a while, keeps selling, and comes back.
 //! The chat is seeded too (`demo_chat`: a conversation, requests, announcements), and
-//! tills write to HQ now and then.
+//! tills write to HQ now and then. A limited drop and first-come coupons run too
+//! (`demo_drops`).
 //! Prints the URLs and credentials first. Runs until Ctrl-C, or for
 //! `--duration` seconds, after which it checks that the hub and every till
 //! agree on the sales.
@@ -22,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::{demo_chat, demo_people, process};
+use crate::{demo_chat, demo_drops, demo_people, process};
 
 /// Options of `cargo xtask demo`.
 #[derive(clap::Args, Debug, Clone)]
@@ -332,7 +333,8 @@ fn seed(api: &Api) -> Result<Vec<Product>> {
 
 /// A headless till of the demo.
 pub struct DemoTill {
-    name: &'static str,
+    /// Its directory name, as the demo prints it.
+    pub name: &'static str,
     /// Its store.
     pub store: &'static str,
     dir: PathBuf,
@@ -460,18 +462,21 @@ pub fn run_with(args: DemoArgs, hook: Option<DemoHook>) -> Result<()> {
     let history = demo_people::backfill(&tills, &products, &members, now_ms, per_till)?;
     eprintln!("entered {history} sales of last week and earlier today at the tills");
     demo_chat::seed(&api, &tills)?;
+    let drop = demo_drops::seed(&api, &products)?;
     for till in &mut tills {
         till.go_online()?;
     }
 
     print_banner(&hub.url, &args, &data, &tills);
     let Some(hook) = hook else {
-        simulate(&args, &api, &products, &members, &mut tills, &|| false)?;
+        simulate(&args, &api, &products, &drop, &members, &mut tills, &|| {
+            false
+        })?;
         return check_agreement(&api, &mut tills);
     };
     let url = hub.url.clone();
     let worker = std::thread::spawn(move || hook(&url));
-    let sold = simulate(&args, &api, &products, &members, &mut tills, &|| {
+    let sold = simulate(&args, &api, &products, &drop, &members, &mut tills, &|| {
         worker.is_finished()
     });
     let hooked = worker
@@ -523,6 +528,7 @@ fn simulate(
     args: &DemoArgs,
     api: &Api,
     products: &[Product],
+    drop: &demo_drops::DemoDrop,
     members: &[demo_people::DemoMember],
     tills: &mut [DemoTill],
     stop: &dyn Fn() -> bool,
@@ -588,7 +594,21 @@ fn simulate(
             }
             let mut full = vec!["sell"];
             full.extend(cmd);
-            match till.ok(&full) {
+            let mut sold = Err(anyhow::anyhow!("not tried"));
+            if demo_drops::offer_coupon(&full, &mut rng) {
+                let mut with_coupon = full.clone();
+                with_coupon.extend(["--coupon", demo_drops::COUPON_CODE]);
+                sold = till.ok(&with_coupon);
+                match &sold {
+                    Ok(_) => println!("🎟 {} took a {} coupon", till.name, demo_drops::COUPON_CODE),
+                    // Used up, below the minimum spend or already used: sold without it.
+                    Err(e) => println!("  coupon refused at {}: {e}", till.name),
+                }
+            }
+            if sold.is_err() {
+                sold = till.ok(&full);
+            }
+            match sold {
                 Ok(receipt) => {
                     let offline = if till.offline_until.is_some() {
                         " (offline)"
@@ -604,6 +624,9 @@ fn simulate(
                 }
                 Err(e) => println!("  {e}"),
             }
+        }
+        if let Some(line) = demo_drops::maybe_sell_limited(till, drop, &mut rng) {
+            println!("{line}");
         }
         match demo_chat::chatter(till, 25, &mut rng) {
             Some(Ok(line)) => println!("💬 {} wrote to HQ: {line}", till.name),

@@ -18,6 +18,7 @@
 
 mod demo;
 mod demo_chat;
+mod demo_drops;
 mod demo_people;
 mod pos;
 mod process;

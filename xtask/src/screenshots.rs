@@ -6,7 +6,7 @@
 //! tills sell live, `ui/hq/e2e/screenshots.mjs` logs in with Debian's
 //! Chromium (playwright-core), waits for live sales to reach the dashboard,
 //! and writes `hq-dashboard.png`, `hq-inventory.png`, `hq-tills.png`,
-//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png` and `hq-notices.png`
+//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png`, `hq-notices.png` and `hq-drops.png`
 //! at 1440×900. The demo then stops, and checks as usual that the hub and
 //! every till agree on the sales.
 //!

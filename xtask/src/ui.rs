@@ -15,8 +15,10 @@ use crate::process;
 /// playwright-core (browsers are never downloaded), CJK fonts so Korean
 /// renders in screenshots, and for the POS desktop app (Tauri 2 on
 /// WebKitGTK) its build libraries, a virtual X server and WebKit's
-/// WebDriver (driven through `tauri-driver` by tests/tests/pos_desktop.rs).
-const DEBIAN_PACKAGES: [&str; 9] = [
+/// WebDriver (driven through `tauri-driver` by tests/tests/pos_desktop.rs),
+/// and libfaketime, which runs a real `pos-agent` with its clock moved
+/// (hold expiry while offline, the time-deal clock guard in tests/tests/limited.rs).
+const DEBIAN_PACKAGES: [&str; 10] = [
     "chromium",
     "fonts-noto-cjk",
     "libwebkit2gtk-4.1-dev",
@@ -26,6 +28,7 @@ const DEBIAN_PACKAGES: [&str; 9] = [
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    "libfaketime",
 ];
 
 /// Version of `tauri-driver` that `setup` installs (crates.io).

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use pos_agent::sync::SyncOptions;
 use pos_agent::{
-    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ElsewhereStock, LimitHoldView,
-    LimitedStatus, Member, MemberSignUp, PendingOp, ProductHit, ReceiptFormat, ReturnPreview,
-    ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement, Shift,
-    ShiftSummary, SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillError,
+    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ClockGuard, ElsewhereStock,
+    LimitHoldView, LimitedStatus, Member, MemberSignUp, PendingOp, ProductHit, ReceiptFormat,
+    ReturnPreview, ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt, SaleRequest, Settlement,
+    Shift, ShiftSummary, SignUpOutcome, Staff, StockLevel, StoredReceipt, TenderRequest, TillError,
     TillStatus, VariantGrid, ZReport,
 };
 use serde::{Deserialize, Serialize};
@@ -512,6 +512,13 @@ pub fn request_rights(
 ) -> UiResult<LimitedStatus> {
     state.require_manager("ask head office for more limited units")?;
     Ok(state.till()?.request_rights(sku.trim(), qty)?)
+}
+
+/// `clock_guard`: how far this till's clock is from the hub's, and whether time deals are
+/// paused because of it (the sell screen shows a banner). Needs no PIN: it is about the till.
+#[tauri::command]
+pub fn clock_guard(state: State<'_, PosState>) -> UiResult<ClockGuard> {
+    Ok(state.till()?.clock_guard()?)
 }
 
 /// Ops the hub has not acknowledged yet.

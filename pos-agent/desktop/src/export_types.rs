@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use pos_agent::{
-    CashMovement, CashMovementKind, CashierMessage, CategoryCount, CouponQuote, ElsewhereStock,
-    HoldState, LimitHoldView, LimitedStatus, Member, MemberSignUp, PendingOp, ProductHit,
-    ReceiptFormat, ReturnPreview, ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt,
+    CashMovement, CashMovementKind, CashierMessage, CategoryCount, ClockGuard, CouponQuote,
+    ElsewhereStock, HoldState, LimitHoldView, LimitedStatus, Member, MemberSignUp, PendingOp,
+    ProductHit, ReceiptFormat, ReturnPreview, ReturnReceipt, ReturnRequest, SaleQuote, SaleReceipt,
     SaleRequest, Settlement, Shift, ShiftSummary, SignUpOutcome, Staff, StockLevel, StoredReceipt,
     TenderRequest, TillStatus, VariantGrid, ZReport,
 };
@@ -43,6 +43,7 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         ElsewhereStock,
         SaleRequest,
         SaleQuote,
+        ClockGuard,
         TenderRequest,
         Settlement,
         SaleReceipt,

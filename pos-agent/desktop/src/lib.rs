@@ -105,6 +105,7 @@ pub fn run_app<R: Runtime>(
             commands::release_hold,
             commands::holds,
             commands::request_rights,
+            commands::clock_guard,
             commands::quit,
             chat::chat_channels,
             chat::chat_messages,

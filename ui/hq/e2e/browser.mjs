@@ -28,3 +28,19 @@ export function launchConsoleBrowser(executablePath, profileDir) {
     timezoneId: "Asia/Seoul",
   });
 }
+
+/** Poll `fn` until it returns something truthy (its errors are kept for the message). */
+export async function until(what, fn, timeoutMs = 20_000, everyMs = 250) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}

@@ -24,7 +24,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { launchConsoleBrowser } from "./browser.mjs";
+import { launchConsoleBrowser, until } from "./browser.mjs";
 
 const env = process.env;
 const HUB = need("HUB_URL").replace(/\/$/, "");
@@ -77,21 +77,6 @@ function posOk(store, args) {
   const r = pos(store, args);
   if (r.code !== 0) throw new Error(`pos-agent ${args.join(" ")} (${store}) exited ${r.code}: ${r.stdout}${r.stderr}`);
   return r.stdout;
-}
-
-async function until(what, fn, timeoutMs = 20_000, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
 let step = "start";

@@ -19,7 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { launchConsoleBrowser } from "./browser.mjs";
+import { launchConsoleBrowser, until } from "./browser.mjs";
 
 const env = process.env;
 const HUB = need("HUB_URL").replace(/\/$/, "");
@@ -49,21 +49,6 @@ function log(msg) {
 function pos(args) {
   const r = spawnSync(POS, ["--data-dir", TILL_DIR, ...args], { encoding: "utf8", env: { ...env, RUST_LOG: "warn" }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-async function until(what, fn, timeoutMs = 20_000, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
 let step = "start";

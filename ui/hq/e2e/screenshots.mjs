@@ -9,7 +9,7 @@
 // Waits until the demo's history and live sales are in, then writes
 // hq-dashboard.png (with sales arriving live), hq-inventory.png,
 // hq-tills.png, hq-members.png, hq-catalog.png, hq-chat.png (Gangnam's
-// conversation) and hq-notices.png (the announcement every store must
+// conversation), hq-drops.png (the demo's limited drop) and hq-notices.png (the announcement every store must
 // acknowledge, with its stores) at 1440×900, in English,
 // in Seoul time (the demo chain's).
 
@@ -126,6 +126,13 @@ try {
   await page.getByTestId("announcements").getByText("Winter visual merchandising guide").click();
   await page.getByTestId("announcement-stores").locator("tbody tr").nth(1).waitFor();
   await shot("hq-notices.png");
+
+  // Drops: the demo's collab jacket, with its per-store split and live count.
+  await page.getByTestId("nav-drops").click();
+  await page.getByTestId("drops").locator("[data-testid^='drop-sku:']").first().click();
+  await page.getByTestId("drop-stores").locator("tbody tr").nth(4).waitFor();
+  await sleep(1_000);
+  await shot("hq-drops.png");
 } catch (e) {
   await page.screenshot({ path: join(PROFILE, "..", "failure.png"), fullPage: true }).catch(() => undefined);
   console.error(`screenshots: ${e instanceof Error ? e.message : e}`);

@@ -26,6 +26,7 @@ import { AuditPage } from "./pages/Audit";
 import { ChatPage } from "./pages/Chat";
 import { NoticesPage } from "./pages/Notices";
 import { TicketsPage } from "./pages/Tickets";
+import { DropsPage } from "./pages/Drops";
 import { UnreadBadge } from "./components/chat/UnreadBadge";
 
 const PAGES: Record<Page, () => ComponentChildren> = {
@@ -39,6 +40,7 @@ const PAGES: Record<Page, () => ComponentChildren> = {
   chat: () => <ChatPage />,
   notices: () => <NoticesPage />,
   tickets: () => <TicketsPage />,
+  drops: () => <DropsPage />,
   users: () => <UsersPage />,
   audit: () => <AuditPage />,
 };

@@ -14,6 +14,7 @@ export type Page =
   | "chat"
   | "notices"
   | "tickets"
+  | "drops"
   | "users"
   | "audit";
 
@@ -28,11 +29,12 @@ export const PAGE_PATHS: Record<Page, string> = {
   chat: "/chat",
   notices: "/notices",
   tickets: "/tickets",
+  drops: "/drops",
   users: "/users",
   audit: "/audit",
 };
 
-const ALL: Page[] = ["dashboard", "chat", "notices", "tickets", "inventory", "catalog", "sales", "members", "stores", "tills", "users", "audit"];
+const ALL: Page[] = ["dashboard", "chat", "notices", "tickets", "inventory", "catalog", "drops", "sales", "members", "stores", "tills", "users", "audit"];
 
 /** Pages in the navigation of a role, in order. */
 export function pagesFor(role: Role): Page[] {

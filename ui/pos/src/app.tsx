@@ -13,6 +13,7 @@ import type { TillStatus } from "./api/types/TillStatus";
 import type { UiError } from "./api/types/UiError";
 import { AppContext, type AppCtx, Btn, Dialog, dialogOpen, moneyOf } from "./components/ui";
 import { StatusBar } from "./components/StatusBar";
+import { ClockGuardBanner } from "./components/ClockGuard";
 import { LangSwitch } from "./components/LangSwitch";
 import { type Key, type Lang, type Vars, loadLang, saveLang, translate } from "./i18n";
 import { KEY_HINT, type Screen, keyAction } from "./logic/keys";
@@ -325,6 +326,7 @@ export function App(): JSX.Element {
             {t("status.locked_hq")}
           </div>
         )}
+        <ClockGuardBanner />
         <main class="work-main">
           {screen === "sell" && <Sell />}
           {screen === "returns" && <Returns />}

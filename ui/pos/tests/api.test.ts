@@ -50,6 +50,26 @@ describe("api", () => {
     ]);
   });
 
+  it("calls the limited-item, hold and clock commands of contract C with the shell's argument names", async () => {
+    reply = () => ({});
+    await api.limitedStatus("JK-1");
+    await api.limitedItems();
+    await api.holdLimited("JK-1", 2, "Ms Kim");
+    await api.releaseHold("h-1");
+    await api.holds();
+    await api.requestRights("JK-1", 3);
+    await api.clockGuard();
+    expect(calls).toEqual([
+      { cmd: "limited_status", args: { sku: "JK-1" } },
+      { cmd: "limited_items", args: undefined },
+      { cmd: "hold_limited", args: { sku: "JK-1", qty: 2, note: "Ms Kim" } },
+      { cmd: "release_hold", args: { id: "h-1" } },
+      { cmd: "holds", args: undefined },
+      { cmd: "request_rights", args: { sku: "JK-1", qty: 3 } },
+      { cmd: "clock_guard", args: undefined },
+    ]);
+  });
+
   it("calls the chat commands with the shell's argument names", async () => {
     reply = () => ({});
     await api.chatMessages("notices", "m-1", 100);

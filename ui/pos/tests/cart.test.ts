@@ -82,6 +82,8 @@ describe("cart", () => {
       sold_at_ms: null,
       cart_discount: { kind: "percent", value: 5 },
       approver_pin: null,
+      hold: null,
+      coupon_code: null,
     });
   });
 });

@@ -2,9 +2,11 @@
 // key set of the console: ko.ts must have exactly the same keys.
 
 import { chatEn } from "./chat.en";
+import { dropsEn } from "./drops.en";
 
 export const en = {
   ...chatEn,
+  ...dropsEn,
   "nav.dashboard": "Dashboard",
   "nav.inventory": "Inventory",
   "nav.catalog": "Catalog",

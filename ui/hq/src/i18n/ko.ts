@@ -2,10 +2,12 @@
 // type below makes a missing or extra key a compile error).
 
 import { chatKo } from "./chat.ko";
+import { dropsKo } from "./drops.ko";
 import type { en } from "./en";
 
 export const ko: Record<keyof typeof en, string> = {
   ...chatKo,
+  ...dropsKo,
   "nav.dashboard": "대시보드",
   "nav.inventory": "재고",
   "nav.catalog": "상품",

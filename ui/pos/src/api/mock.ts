@@ -15,14 +15,14 @@ import type { ProductHit } from "./types/ProductHit";
 import type { QuotedLine } from "./types/QuotedLine";
 import type { ReturnRecord } from "./types/ReturnRecord";
 import type { ReturnRequest } from "./types/ReturnRequest";
-import type { SaleQuote } from "./types/SaleQuote";
 import type { SaleRecord } from "./types/SaleRecord";
-import type { SaleRequest } from "./types/SaleRequest";
 import type { Settlement } from "./types/Settlement";
 import type { Shift } from "./types/Shift";
 import type { Staff } from "./types/Staff";
 import type { Tender } from "./types/Tender";
 import type { TenderRequest } from "./types/TenderRequest";
+// Issue 7 stand-ins (replaced by generated types when the till core lands).
+import type { CouponQuote, LimitHoldView, LimitedSaleQuote, LimitedSaleRequest, LimitedStatus } from "../limited/types";
 
 const COLOURS = ["Black", "Ivory", "Navy", "Camel", "Grey"];
 const SIZES = ["XS", "S", "M", "L", "XL"];
@@ -62,6 +62,10 @@ function catalog(): ProductHit[] {
       }),
     );
   }
+  out.push({
+    sku: "JK-COLLAB-BLK-M", name: "Collab jacket (limited)", price: 390000, barcode: "8809999000002", style: null,
+    colour: "Black", size: "M", category: "Outerwear", active: true, current_price: 390000, price_label: null, stock: 5,
+  });
   out.push({
     sku: "BAG-TOTE", name: "Canvas tote", price: 15000, barcode: "8809999000001", style: null,
     colour: null, size: null, category: "Accessories", active: true, current_price: 15000, price_label: null, stock: 12,
@@ -106,10 +110,47 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
   }, 20_000);
 
   const limit = 10;
+
+  // Issue 7: one limited SKU (this till holds 5 of 60; 42 left elsewhere), a
+  // first-come coupon WELCOME10 (10% off from 50,000, 3 left here), and the
+  // clock guard (open the page with ?clock=fast to see time deals paused).
+  const LIMITED_SKU = "JK-COLLAB-BLK-M";
+  const lim = { rights: 5, sold: 0, elsewhere: 42, holdMinutes: 30, requestOpen: false };
+  const holds: LimitHoldView[] = [];
+  const coupon = { code: "WELCOME10", label: "Welcome 10%", percent: 10, minSpend: 50000, left: 3, usedBy: new Set<string>() };
+  const clockFast = new URLSearchParams(location.search).get("clock") === "fast";
+  const activeHeld = (except: string | null) =>
+    holds.filter((h) => h.status === "held" && h.expires_at_ms > Date.now() && h.id !== except).reduce((n, h) => n + h.qty, 0);
+  const limitedStatus = (): LimitedStatus => {
+    const available = Math.max(0, lim.rights - lim.sold - activeHeld(null));
+    return {
+      key: `sku:${LIMITED_SKU}`, sku: LIMITED_SKU, label: "Collab jacket drop", active: true, on_sale_now: true,
+      starts_at_ms: null, ends_at_ms: null, available, rights: lim.rights - lim.sold, held: activeHeld(null),
+      store_left: lim.rights - lim.sold, elsewhere_left: lim.elsewhere, total_left: lim.rights - lim.sold + lim.elsewhere,
+      hold_minutes: lim.holdMinutes, request_open: lim.requestOpen,
+    };
+  };
+  /** Units this sale may take of the limited SKU (its hold's units count). */
+  const limitedAllowance = (req: LimitedSaleRequest) => {
+    const h = req.hold ? holds.find((x) => x.id === req.hold && x.status === "held" && x.expires_at_ms > Date.now()) : undefined;
+    if (req.hold && !h) throw ui("hold_unknown", "that hold is not active at this till (released, sold or expired)");
+    return limitedStatus().available + (h?.qty ?? 0);
+  };
+  const couponOf = (req: LimitedSaleRequest, total: number): CouponQuote | null => {
+    if (!req.coupon_code) return null;
+    const code = req.coupon_code.toUpperCase();
+    const refuse = (refused: string): CouponQuote => ({ code, label: coupon.label, discount: 0, refused });
+    if (code !== coupon.code) return { ...refuse(`no coupon campaign with the code ${code}`), label: "" };
+    if (!req.member_phone) return refuse("a coupon needs a member: attach the member first");
+    if (total < coupon.minSpend) return refuse(`the sale must come to at least ${coupon.minSpend}`);
+    if (coupon.usedBy.has(req.member_phone.replace(/\D/g, ""))) return refuse("this member has already used this coupon");
+    if (coupon.left <= 0) return refuse("coupons used up at this till; 17 left in other stores");
+    return { code, label: coupon.label, discount: Math.floor((total * coupon.percent) / 100), refused: null };
+  };
   const discOf = (d: Discount | null, gross: number) =>
     !d ? 0 : d.kind === "amount" ? Math.min(d.value, gross) : Math.floor((gross * d.value) / 100);
 
-  function quote(req: SaleRequest): SaleQuote {
+  function quote(req: LimitedSaleRequest): LimitedSaleQuote {
     const lines: QuotedLine[] = [];
     for (const it of req.items) {
       const p = byCode(it.code);
@@ -131,9 +172,23 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
       left -= share;
     });
     net = lines.reduce((n, l) => n + l.line_total, 0);
-    const discount = gross - net;
-    const needs = discount * 100 > gross * limit && staff?.role !== "store_manager";
-    return { lines, gross, discount, total: net, currency: "KRW", needs_approval: needs, discount_limit_pct: limit, coupon: null, limited: [] };
+    const discountBeforeCoupon = gross - net;
+    const needs = discountBeforeCoupon * 100 > gross * limit && staff?.role !== "store_manager";
+    const cq = couponOf(req, net);
+    if (cq && cq.refused === null && cq.discount > 0) {
+      // Spread like the cart discount (exempt from the approval limit).
+      let left = cq.discount;
+      const base = net;
+      lines.forEach((l, i) => {
+        const share = i === lines.length - 1 ? left : Math.floor((cq.discount * l.line_total) / Math.max(1, base));
+        l.discount += share;
+        l.line_total -= share;
+        left -= share;
+      });
+      net = lines.reduce((n, l) => n + l.line_total, 0);
+    }
+    const limited = lines.some((l) => l.sku === LIMITED_SKU) ? [limitedStatus()] : [];
+    return { lines, gross, discount: gross - net, total: net, currency: "KRW", needs_approval: needs, discount_limit_pct: limit, limited, coupon: cq };
   }
 
   function settle(total: number, tenders: TenderRequest[]): Settlement {
@@ -238,13 +293,28 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
       const cells = items.filter((p) => p.style === a.style);
       return { style: a.style, name: cells[0]?.name ?? "", colours: COLOURS, sizes: SIZES, cells };
     },
-    quote_sale: (a) => quote(a.req as SaleRequest),
+    quote_sale: (a) => quote(a.req as LimitedSaleRequest),
     settle_preview: (a) => settle(Number(a.total), a.tenders as TenderRequest[]),
     sell: async (a) => {
       needStaff();
       if (!shift) throw ui("no_open_shift", "open a shift before selling");
-      const req = a.req as SaleRequest;
+      const req = a.req as LimitedSaleRequest;
       const q = quote(req);
+      const limQty = q.lines.filter((l) => l.sku === LIMITED_SKU).reduce((n, l) => n + l.qty, 0);
+      if (limQty > 0) {
+        const may = limitedAllowance(req);
+        if (limQty > may) {
+          throw ui("limited_used_up", may === 0
+            ? `limited item: this till's allocation is used up; ${lim.elsewhere} left in other stores`
+            : `limited item: only ${may} left at this till; ${lim.elsewhere} left in other stores`);
+        }
+      }
+      if (q.coupon?.refused) {
+        const r = q.coupon.refused;
+        const code = r.startsWith("no coupon") ? "coupon_unknown" : r.startsWith("a coupon needs") ? "coupon_needs_member"
+          : r.startsWith("the sale must") ? "coupon_min_spend" : r.includes("already used") ? "coupon_already_used" : "coupons_used_up";
+        throw ui(code, r);
+      }
       if (q.needs_approval) {
         if (!req.approver_pin) throw ui("approval_required", `a discount of ${q.discount} over the ${limit}% limit needs a store manager's approval`);
         if (STAFF[req.approver_pin]?.role !== "store_manager") throw ui("approval_refused", "that PIN is not a store manager's");
@@ -259,6 +329,15 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
         tenders: s.tenders, total: q.total, change_given: s.change_due, currency: "KRW", sold_at_ms: Date.now(),
       };
       sales.push(sale);
+      if (limQty > 0) {
+        lim.sold += limQty;
+        const h = holds.find((x) => x.id === req.hold);
+        if (h) h.status = "sold";
+      }
+      if (q.coupon && !q.coupon.refused && req.member_phone) {
+        coupon.left -= 1;
+        coupon.usedBy.add(req.member_phone.replace(/\D/g, ""));
+      }
       q.lines.forEach((l) => { const p = bySku.get(l.sku); if (p) p.stock -= l.qty; });
       bump();
       return { sale, price_labels: q.lines.map((l) => l.price_label) };
@@ -358,6 +437,37 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
       return { unsent_ops: link.unsent_ops };
     },
     set_discount_limit_pct: () => undefined,
+    limited_status: (a) => (a.sku === LIMITED_SKU ? limitedStatus() : null),
+    limited_items: () => [limitedStatus()],
+    hold_limited: (a) => {
+      needStaff();
+      if (a.sku !== LIMITED_SKU) throw ui("invalid_input", `${String(a.sku)} is not a limited item`);
+      if (lim.holdMinutes === 0) throw ui("holds_not_allowed", "holds are not allowed for this limited item");
+      const qty = Number(a.qty);
+      const available = limitedStatus().available;
+      if (!Number.isInteger(qty) || qty < 1) throw ui("invalid_input", "hold at least 1");
+      if (qty > available) throw ui("limited_used_up", `limited item: only ${available} left at this till; ${lim.elsewhere} left in other stores`);
+      const now = Date.now();
+      const h: LimitHoldView = { id: crypto.randomUUID(), sku: LIMITED_SKU, label: "Collab jacket drop", qty, note: String(a.note ?? ""), placed_at_ms: now, expires_at_ms: now + lim.holdMinutes * 60_000, status: "held" };
+      holds.push(h);
+      bump();
+      return h;
+    },
+    release_hold: (a) => {
+      const h = holds.find((x) => x.id === a.id);
+      if (!h || h.status !== "held" || h.expires_at_ms <= Date.now()) throw ui("hold_unknown", "that hold is not active at this till (released, sold or expired)");
+      h.status = "released";
+      bump();
+      return h;
+    },
+    holds: () => holds.map((h) => ({ ...h, status: h.status === "held" && h.expires_at_ms <= Date.now() ? "expired" : h.status })),
+    request_rights: () => {
+      if (staff?.role !== "store_manager") throw ui("manager_only", "asking for more needs a store manager");
+      lim.requestOpen = true;
+      bump();
+      return null;
+    },
+    clock_guard: () => (clockFast ? { offset_ms: -600_000, deals_paused: true } : { offset_ms: 1_200, deals_paused: false }),
     ...chat,
   };
 

@@ -33,7 +33,6 @@ import type { ReceiptFormat } from "./types/ReceiptFormat";
 import type { ReturnPreview } from "./types/ReturnPreview";
 import type { ReturnReceipt } from "./types/ReturnReceipt";
 import type { ReturnRequest } from "./types/ReturnRequest";
-import type { SaleQuote } from "./types/SaleQuote";
 import type { SaleReceipt } from "./types/SaleReceipt";
 import type { SaleRequest } from "./types/SaleRequest";
 import type { Settlement } from "./types/Settlement";
@@ -47,6 +46,7 @@ import type { TillStatus } from "./types/TillStatus";
 import type { UiError } from "./types/UiError";
 import type { VariantGrid } from "./types/VariantGrid";
 import type { ZReport } from "./types/ZReport";
+import type { ClockGuard, LimitHoldView, LimitedSaleQuote, LimitedSaleRequest, LimitedStatus } from "../limited/types";
 
 /** Calls one command; the transport (real Tauri or the dev mock). */
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
@@ -149,10 +149,10 @@ export const api = {
     call<ProductHit[]>("products_in_category", { category, offset, limit }),
   variants: (style: string) => call<VariantGrid>("variants", { style }),
 
-  quoteSale: (req: SaleRequest) => call<SaleQuote>("quote_sale", { req }),
+  quoteSale: (req: LimitedSaleRequest | SaleRequest) => call<LimitedSaleQuote>("quote_sale", { req }),
   settlePreview: (total: number, tenders: TenderRequest[]) =>
     call<Settlement>("settle_preview", { total, tenders }),
-  sell: (req: SaleRequest) => call<SaleReceipt>("sell", { req }),
+  sell: (req: LimitedSaleRequest | SaleRequest) => call<SaleReceipt>("sell", { req }),
   receiptText: (receipt: string) => call<string>("receipt_text", { receipt }),
   saveReceipt: (receipt: string, path: string, format: ReceiptFormat) =>
     call<string | null>("save_receipt", { receipt, path, format }),
@@ -178,6 +178,16 @@ export const api = {
   markMessageRead: (id: string) => call<boolean>("mark_message_read", { id }),
   quit: (force: boolean) => call<QuitCheck>("quit", { force }),
   setDiscountLimitPct: (pct: number) => call<void>("set_discount_limit_pct", { pct }),
+
+  // Limited editions, holds and coupons (issue 7, contract section C).
+  limitedStatus: (sku: string) => call<LimitedStatus | null>("limited_status", { sku }),
+  limitedItems: () => call<LimitedStatus[]>("limited_items"),
+  holdLimited: (sku: string, qty: number, note: string) => call<LimitHoldView>("hold_limited", { sku, qty, note }),
+  releaseHold: (id: string) => call<unknown>("release_hold", { id }),
+  holds: () => call<LimitHoldView[]>("holds"),
+  /** Store manager: ask the hub for more of a limited item. */
+  requestRights: (sku: string, qty: number) => call<unknown>("request_rights", { sku, qty }),
+  clockGuard: () => call<ClockGuard>("clock_guard"),
 
   // Chat with head office (pos-agent/desktop/src/chat.rs). The author is always
   // the unlocked staff member; `id` (a UUIDv7 made here) makes a retry store once.

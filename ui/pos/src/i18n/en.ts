@@ -1,7 +1,10 @@
 // English strings of the till. The key set of this dictionary is the key set
 // of the app: ko.ts must have exactly the same keys.
 
+import { limitedEn } from "./limited.en";
+
 export const en = {
+  ...limitedEn,
   "app.name": "Storelink POS",
   "app.loading": "Starting…",
 

@@ -2,8 +2,10 @@
 // makes a missing or extra key a compile error).
 
 import type { en } from "./en";
+import { limitedKo } from "./limited.ko";
 
 export const ko: Record<keyof typeof en, string> = {
+  ...limitedKo,
   "app.name": "Storelink POS",
   "app.loading": "시작하는 중…",
 

@@ -9,9 +9,9 @@
 import type { Discount } from "../api/types/Discount";
 import type { Member } from "../api/types/Member";
 import type { ProductHit } from "../api/types/ProductHit";
-import type { SaleQuote } from "../api/types/SaleQuote";
-import type { SaleRequest } from "../api/types/SaleRequest";
 import type { TenderRequest } from "../api/types/TenderRequest";
+import type { LimitedSaleQuote, LimitedSaleRequest } from "../limited/types";
+import type { CartHold } from "./limited";
 
 /** Largest quantity of one line (sync_proto::validate::MAX_LINE_QTY). */
 export const MAX_LINE_QTY = 10_000;
@@ -43,7 +43,11 @@ export interface Cart {
   member: Member | null;
   /** A manager's PIN given for this cart's discount. */
   approverPin: string | null;
-  quote: SaleQuote | null;
+  /** A hold this sale buys (its units count as available for its SKU). */
+  hold: CartHold | null;
+  /** Coupon code typed on the pay step (normalised), priced by the quote. */
+  couponCode: string | null;
+  quote: LimitedSaleQuote | null;
   /** The `rev` the quote was made for. */
   quoteRev: number;
   /** Bumped on every change of items, discounts or member. */
@@ -61,6 +65,8 @@ export const emptyCart: Cart = {
   cartDiscount: null,
   member: null,
   approverPin: null,
+  hold: null,
+  couponCode: null,
   quote: null,
   quoteRev: -1,
   rev: 0,
@@ -78,8 +84,10 @@ export type CartAction =
   | { type: "cartDiscount"; discount: Discount | null }
   | { type: "member"; member: Member | null }
   | { type: "approve"; pin: string | null }
+  | { type: "sellHold"; hold: CartHold; hit: ProductHit }
+  | { type: "coupon"; code: string | null }
   | { type: "select"; index: number }
-  | { type: "quoted"; quote: SaleQuote; rev: number }
+  | { type: "quoted"; quote: LimitedSaleQuote; rev: number }
   | { type: "clear" };
 
 /** Price of a product as a line would get it now. */
@@ -146,10 +154,28 @@ export function cartReducer(c: Cart, a: CartAction): Cart {
       return bump(c, { lines, selected: a.index });
     }
     case "remove": {
-      if (!c.lines[a.index]) return c;
+      const gone = c.lines[a.index];
+      if (!gone) return c;
       const lines = c.lines.filter((_, i) => i !== a.index);
-      return bump(c, { lines, selected: Math.min(a.index, lines.length - 1), quote: lines.length ? c.quote : null });
+      // Removing the held item's line means the hold is not sold with this sale.
+      const hold = c.hold && c.hold.sku === gone.sku ? null : c.hold;
+      return bump(c, { lines, hold, selected: Math.min(a.index, lines.length - 1), quote: lines.length ? c.quote : null });
     }
+    case "sellHold": {
+      // The held units go into the cart: the line gets at least the hold's quantity.
+      const i = c.lines.findIndex((l) => l.sku === a.hold.sku);
+      const qty = Math.min(MAX_LINE_QTY, a.hold.qty);
+      if (i >= 0) {
+        const old = c.lines[i]!;
+        const lines = c.lines.slice();
+        lines[i] = estimateLine({ ...old, qty: Math.max(old.qty, qty) });
+        return bump(c, { lines, hold: a.hold, selected: i, lastAdded: old.sku, addSeq: c.addSeq + 1 });
+      }
+      const added = cartReducer(c, { type: "add", hit: a.hit, code: a.hold.sku, qty });
+      return { ...added, hold: a.hold };
+    }
+    case "coupon":
+      return bump(c, { couponCode: a.code, approverPin: c.approverPin });
     case "lineDiscount": {
       const old = c.lines[a.index];
       if (!old) return c;
@@ -160,7 +186,8 @@ export function cartReducer(c: Cart, a: CartAction): Cart {
     case "cartDiscount":
       return bump(c, { cartDiscount: a.discount, lines: c.lines.map(estimateLine) });
     case "member":
-      return { ...c, member: a.member };
+      // A coupon's price depends on the member (needs one; once per member): price again.
+      return c.couponCode ? { ...c, member: a.member, rev: c.rev + 1 } : { ...c, member: a.member };
     case "approve":
       return { ...c, approverPin: a.pin };
     case "select":
@@ -173,7 +200,7 @@ export function cartReducer(c: Cart, a: CartAction): Cart {
 }
 
 /** Take the core's pricing for the cart it was asked about; drop it if the cart changed since. */
-export function applyQuote(c: Cart, q: SaleQuote, rev: number): Cart {
+export function applyQuote(c: Cart, q: LimitedSaleQuote, rev: number): Cart {
   if (rev !== c.rev) return c;
   const lines = c.lines.map((l) => {
     const ql = q.lines.find((x) => x.sku === l.sku);
@@ -234,7 +261,7 @@ export function cartTotals(c: Cart): CartTotals {
 }
 
 /** The SaleRequest for the shell (the shell sets the real cashier). */
-export function toSaleRequest(c: Cart, tenders: TenderRequest[], cashier: string | null): SaleRequest {
+export function toSaleRequest(c: Cart, tenders: TenderRequest[], cashier: string | null): LimitedSaleRequest {
   return {
     items: c.lines.map((l) => ({ code: l.code, qty: l.qty, discount: l.discount })),
     tenders,
@@ -243,5 +270,7 @@ export function toSaleRequest(c: Cart, tenders: TenderRequest[], cashier: string
     sold_at_ms: null,
     cart_discount: c.cartDiscount,
     approver_pin: c.approverPin,
+    hold: c.hold?.id ?? null,
+    coupon_code: c.couponCode,
   };
 }

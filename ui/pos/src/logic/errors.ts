@@ -12,6 +12,25 @@ export interface ShownError {
   message: string;
 }
 
+/** The refusals of limited editions, holds and coupons (contract section C's `UiError` codes). */
+export const LIMITED_ERROR_CODES = [
+  "limited_used_up",
+  "limited_not_on_sale",
+  "holds_not_allowed",
+  "hold_unknown",
+  "coupon_needs_member",
+  "coupon_unknown",
+  "coupon_not_on_now",
+  "coupon_min_spend",
+  "coupon_already_used",
+  "coupons_used_up",
+] as const;
+
+/** Is this refusal about the coupon (the pay step shows it next to the coupon field)? */
+export function isCouponError(code: string): boolean {
+  return code.startsWith("coupon_") || code === "coupons_used_up";
+}
+
 /** Codes the shell may send → the headline key (`err.<code>` in the dictionaries). */
 export function showError(lang: Lang, e: UiError): ShownError {
   const key = `err.${e.code}`;

@@ -10,6 +10,8 @@ import type { UiError } from "../api/types/UiError";
 import { ErrorBox, useApp } from "../components/ui";
 import { formatPhone } from "../format";
 import type { Cart, CartLine, CartTotals } from "../logic/cart";
+import type { T } from "../i18n";
+import { type CartHold, type LimitedBadge, heldFor, limitedBadge, limitedFor } from "../logic/limited";
 
 export function CartView(props: {
   cart: Cart;
@@ -21,6 +23,11 @@ export function CartView(props: {
   onDetachMember: () => void;
 }): JSX.Element {
   const { t, money, lang } = useApp();
+  // The last quote's word on limited SKUs (kept while a newer quote is on its way).
+  const badgeOf = (l: CartLine): LimitedBadge | null => {
+    const s = limitedFor(cart.quote, l.sku);
+    return s ? limitedBadge(s, l.qty, heldFor(cart.hold, l.sku)) : null;
+  };
   const { cart, totals } = props;
   const listRef = useRef<HTMLDivElement>(null);
 
@@ -70,6 +77,9 @@ export function CartView(props: {
               onRemove={props.onRemove}
               money={money}
               lang={lang}
+              limited={badgeOf(l)}
+              held={cart.hold && cart.hold.sku === l.sku ? cart.hold : null}
+              t={t}
             />
           ))
         )}
@@ -118,6 +128,9 @@ const Line = memo(function Line(props: {
   onRemove: (i: number) => void;
   money: (n: number) => string;
   lang: string;
+  limited: LimitedBadge | null;
+  held: CartHold | null;
+  t: T;
 }): JSX.Element {
   const { line: l, index: i, money } = props;
   const variant = [l.colour, l.size].filter(Boolean).join(" / ");
@@ -139,6 +152,22 @@ const Line = memo(function Line(props: {
           {variant && <span> · {variant}</span>}
           {l.priceLabel && <span class="tag">{l.priceLabel}</span>}
         </div>
+        {props.limited && (
+          <div
+            class={`limited-badge limited-${props.limited.state}`}
+            data-testid="line-limited"
+            data-state={props.limited.state}
+            data-available={props.limited.available}
+            data-elsewhere={props.limited.elsewhere}
+          >
+            {props.t(props.limited.key, props.limited.vars)}
+          </div>
+        )}
+        {props.held && (
+          <div class="limited-held small" data-testid="line-held" data-hold={props.held.id}>
+            {props.held.note ? props.t("limited.held_line", { note: props.held.note }) : props.t("limited.held_line_no_note")}
+          </div>
+        )}
       </div>
       <div class="cl-qty" onClick={(e) => e.stopPropagation()}>
         <button class="qty-btn" onClick={() => props.onInc(i, -1)} aria-label="−1" data-testid="qty-dec" tabIndex={-1}>

@@ -18,6 +18,7 @@ import { Btn, Dialog, ErrorBox, Field, useApp } from "../components/ui";
 import { currencyDigits, parseMoney } from "../format";
 import { type Cart, toSaleRequest } from "../logic/cart";
 import { addTender, canComplete, quickCash, removeTender, settleLocal } from "../logic/tender";
+import { couponAllowsPay, couponView, normaliseCoupon } from "../logic/limited";
 
 const KIND_KEYS: Record<string, TenderKind> = { F5: "cash", F6: "card", F7: "other" };
 
@@ -25,10 +26,14 @@ export function PayDialog(props: {
   cart: Cart;
   total: number;
   onSold: (r: SaleReceipt) => void;
+  /** Put a coupon code on the sale (null removes it); the cart is priced again. */
+  onCoupon: (code: string | null) => void;
   onApprovalNeeded: (e: UiError) => void;
   onClose: () => void;
 }): JSX.Element {
   const { t, money, currency, staff } = useApp();
+  const [couponInput, setCouponInput] = useState("");
+  const cv = couponView(props.cart.couponCode, !!props.cart.member, props.cart.quote, props.cart.quoteRev === props.cart.rev);
   const { total } = props;
   const [tenders, setTenders] = useState<TenderRequest[]>([]);
   const [amount, setAmount] = useState("");
@@ -42,7 +47,7 @@ export function PayDialog(props: {
   const fresh = preview && preview.for === tenders ? preview.s : null;
   const remaining = fresh ? fresh.remaining : local.remaining;
   const change = fresh ? fresh.change_due : local.changeDue;
-  const ok = canComplete(total, tenders) && !previewErr;
+  const ok = canComplete(total, tenders) && !previewErr && couponAllowsPay(cv);
 
   // The core's word on the tenders.
   useEffect(() => {
@@ -146,6 +151,68 @@ export function PayDialog(props: {
               </Btn>
             ))}
           </div>
+          <div class="coupon" data-testid="coupon" data-state={cv.state}>
+            {cv.state === "none" ? (
+              <form
+                class="row"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  const code = normaliseCoupon(couponInput);
+                  if (code) props.onCoupon(code);
+                }}
+              >
+                <input
+                  class="input grow"
+                  value={couponInput}
+                  placeholder={t("limited.coupon_ph")}
+                  aria-label={t("limited.coupon")}
+                  autoComplete="off"
+                  spellcheck={false}
+                  disabled={busy}
+                  onInput={(e) => setCouponInput(e.currentTarget.value)}
+                  data-testid="coupon-code"
+                />
+                <Btn type="submit" disabled={busy || !normaliseCoupon(couponInput)} testid="coupon-apply">
+                  {t("limited.coupon_apply")}
+                </Btn>
+              </form>
+            ) : (
+              <div class="row">
+                <div class="grow">
+                  <span class="tag tag-accent mono">{cv.code}</span>{" "}
+                  {cv.state === "applied" && (
+                    <span class="coupon-ok" data-testid="coupon-applied" data-amount={cv.discount}>
+                      {t("limited.coupon_applied", { label: cv.label, amount: money(cv.discount) })}
+                    </span>
+                  )}
+                  {cv.state === "pending" && (
+                    <span class="muted" data-testid="coupon-pending">{t("limited.coupon_pending", { code: cv.code })}</span>
+                  )}
+                  {cv.state === "needs_member" && (
+                    <div class="error-box" role="alert" data-testid="coupon-refused" data-code="coupon_needs_member">
+                      {t("limited.coupon_needs_member")}
+                    </div>
+                  )}
+                  {cv.state === "refused" && (
+                    <div class="error-box" role="alert" data-testid="coupon-refused" data-code="coupon">
+                      {t("limited.coupon_refused", { code: cv.code, reason: cv.reason })}
+                    </div>
+                  )}
+                </div>
+                <Btn
+                  kind="ghost"
+                  disabled={busy}
+                  onClick={() => {
+                    setCouponInput("");
+                    props.onCoupon(null);
+                  }}
+                  testid="coupon-remove"
+                >
+                  {t("limited.coupon_remove")}
+                </Btn>
+              </div>
+            )}
+          </div>
           {remaining > 0 && (
             <div class="quick">
               <span class="muted small">{t("pay.quick")}</span>
@@ -213,6 +280,9 @@ export function PayDialog(props: {
           )}
           <ErrorBox error={previewErr} testid="tender-error" />
           <ErrorBox error={err} testid="pay-error" />
+          {(cv.state === "refused" || cv.state === "needs_member") && (
+            <div class="muted small" data-testid="coupon-blocks">{t("limited.coupon_blocks")}</div>
+          )}
           <Btn kind="big" class="wide" onClick={() => void complete()} disabled={!ok || busy} hint="F8" testid="complete-sale">
             {busy ? t("pay.completing") : t("pay.complete")}
           </Btn>

@@ -17,6 +17,10 @@ import type { UiError } from "../api/types/UiError";
 import { Btn, Dialog, ErrorBox, dialogOpen, useApp } from "../components/ui";
 import { type Cart, cartReducer, cartTotals, emptyCart, toSaleRequest } from "../logic/cart";
 import { parseScan } from "../logic/errors";
+import { cartHoldOf, limitedFor, limitedProblems } from "../logic/limited";
+import type { LimitHoldView } from "../limited/types";
+import { formatTime } from "../format";
+import { HoldDialog, HoldsDialog } from "./Holds";
 import { KEY_HINT, keyAction, scanFieldKey } from "../logic/keys";
 import { Catalog, type CatalogHandle } from "./Catalog";
 import { CartView } from "./CartView";
@@ -25,12 +29,12 @@ import { MemberDialog } from "./MemberDialog";
 import { ApprovalDialog, PayDialog } from "./PayDialog";
 import { SaleReceiptView } from "./ReceiptView";
 
-type Modal = null | "pay" | "member" | "cart-discount" | "line-discount" | "approval" | "clear";
+type Modal = null | "pay" | "member" | "cart-discount" | "line-discount" | "approval" | "clear" | "hold" | "holds";
 
 let sellRenderedOnce = false;
 
 export function Sell(): JSX.Element {
-  const { t, staff, setCurrency, toastError, money } = useApp();
+  const { t, staff, setCurrency, toastError, toastInfo, money, lang } = useApp();
   const [cart, dispatch] = useReducer(cartReducer, emptyCart);
   const [modal, setModal] = useState<Modal>(null);
   const [scanError, setScanError] = useState<UiError | null>(null);
@@ -141,10 +145,12 @@ export function Sell(): JSX.Element {
   };
 
   const totals = cartTotals(cart);
+  const problems = limitedProblems(cart.lines, cart.quote, cart.hold);
 
   const startPay = useCallback(() => {
     const c = cartRef.current;
     if (c.lines.length === 0 || receipt) return;
+    if (limitedProblems(c.lines, c.quote, c.hold).length) return;
     const tot = cartTotals(c);
     if (tot.needsApproval && !c.approverPin) {
       setApprovalError(null);
@@ -222,6 +228,20 @@ export function Sell(): JSX.Element {
   };
 
   const selectedLine = cart.selected >= 0 ? cart.lines[cart.selected] : undefined;
+  const selectedLimited = selectedLine ? limitedFor(cart.quote, selectedLine.sku) : null;
+  const canHold = !!selectedLimited && selectedLimited.active && selectedLimited.on_sale_now && selectedLimited.hold_minutes > 0;
+
+  const sellHold = async (h: LimitHoldView) => {
+    const hold = cartHoldOf(h, Date.now());
+    if (!hold) return;
+    try {
+      const hit = await api.scan(h.sku);
+      dispatch({ type: "sellHold", hold, hit });
+      closeModal();
+    } catch (e) {
+      toastError(e as UiError);
+    }
+  };
 
   return (
     <div class="sell">
@@ -282,6 +302,12 @@ export function Sell(): JSX.Element {
           >
             {t("sell.line_discount")}
           </Btn>
+          <Btn onClick={() => setModal("hold")} disabled={!canHold} testid="hold-button">
+            {t("limited.hold")}
+          </Btn>
+          <Btn onClick={() => setModal("holds")} testid="holds-button">
+            {t("limited.holds")}
+          </Btn>
           <Btn
             onClick={() => setModal("clear")}
             kind="ghost"
@@ -292,11 +318,16 @@ export function Sell(): JSX.Element {
             {t("sell.clear")}
           </Btn>
         </div>
+        {problems.length > 0 && (
+          <div class="banner banner-warn" role="alert" data-testid="limited-blocked" data-skus={problems.map((p) => p.sku).join(",")}>
+            {t("limited.cannot_pay")}
+          </div>
+        )}
         <Btn
           kind="big"
           class="pay-btn"
           onClick={startPay}
-          disabled={!cart.lines.length || !!quoteError}
+          disabled={!cart.lines.length || !!quoteError || problems.length > 0}
           hint={KEY_HINT["sell.pay"]}
           testid="pay-button"
         >
@@ -360,6 +391,7 @@ export function Sell(): JSX.Element {
           cart={cart}
           total={totals.total}
           onSold={onSold}
+          onCoupon={(code) => dispatch({ type: "coupon", code })}
           onApprovalNeeded={(e) => {
             dispatch({ type: "approve", pin: null });
             setApprovalError(e);
@@ -368,6 +400,22 @@ export function Sell(): JSX.Element {
           onClose={closeModal}
         />
       )}
+      {modal === "hold" && selectedLine && selectedLimited && (
+        <HoldDialog
+          status={selectedLimited}
+          sku={selectedLine.sku}
+          qty={selectedLine.qty}
+          onHeld={(h) => {
+            // The held units leave this sale (the customer comes back for them).
+            const i = cartRef.current.lines.findIndex((l) => l.sku === h.sku);
+            if (i >= 0) dispatch({ type: "inc", index: i, by: -h.qty });
+            toastInfo(t("limited.hold_done", { qty: h.qty, label: h.label, time: formatTime(h.expires_at_ms, lang) }));
+            closeModal();
+          }}
+          onClose={closeModal}
+        />
+      )}
+      {modal === "holds" && <HoldsDialog onSellHold={(h) => void sellHold(h)} onClose={closeModal} />}
       {modal === "clear" && (
         <Dialog
           title={t("sell.clear")}
