@@ -1264,6 +1264,36 @@ impl Till {
         holds_at(&self.conn, db::now_ms())
     }
 
+    /// After a sale refused for a used-up allocation of the limited `sku` or coupon `code`:
+    /// ask the hub for more unless a request is already open. Best effort — the refusal
+    /// stands either way, so a failure here is only logged.
+    pub(crate) fn ask_after_refusal(&mut self, sku: Option<&str>, code: Option<&str>) {
+        let asked = (|| -> Result<Option<Uuid>> {
+            let tx = db::write_tx(&mut self.conn)?;
+            let def = match (sku, code) {
+                (Some(sku), _) => limited_def(&tx, sku)?,
+                (None, Some(code)) => match def_for_code(&tx, &normalise_code(code))? {
+                    Some(def) => def,
+                    None => return Ok(None),
+                },
+                (None, None) => return Ok(None),
+            };
+            if !def.active {
+                return Ok(None);
+            }
+            let mut w = Writer::begin(&tx)?;
+            let asked = maybe_request(&tx, &mut w, &def.key)?;
+            let e = w.enrolment.clone();
+            let ops = w.finish()?;
+            hub_check(&ops, &e)?;
+            tx.commit()?;
+            Ok(asked)
+        })();
+        if let Err(e) = asked {
+            tracing::warn!(error = %e, "could not ask the hub for more rights after a refusal");
+        }
+    }
+
     /// A store manager asks the hub for `qty` more rights of the limited `sku` (the hub
     /// answers with a transfer); returns the item's status with `request_open`.
     pub fn request_rights(&mut self, sku: &str, qty: u64) -> Result<LimitedStatus> {

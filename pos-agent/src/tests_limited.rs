@@ -553,6 +553,44 @@ fn a_request_is_written_at_low_water_and_not_repeated_while_open() {
     ));
 }
 
+#[test]
+fn a_till_at_zero_asks_for_more_when_a_customer_is_refused() {
+    let mut f = Fixture::new();
+    // The drop reached this till, but the split gave it nothing (one of a store's tills).
+    let d = f.hub_op(
+        Scope::Catalog,
+        OpBody::LimitDef(Fixture::def(jacket_key(), 30, None)),
+    );
+    let mint = f.hub_op(
+        Scope::Broadcast,
+        OpBody::EscrowMove(EscrowMove {
+            key: jacket_key(),
+            kind: EscrowKind::Mint,
+            qty: 100,
+            reference: None,
+            total: 100,
+        }),
+    );
+    f.deliver(&[d, mint]);
+    assert!(f.requests().is_empty());
+    assert!(matches!(f.sell(1), Err(TillError::LimitedUsedUp { .. })));
+    let asked = f.requests();
+    assert_eq!(asked.len(), 1, "the refused customer made the till ask");
+    assert_eq!((asked[0].qty, asked[0].till), (1, f.me));
+    assert!(f.status().request_open);
+    assert!(matches!(f.sell(1), Err(TillError::LimitedUsedUp { .. })));
+    assert_eq!(
+        f.requests().len(),
+        1,
+        "a refusal while a request is open does not ask again"
+    );
+    assert_eq!(
+        sales_count(&f.till),
+        0,
+        "the refused sales left nothing behind"
+    );
+}
+
 fn coupon_terms(percent: u8, min_spend: i64) -> CouponTerms {
     CouponTerms {
         code: "WELCOME20".into(),

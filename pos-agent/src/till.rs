@@ -381,7 +381,21 @@ impl Till {
     /// Ring up a sale: prices from the local catalog, payment settled, and the
     /// sale, its lines and tenders, the stock moves and the outbox ops
     /// committed in one transaction. Returns the sale with its receipt number.
+    ///
+    /// A sale refused because this till's allocation of a limited item (or its coupons) is
+    /// used up rolls back, and the till then asks the hub for more in a transaction of its
+    /// own, so a till at zero that still has customers gets rights when there are any.
     pub fn sell(&mut self, req: &SaleRequest) -> Result<SaleReceipt> {
+        let sold = self.sell_in_one_transaction(req);
+        match &sold {
+            Err(TillError::LimitedUsedUp { sku, .. }) => self.ask_after_refusal(Some(sku), None),
+            Err(TillError::CouponsUsedUp { code, .. }) => self.ask_after_refusal(None, Some(code)),
+            _ => {}
+        }
+        sold
+    }
+
+    fn sell_in_one_transaction(&mut self, req: &SaleRequest) -> Result<SaleReceipt> {
         commands::ensure_unlocked(&self.conn)?;
         if req.items.is_empty() {
             return Err(TillError::EmptySale);
