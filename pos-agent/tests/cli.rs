@@ -2,31 +2,12 @@
 //! offline through the library: output shapes and exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use pos_agent::{CatalogItem, Till};
 use serde_json::Value;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos-agent"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pos-agent")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+mod common;
+use common::{ok, run};
 
 fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) {
     let out = run(dir, args);

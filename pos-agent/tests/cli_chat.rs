@@ -2,52 +2,18 @@
 //! with one clear line and write nothing.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use pos_agent::Till;
-use serde_json::Value;
 use sync_proto::chat::{Channel, ChatAuthor, ChatMessage, ChatSide, MessageKind};
 use sync_proto::op::OpBody;
 use sync_proto::people::{StaffRecord, StaffRole};
 use sync_proto::{ActorId, Hlc, Op, Scope};
 use uuid::Uuid;
 
+mod common;
+use common::{fails, json, ok, run};
+
 const HUB: ActorId = ActorId(Uuid::from_bytes([9; 16]));
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos-agent"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pos-agent")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn json(dir: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(dir, args)).expect("JSON output")
-}
-
-fn fails(dir: &Path, args: &[&str], needle: &str) {
-    let out = run(dir, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: stderr {stderr:?} lacks {needle:?}"
-    );
-}
 
 fn unsent(dir: &Path) -> i64 {
     json(dir, &["status", "--json"])["unsent_ops"]

@@ -2,11 +2,7 @@
 //! library with hand-made hub ops: `limited`, `hold`, `holds`, `release-hold`,
 //! `request-rights`, `sell --hold/--coupon` — JSON shapes, refusals and exit codes.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use pos_agent::{CatalogItem, Till};
-use serde_json::Value;
 use sync_proto::escrow::{
     AllocationRule, CouponDiscount, CouponTerms, EscrowKind, EscrowMove, LimitDef, LimitKey,
 };
@@ -14,38 +10,11 @@ use sync_proto::op::OpBody;
 use sync_proto::{ActorId, Hlc, Op, Scope};
 use uuid::Uuid;
 
+mod common;
+use common::{fails, json};
+
 const HUB: ActorId = ActorId(Uuid::from_bytes([9; 16]));
 const TEE: &str = "TSH-0001-BLK-M";
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos-agent"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pos-agent")
-}
-
-fn json(dir: &Path, args: &[&str]) -> Value {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json output")
-}
-
-fn fails(dir: &Path, args: &[&str], needle: &str) {
-    let out = run(dir, args);
-    assert_eq!(out.status.code(), Some(1), "{args:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: {stderr:?} lacks {needle:?}"
-    );
-}
 
 fn op(seq: u64, scope: Scope, body: OpBody) -> Op {
     Op {
