@@ -829,6 +829,12 @@ impl Apply<'_, '_> {
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
             | OpBody::CouponRedemption(_) => crate::drops::apply_op(self, op, cursor, strict)?,
+            // Replenishment and deliveries: kept in the op log; the projection lands with the
+            // hub's logistics module.
+            OpBody::ReplenishmentOrder(_)
+            | OpBody::StatusUpdate(_)
+            | OpBody::Delivery(_)
+            | OpBody::Receiving(_) => {}
         }
         self.st.recent.push(RecentOp {
             cursor,

@@ -149,6 +149,12 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
             | OpBody::CouponRedemption(_) => {
                 stats.registers_changed += usize::from(crate::limited::apply_op(conn, op)?);
             }
+            // Replenishment and deliveries: the till's projection lands with its logistics
+            // module; the ops are already in the cursor's batch.
+            OpBody::ReplenishmentOrder(_)
+            | OpBody::StatusUpdate(_)
+            | OpBody::Delivery(_)
+            | OpBody::Receiving(_) => {}
         }
     }
     observe_hlcs(conn, ops.iter().map(|o| &o.hlc))?;

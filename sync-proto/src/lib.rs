@@ -15,6 +15,8 @@
 //! - [`op`]: the op envelope and op bodies (stock moves, sales, returns, catalog fields).
 //! - [`chat`]: HQ–store chat, tickets and announcements with acknowledgement.
 //! - [`escrow`]: limited editions and first-come coupons (bounded counter, holds, requests).
+//! - [`logistics`]: replenishment orders, deliveries, receiving and their lifecycle.
+//! - [`gps`]: driver positions and the filter, geofence, ETA and downsampling arithmetic.
 //! - [`people`]: store staff (PIN hashes for offline unlock) and members.
 //! - [`pricing`]: scheduled prices and time-limited deals, applied offline.
 //! - [`validate`]: what the hub checks on every op a till pushes.
@@ -27,8 +29,10 @@
 pub mod chat;
 pub mod enrol;
 pub mod escrow;
+pub mod gps;
 pub mod hlc;
 pub mod ids;
+pub mod logistics;
 pub mod op;
 pub mod people;
 pub mod pricing;

@@ -33,6 +33,7 @@ use crate::escrow::{
 };
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, ReceiptNo, Sku, StoreId};
+use crate::logistics::{Delivery, ReceivingRecord, ReplenishmentOrder, StatusUpdate};
 use crate::people::{MemberSet, StaffRecord};
 use crate::pricing::PriceRule;
 
@@ -147,6 +148,14 @@ pub enum OpBody {
     LimitHold(LimitHold),
     /// A member used a first-come coupon on a sale.
     CouponRedemption(CouponRedemption),
+    /// A store asks the warehouse for stock (or HQ proposes it).
+    ReplenishmentOrder(ReplenishmentOrder),
+    /// An order or a delivery stop moved along its lifecycle (max-register).
+    StatusUpdate(StatusUpdate),
+    /// What one truck brings to one store; hub only.
+    Delivery(Delivery),
+    /// A store counted a delivery in.
+    Receiving(ReceivingRecord),
 }
 
 impl OpBody {
@@ -170,6 +179,10 @@ impl OpBody {
             OpBody::RightsRecall(_) => "rights_recall",
             OpBody::LimitHold(_) => "limit_hold",
             OpBody::CouponRedemption(_) => "coupon_redemption",
+            OpBody::ReplenishmentOrder(_) => "replenishment_order",
+            OpBody::StatusUpdate(_) => "status_update",
+            OpBody::Delivery(_) => "delivery",
+            OpBody::Receiving(_) => "receiving",
         }
     }
 }

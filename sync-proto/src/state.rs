@@ -31,6 +31,7 @@ use crate::chat::ChatState;
 use crate::escrow::EscrowState;
 use crate::hlc::Hlc;
 use crate::ids::{ActorId, LocationId, Sku};
+use crate::logistics::LogisticsState;
 use crate::op::{CatalogField, CatalogFieldKind, Op, OpBody, ReturnRecord, SaleRecord, StockMove};
 use crate::people::{MemberField, MemberFieldKind, StaffRecord};
 use crate::pricing::PriceRule;
@@ -74,6 +75,7 @@ pub struct ReplicaState {
     price_rules: BTreeMap<Uuid, LWWReg<PriceRule, Hlc>>,
     chat: ChatState,
     escrow: EscrowState,
+    logistics: LogisticsState,
 }
 
 /// Put `val` into the register at `key` if `marker` is newer (or it is new).
@@ -151,7 +153,16 @@ impl ReplicaState {
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
             | OpBody::CouponRedemption(_) => self.escrow.apply(op),
+            OpBody::ReplenishmentOrder(_)
+            | OpBody::StatusUpdate(_)
+            | OpBody::Delivery(_)
+            | OpBody::Receiving(_) => self.logistics.apply(op),
         }
+    }
+
+    /// Replenishment orders, deliveries, receiving records and their lifecycle.
+    pub fn logistics(&self) -> &LogisticsState {
+        &self.logistics
     }
 
     /// The chat: messages, read positions, tickets and acknowledgements.

@@ -19,7 +19,11 @@ use crate::escrow::{
     CouponDiscount, CouponRedemption, EscrowKind, EscrowMove, HoldStatus, LimitDef, LimitHold,
     LimitKey, MAX_COUPON_CODE, MAX_ESCROW_QTY, MAX_HOLD_MINUTES, RightsRequest,
 };
-use crate::ids::{ActorId, StoreId};
+use crate::ids::{ActorId, LocationId, StoreId};
+use crate::logistics::{
+    Lifecycle, MAX_ORDER_LINES, MAX_ORDER_QTY, OrderLine, OrderOrigin, ReceivingRecord,
+    ReplenishmentOrder, StatusUpdate, Subject,
+};
 use crate::op::{Op, OpBody, ReturnRecord, SaleRecord, Scope, StockMove, StockReason};
 use crate::people::{MemberField, MemberSet, member_id_for_phone, normalise_phone};
 
@@ -164,7 +168,173 @@ pub fn check_till_op(op: &Op, actor: ActorId, store: &StoreId) -> Result<(), OpR
         }),
         OpBody::EscrowMove(m) => check_escrow_move(seq, m, actor),
         OpBody::CouponRedemption(r) => check_coupon_redemption(seq, r, actor, store),
+        OpBody::ReplenishmentOrder(o) => check_till_order(seq, o, store),
+        OpBody::StatusUpdate(u) => check_till_status(seq, u, store),
+        OpBody::Receiving(r) => check_receiving(seq, r, store),
+        OpBody::Delivery(_) => Err(OpRejection::NotAllowed {
+            seq,
+            kind: op.body.kind(),
+        }),
     }
+}
+
+/// Checks of a replenishment order written by a till of `store`: its own store, placed by
+/// the store (HQ proposals come from the hub), lines in range.
+pub fn check_till_order(
+    seq: u64,
+    o: &ReplenishmentOrder,
+    store: &StoreId,
+) -> Result<(), OpRejection> {
+    if o.origin != OrderOrigin::Store {
+        return Err(invalid(seq, "a till places orders with origin store"));
+    }
+    check_order(seq, o, store)
+}
+
+/// Checks of a replenishment order wherever it is written: the order's store is the scope's,
+/// 1 ..= [`MAX_ORDER_LINES`] lines of 1 ..= [`MAX_ORDER_QTY`], each SKU once, texts bounded.
+pub fn check_order(seq: u64, o: &ReplenishmentOrder, store: &StoreId) -> Result<(), OpRejection> {
+    if &o.store != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "order",
+            target: o.store.to_string(),
+            own: store.clone(),
+        });
+    }
+    check_order_lines(seq, "order", &o.lines)?;
+    check_name(seq, "placed by", &o.placed_by)?;
+    check_note(seq, o.note.as_deref())
+}
+
+/// 1 ..= [`MAX_ORDER_LINES`] lines of 1 ..= [`MAX_ORDER_QTY`] units, each SKU once.
+pub fn check_order_lines(seq: u64, what: &str, lines: &[OrderLine]) -> Result<(), OpRejection> {
+    if lines.is_empty() || lines.len() > MAX_ORDER_LINES {
+        return Err(invalid(
+            seq,
+            format!("{what} must have 1 to {MAX_ORDER_LINES} lines"),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for l in lines {
+        if l.qty == 0 || l.qty > MAX_ORDER_QTY {
+            return Err(invalid(
+                seq,
+                format!(
+                    "{what} line {}: quantity {} is not 1 to {MAX_ORDER_QTY}",
+                    l.sku, l.qty
+                ),
+            ));
+        }
+        if !seen.insert(&l.sku) {
+            return Err(invalid(seq, format!("{what} lists {} twice", l.sku)));
+        }
+    }
+    Ok(())
+}
+
+fn check_note(seq: u64, note: Option<&str>) -> Result<(), OpRejection> {
+    if note.is_some_and(|n| n.len() > MAX_TEXT) {
+        return Err(invalid(seq, format!("note longer than {MAX_TEXT} bytes")));
+    }
+    Ok(())
+}
+
+/// Checks of a status update written by a till of `store`: about its own store; a till may
+/// cancel an order (its own request, before HQ acts on it — the hub refuses later ones), mark
+/// its stop arrived (the truck is at the door) and mark orders and stops received. Approving,
+/// picking and dispatching are HQ's.
+pub fn check_till_status(seq: u64, u: &StatusUpdate, store: &StoreId) -> Result<(), OpRejection> {
+    if &u.store != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "status",
+            target: u.store.to_string(),
+            own: store.clone(),
+        });
+    }
+    if let Subject::Stop { store: s, .. } = &u.subject {
+        if s != store {
+            return Err(OpRejection::WrongStore {
+                seq,
+                what: "delivery stop",
+                target: s.to_string(),
+                own: store.clone(),
+            });
+        }
+    }
+    let allowed = match (&u.subject, u.status) {
+        (Subject::Order { .. }, Lifecycle::Cancelled | Lifecycle::Received) => true,
+        (Subject::Stop { .. }, Lifecycle::Arrived | Lifecycle::Received) => true,
+        _ => false,
+    };
+    if !allowed {
+        return Err(invalid(
+            seq,
+            format!(
+                "a till may not mark {} {}",
+                match u.subject {
+                    Subject::Order { .. } => "an order",
+                    Subject::Stop { .. } => "a delivery stop",
+                },
+                u.status.as_str()
+            ),
+        ));
+    }
+    if u.lines.is_some() {
+        return Err(invalid(seq, "only HQ's approval carries quantities"));
+    }
+    check_name(seq, "status by", &u.by)?;
+    check_note(seq, u.note.as_deref())
+}
+
+/// Checks of a receiving record written by a till of `store`: its own store, 1 ..=
+/// [`MAX_ORDER_LINES`] lines, each SKU once, counts ≤ [`MAX_ORDER_QTY`], damaged ≤ received,
+/// something counted on every line.
+pub fn check_receiving(seq: u64, r: &ReceivingRecord, store: &StoreId) -> Result<(), OpRejection> {
+    if &r.store != store {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "receiving",
+            target: r.store.to_string(),
+            own: store.clone(),
+        });
+    }
+    if r.lines.is_empty() || r.lines.len() > MAX_ORDER_LINES {
+        return Err(invalid(
+            seq,
+            format!("receiving must have 1 to {MAX_ORDER_LINES} lines"),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for l in &r.lines {
+        if l.expected > MAX_ORDER_QTY || l.received > MAX_ORDER_QTY {
+            return Err(invalid(
+                seq,
+                format!("receiving line {}: more than {MAX_ORDER_QTY} units", l.sku),
+            ));
+        }
+        if l.damaged > l.received {
+            return Err(invalid(
+                seq,
+                format!(
+                    "receiving line {}: {} damaged of {} received",
+                    l.sku, l.damaged, l.received
+                ),
+            ));
+        }
+        if l.expected == 0 && l.received == 0 {
+            return Err(invalid(
+                seq,
+                format!("receiving line {} counts nothing", l.sku),
+            ));
+        }
+        if !seen.insert(&l.sku) {
+            return Err(invalid(seq, format!("receiving lists {} twice", l.sku)));
+        }
+    }
+    check_name(seq, "received by", &r.received_by)?;
+    check_note(seq, r.note.as_deref())
 }
 
 /// Escrow moves and coupon redemptions go to everyone, so every till can tell how many units
@@ -506,7 +676,10 @@ fn invalid(seq: u64, reason: impl Into<String>) -> OpRejection {
 
 /// Structural checks of a stock move (any writer).
 pub fn check_stock_move(seq: u64, m: &StockMove, store: &StoreId) -> Result<(), OpRejection> {
-    if &m.location != store {
+    // A till receiving a delivery takes it out of its own store's in-transit location.
+    let own_transit = m.location == LocationId::in_transit_to(store)
+        && matches!(m.reason, StockReason::Receipt | StockReason::TransferIn);
+    if &m.location != store && !own_transit {
         return Err(OpRejection::WrongStore {
             seq,
             what: "stock",

@@ -72,6 +72,8 @@ pub enum Frame {
     Command(Command),
     /// Something was refused; the sender closes the connection after it.
     Error(ErrorFrame),
+    /// Hub → till: where a delivery to the till's store is (ETA); live only, never logged.
+    DeliveryEta(DeliveryEta),
 }
 
 impl Frame {
@@ -90,6 +92,7 @@ impl Frame {
             Frame::Status(_) => "status",
             Frame::Command(_) => "command",
             Frame::Error(_) => "error",
+            Frame::DeliveryEta(_) => "delivery_eta",
         }
     }
 }
@@ -124,6 +127,35 @@ pub struct Welcome {
     /// off its own clock is (the time-deal clock guard). Absent from older hubs.
     #[serde(default)]
     pub hub_time_ms: Option<u64>,
+}
+
+/// Where a delivery to the till's store is, as the hub last estimated it (sent when it
+/// changes and on connect). Not an op: a till keeps only the latest per shipment, and a
+/// delivery with `eta_ms: None` and `arrived_ms: None` is no longer on its way (cancelled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DeliveryEta {
+    /// The shipment.
+    #[ts(type = "string")]
+    pub shipment: Uuid,
+    /// The destination (the till's store).
+    #[ts(type = "string")]
+    pub store: StoreId,
+    /// Expected arrival (ms since epoch, hub clock), if the truck is on its way and moving.
+    #[ts(type = "number | null")]
+    pub eta_ms: Option<i64>,
+    /// Distance left as the crow flies, in metres, if known.
+    pub distance_m: Option<u32>,
+    /// Stops before this one still to be served.
+    pub stops_before: u32,
+    /// When the truck arrived (ms since epoch), once it has.
+    #[ts(type = "number | null")]
+    pub arrived_ms: Option<i64>,
+    /// The driver's display name.
+    pub driver_name: String,
+    /// When the hub computed this (ms since epoch, hub clock).
+    #[ts(type = "number")]
+    pub at_ms: i64,
 }
 
 /// Ops from a till.
