@@ -440,9 +440,9 @@ mod tests {
                 127.0,
             ));
         }
-        let v = e.speed_mps.unwrap();
+        let v = e.speed_mps.expect("test value");
         assert!((9.5..10.5).contains(&v), "{v}");
-        let eta = e.eta_s(6_000.0).unwrap();
+        let eta = e.eta_s(6_000.0).expect("test value");
         assert!((570.0..632.0).contains(&eta), "{eta}");
         // Standing still for a while pulls the speed down, but the floor bounds the ETA.
         for i in 30..200 {

@@ -333,7 +333,7 @@ impl LogisticsState {
                     .get(&key)
                     .is_none_or(|(_, hlc)| op.hlc > *hlc);
                 if newer {
-                    self.deliveries.insert(key, (d.clone(), op.hlc.clone()));
+                    self.deliveries.insert(key, (d.clone(), op.hlc));
                 }
             }
             OpBody::Receiving(r) => keep_lowest(&mut self.receivings, r.id, r, &op.hlc),
@@ -347,8 +347,7 @@ impl LogisticsState {
         {
             let newer = self.approved_lines.get(id).is_none_or(|(_, old)| hlc > old);
             if newer {
-                self.approved_lines
-                    .insert(*id, (lines.clone(), hlc.clone()));
+                self.approved_lines.insert(*id, (lines.clone(), *hlc));
             }
         }
         let wins = self
@@ -360,7 +359,7 @@ impl LogisticsState {
                 u.subject.clone(),
                 StatusEntry {
                     update: u.clone(),
-                    hlc: hlc.clone(),
+                    hlc: *hlc,
                 },
             );
         }
@@ -393,7 +392,7 @@ impl LogisticsState {
 fn keep_lowest<T: Clone>(map: &mut BTreeMap<Uuid, (T, Hlc)>, id: Uuid, record: &T, hlc: &Hlc) {
     let lower = map.get(&id).is_none_or(|(_, old)| hlc < old);
     if lower {
-        map.insert(id, (record.clone(), hlc.clone()));
+        map.insert(id, (record.clone(), *hlc));
     }
 }
 
@@ -450,7 +449,7 @@ mod tests {
 
     #[test]
     fn in_transit_location_is_a_valid_code() {
-        let gn: StoreId = "GN01".parse().unwrap();
+        let gn: StoreId = "GN01".parse().expect("test value");
         let tr = LocationId::in_transit_to(&gn);
         assert_eq!(tr.as_str(), "TR-GN01");
         assert!(tr.is_in_transit());
@@ -460,7 +459,7 @@ mod tests {
     #[test]
     fn received_line_arithmetic() {
         let l = ReceivedLine {
-            sku: "A".parse().unwrap(),
+            sku: "A".parse().expect("test value"),
             expected: 10,
             received: 8,
             damaged: 1,
@@ -478,8 +477,8 @@ mod tests {
 
     #[test]
     fn merge_lines_sums_per_sku() {
-        let a: Sku = "A".parse().unwrap();
-        let b: Sku = "B".parse().unwrap();
+        let a: Sku = "A".parse().expect("test value");
+        let b: Sku = "B".parse().expect("test value");
         let merged = merge_lines(&[
             OrderLine {
                 sku: b.clone(),

@@ -253,21 +253,26 @@ pub fn check_till_status(seq: u64, u: &StatusUpdate, store: &StoreId) -> Result<
             own: store.clone(),
         });
     }
-    if let Subject::Stop { store: s, .. } = &u.subject {
-        if s != store {
-            return Err(OpRejection::WrongStore {
-                seq,
-                what: "delivery stop",
-                target: s.to_string(),
-                own: store.clone(),
-            });
-        }
+    if let Subject::Stop { store: s, .. } = &u.subject
+        && s != store
+    {
+        return Err(OpRejection::WrongStore {
+            seq,
+            what: "delivery stop",
+            target: s.to_string(),
+            own: store.clone(),
+        });
     }
-    let allowed = match (&u.subject, u.status) {
-        (Subject::Order { .. }, Lifecycle::Cancelled | Lifecycle::Received) => true,
-        (Subject::Stop { .. }, Lifecycle::Arrived | Lifecycle::Received) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (&u.subject, u.status),
+        (
+            Subject::Order { .. },
+            Lifecycle::Cancelled | Lifecycle::Received
+        ) | (
+            Subject::Stop { .. },
+            Lifecycle::Arrived | Lifecycle::Received
+        )
+    );
     if !allowed {
         return Err(invalid(
             seq,
