@@ -326,16 +326,7 @@ impl LogisticsState {
         match &op.body {
             OpBody::ReplenishmentOrder(o) => keep_lowest(&mut self.orders, o.id, o, &op.hlc),
             OpBody::StatusUpdate(u) => self.apply_status(u, &op.hlc),
-            OpBody::Delivery(d) => {
-                let key = (d.shipment, d.store.clone());
-                let newer = self
-                    .deliveries
-                    .get(&key)
-                    .is_none_or(|(_, hlc)| op.hlc > *hlc);
-                if newer {
-                    self.deliveries.insert(key, (d.clone(), op.hlc));
-                }
-            }
+            OpBody::Delivery(d) => self.apply_delivery(d, &op.hlc),
             OpBody::Receiving(r) => keep_lowest(&mut self.receivings, r.id, r, &op.hlc),
             _ => {}
         }
@@ -345,11 +336,30 @@ impl LogisticsState {
         if let (Subject::Order { id }, Lifecycle::Approved, Some(lines)) =
             (&u.subject, u.status, &u.lines)
         {
-            let newer = self.approved_lines.get(id).is_none_or(|(_, old)| hlc > old);
-            if newer {
-                self.approved_lines.insert(*id, (lines.clone(), *hlc));
-            }
+            self.apply_approved_lines(*id, lines, hlc);
         }
+        self.apply_status_register(u, hlc);
+    }
+
+    fn apply_approved_lines(&mut self, id: Uuid, lines: &[OrderLine], hlc: &Hlc) {
+        let newer = self.approved_lines.get(&id).is_none_or(|(_, old)| hlc > old);
+        if newer {
+            self.approved_lines.insert(id, (lines.to_vec(), *hlc));
+        }
+    }
+
+    fn apply_delivery(&mut self, d: &Delivery, hlc: &Hlc) {
+        let key = (d.shipment, d.store.clone());
+        let newer = self
+            .deliveries
+            .get(&key)
+            .is_none_or(|(_, old)| hlc > old);
+        if newer {
+            self.deliveries.insert(key, (d.clone(), *hlc));
+        }
+    }
+
+    fn apply_status_register(&mut self, u: &StatusUpdate, hlc: &Hlc) {
         let wins = self
             .status
             .get(&u.subject)
@@ -362,6 +372,28 @@ impl LogisticsState {
                     hlc: *hlc,
                 },
             );
+        }
+    }
+
+    /// Merge another replica's state in: every register and set by the same rule as
+    /// [`LogisticsState::apply`], so merging is commutative, associative and idempotent
+    /// (`tests/logistics_laws.rs`). Approved quantities merge on their own (the approval
+    /// that carried them may have lost the status register to a later state).
+    pub fn merge(&mut self, other: &LogisticsState) {
+        for (id, (o, hlc)) in &other.orders {
+            keep_lowest(&mut self.orders, *id, o, hlc);
+        }
+        for e in other.status.values() {
+            self.apply_status_register(&e.update, &e.hlc);
+        }
+        for (id, (lines, hlc)) in &other.approved_lines {
+            self.apply_approved_lines(*id, lines, hlc);
+        }
+        for (d, hlc) in other.deliveries.values() {
+            self.apply_delivery(d, hlc);
+        }
+        for (id, (r, hlc)) in &other.receivings {
+            keep_lowest(&mut self.receivings, *id, r, hlc);
         }
     }
 
