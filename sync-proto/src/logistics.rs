@@ -41,6 +41,9 @@ pub const MAX_ORDER_LINES: usize = 500;
 pub const MAX_ORDER_QTY: u32 = 100_000;
 /// Geofence radius when the store has none configured, in metres.
 pub const DEFAULT_GEOFENCE_M: f64 = 150.0;
+/// Longest store code whose in-transit location `TR-<store>` is a whole location code (16
+/// characters at most); a longer code would be cut and could share one with another store.
+pub const MAX_TRANSIT_STORE_CODE: usize = 13;
 
 /// Where an order or a stop stands. The derived order is the lifecycle; `Cancelled` is a
 /// terminal branch and ranks above everything, so a cancellation always wins the merge.
@@ -436,6 +439,14 @@ impl LocationId {
         // codes are cut (they do not occur: the hub hands out short codes).
         let code: String = format!("TR-{store}").chars().take(16).collect();
         code.parse().unwrap_or_else(|_| store.clone())
+    }
+
+    /// True when this store has an in-transit location of its own: a code of at most
+    /// [`MAX_TRANSIT_STORE_CODE`] characters that is not itself an in-transit code. Only then
+    /// may its tills take deliveries out of `TR-<store>`; the hub should give stores no other
+    /// codes.
+    pub fn has_own_transit(&self) -> bool {
+        self.as_str().len() <= MAX_TRANSIT_STORE_CODE && !self.is_in_transit()
     }
 
     /// True for an in-transit location (`TR-…`).
