@@ -345,7 +345,10 @@ impl LogisticsState {
     }
 
     fn apply_approved_lines(&mut self, id: Uuid, lines: &[OrderLine], hlc: &Hlc) {
-        let newer = self.approved_lines.get(&id).is_none_or(|(_, old)| hlc > old);
+        let newer = self
+            .approved_lines
+            .get(&id)
+            .is_none_or(|(_, old)| hlc > old);
         if newer {
             self.approved_lines.insert(id, (lines.to_vec(), *hlc));
         }
@@ -353,10 +356,7 @@ impl LogisticsState {
 
     fn apply_delivery(&mut self, d: &Delivery, hlc: &Hlc) {
         let key = (d.shipment, d.store.clone());
-        let newer = self
-            .deliveries
-            .get(&key)
-            .is_none_or(|(_, old)| hlc > old);
+        let newer = self.deliveries.get(&key).is_none_or(|(_, old)| hlc > old);
         if newer {
             self.deliveries.insert(key, (d.clone(), *hlc));
         }

@@ -521,12 +521,7 @@ fn a_delivery_flow_converges_to_received_with_the_first_arrival() {
             note: None,
         })
     };
-    let mut approve = status(
-        Subject::Order { id: order },
-        Lifecycle::Approved,
-        20,
-        "hq",
-    );
+    let mut approve = status(Subject::Order { id: order }, Lifecycle::Approved, 20, "hq");
     if let OpBody::StatusUpdate(u) = &mut approve {
         u.lines = Some(lines(&[4]));
     }
@@ -545,13 +540,30 @@ fn a_delivery_flow_converges_to_received_with_the_first_arrival() {
             }),
         ),
         mk(hub, 20, approve),
-        mk(hub, 50, status(stop.clone(), Lifecycle::Arrived, 1_042, "geofence")),
-        mk(hub, 51, status(stop.clone(), Lifecycle::Arrived, 1_050, "driver")),
-        mk(till, 60, status(stop.clone(), Lifecycle::Received, 1_100, "kim")),
+        mk(
+            hub,
+            50,
+            status(stop.clone(), Lifecycle::Arrived, 1_042, "geofence"),
+        ),
+        mk(
+            hub,
+            51,
+            status(stop.clone(), Lifecycle::Arrived, 1_050, "driver"),
+        ),
+        mk(
+            till,
+            60,
+            status(stop.clone(), Lifecycle::Received, 1_100, "kim"),
+        ),
         mk(
             till,
             61,
-            status(Subject::Order { id: order }, Lifecycle::Received, 1_100, "kim"),
+            status(
+                Subject::Order { id: order },
+                Lifecycle::Received,
+                1_100,
+                "kim",
+            ),
         ),
     ];
     let forward = logistics_of(&ops);
@@ -566,7 +578,10 @@ fn a_delivery_flow_converges_to_received_with_the_first_arrival() {
     // Without the receiving, the first arrival is the one kept, whichever came first.
     let arrivals = logistics_of(ops[2..4].iter().rev());
     let entry = arrivals.status.get(&stop).expect("arrived");
-    assert_eq!((entry.update.at_ms, entry.update.by.as_str()), (1_042, "geofence"));
+    assert_eq!(
+        (entry.update.at_ms, entry.update.by.as_str()),
+        (1_042, "geofence")
+    );
     // A cancellation wins even over received (terminal), whichever order they come in.
     let mut with_cancel = ops.clone();
     with_cancel.insert(

@@ -166,9 +166,15 @@ fn order_lines_are_in_range_and_each_sku_once() {
     ))))));
     assert!(invalid(check(&order_op(order(lines(1, 0))))));
     assert_eq!(check(&order_op(order(lines(1, MAX_ORDER_QTY)))), Ok(()));
-    assert!(invalid(check(&order_op(order(lines(1, MAX_ORDER_QTY + 1))))));
+    assert!(invalid(check(&order_op(order(lines(
+        1,
+        MAX_ORDER_QTY + 1
+    ))))));
     let mut twice = lines(3, 2);
-    twice.push(OrderLine { sku: sku(1), qty: 4 });
+    twice.push(OrderLine {
+        sku: sku(1),
+        qty: 4,
+    });
     assert!(invalid(check(&order_op(order(twice)))));
 }
 
