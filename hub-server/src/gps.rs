@@ -188,11 +188,11 @@ impl Gps {
     }
 
     fn cell(&self, driver: &str) -> Cell {
-        self.drivers
-            .lock()
-            .entry(driver.to_owned())
-            .or_default()
-            .clone()
+        let mut drivers = self.drivers.lock();
+        if let Some(c) = drivers.get(driver) {
+            return c.clone();
+        }
+        drivers.entry(driver.to_owned()).or_default().clone()
     }
 
     fn existing(&self, driver: &str) -> Option<Cell> {
