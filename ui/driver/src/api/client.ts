@@ -3,7 +3,7 @@
 // driver endpoints the page calls.
 
 import { ApiError, Client, errorMessage } from "../../../hq/src/api/client";
-import type { BatchOutcome, LoginResponse, Me, PositionBatch } from "./types";
+import type { BatchOutcome, DriverToday, LoginResponse, Me, PositionBatch, ShipmentJson } from "./types";
 
 export { ApiError, Client, errorMessage };
 
@@ -24,6 +24,23 @@ export class DriverApi {
   /** Who is logged in (401 when nobody). */
   me(): Promise<Me> {
     return this.client.get<Me>("/auth/me");
+  }
+
+  /** The driver's shipments of today (and any still open). */
+  today(): Promise<DriverToday> {
+    return this.client.get<DriverToday>("/driver/today");
+  }
+
+  /** Start driving a shipment (idempotent). */
+  start(shipment: string): Promise<ShipmentJson> {
+    return this.client.post<ShipmentJson>(`/driver/shipments/${encodeURIComponent(shipment)}/start`);
+  }
+
+  /** Mark a stop as arrived (the driver's button). */
+  arrive(shipment: string, store: string): Promise<ShipmentJson> {
+    return this.client.post<ShipmentJson>(
+      `/driver/shipments/${encodeURIComponent(shipment)}/stops/${encodeURIComponent(store)}/arrive`,
+    );
   }
 
   /** Send buffered positions; 200 only after the hub stored them durably. */
