@@ -14,7 +14,7 @@
 //!   `ui/pos/dist`).
 //! - `cargo xtask pos`   — the demo chain plus the POS desktop app enrolled to
 //!   it (needs a display).
-//! - `cargo xtask screenshots` — the console's pictures in `docs/screenshots/`,
+//! - `cargo xtask screenshots` — the console's and the driver page's pictures in `docs/screenshots/`,
 //!   taken from a short run of the demo.
 
 mod demo;

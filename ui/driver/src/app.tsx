@@ -26,7 +26,9 @@ import { Tracker, type TrackerState } from "./track/tracker";
 /** Where the shipment being driven is remembered. */
 const ACTIVE_KEY = "storelink.driver.active";
 /** How often `/driver/today` is read while logged in. */
-const REFRESH_MS = 30_000;
+const REFRESH_MS = 20_000;
+/** After the hub confirmed positions, read it again if the last read is older than this. */
+const REFRESH_AFTER_SEND_MS = 10_000;
 
 type Screen = "boot" | "login" | "today" | "track";
 
@@ -202,6 +204,15 @@ export function App() {
     const id = setInterval(() => void refresh(), REFRESH_MS);
     return () => clearInterval(id);
   }, [screen, refresh]);
+
+  // New positions reached the hub: its statuses (geofence arrivals) and ETAs
+  // may have moved; read them again unless that was just done.
+  useEffect(() => {
+    if (screen !== "track" || senderStatus.confirmed === 0) return;
+    if (readAtMs === null || Date.now() - readAtMs > REFRESH_AFTER_SEND_MS) void refresh();
+    // Only when more positions were confirmed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [senderStatus.confirmed]);
 
   // The session ended while sending: log in again, tracking goes on meanwhile.
   useEffect(() => {

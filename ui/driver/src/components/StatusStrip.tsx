@@ -29,7 +29,14 @@ export function StatusStrip(props: {
         <span class={`chip chip-${net}`} data-testid="net-state" data-state={net}>
           {net === "offline" ? t("net.offline") : net === "unreachable" ? t("net.hub_unreachable") : t("net.online")}
         </span>
-        <span class={`chip chip-gps-${tracker.gps}`} data-testid="gps-state" data-state={tracker.gps}>
+        <span
+          class={`chip chip-gps-${tracker.gps}`}
+          data-testid="gps-state"
+          data-state={tracker.gps}
+          data-ts={tracker.last?.ts_ms}
+          data-lat={tracker.last?.lat}
+          data-lon={tracker.last?.lon}
+        >
           {gps}
         </span>
         <span class={`chip chip-wake-${tracker.wake}`} data-testid="wake-state" data-state={tracker.wake}>
