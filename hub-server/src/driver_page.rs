@@ -118,7 +118,7 @@ mod tests {
         ]))
     }
 
-    fn header<'a>(r: &'a Response, name: HeaderName) -> &'a str {
+    fn header(r: &Response, name: HeaderName) -> &str {
         r.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
