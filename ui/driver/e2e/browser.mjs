@@ -2,7 +2,8 @@
 // with the flags this machine's closed network needs (no background
 // networking, no component updates or sync), a fresh profile, and a phone:
 // 390×844 CSS pixels at 2× (an iPhone-sized screen), touch, Korean, Seoul
-// time, and the geolocation permission granted to the hub's origin.
+// time, and the geolocation and screen wake lock permissions granted to the
+// hub's origin.
 import { chromium } from "playwright-core";
 
 /** Chromium flags for a headless run that never reaches for the network. */
@@ -34,7 +35,18 @@ export async function launchPhone(executablePath, profileDir, origin, start) {
     timezoneId: "Asia/Seoul",
     geolocation: { latitude: start.lat, longitude: start.lon, accuracy: 8 },
   });
-  await context.grantPermissions(["geolocation"], { origin });
+  // Phones grant the screen wake lock to a visible page; headless Chromium
+  // refuses it unless told, and playwright has no name for it: both
+  // permissions go through the DevTools protocol, for this context. The
+  // session stays attached: Chromium drops its overrides when it detaches.
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  const { targetInfo } = await cdp.send("Target.getTargetInfo");
+  await cdp.send("Browser.grantPermissions", {
+    permissions: ["geolocation", "wakeLockScreen"],
+    origin,
+    browserContextId: targetInfo.browserContextId,
+  });
   return context;
 }
 

@@ -140,7 +140,7 @@ try {
     await until("the first fix at the start of the route", async () => Number(await attr("gps-state", "data-lat")) === POINTS[0].lat);
     const started = await api.get(`/shipments/${delivery.shipment}`);
     if (started.started_ms === null) throw new Error("the hub did not record the start");
-    log(`wake lock: ${await attr("wake-state", "data-state")}`);
+    await until("the screen wake lock", async () => (await attr("wake-state", "data-state")) === "on");
   });
 
   await run("stop 1 is marked arrived with the button (after one cancelled confirmation)", async () => {

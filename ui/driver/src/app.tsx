@@ -13,7 +13,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { ApiError, driverApi, errorMessage } from "./api/client";
 import type { DriverToday, GpsPoint, LoginResponse, ShipmentJson, StopJson } from "./api/types";
 import { Header } from "./components/Header";
-import { loadLang, otherLang, saveLang, translate, type Key, type Lang, type Vars } from "./i18n";
+import { loadLang, otherLang, saveLang, translate, translateCode, type Key, type Lang, type Vars } from "./i18n";
 import { Login } from "./screens/Login";
 import { Today } from "./screens/Today";
 import { Track } from "./screens/Track";
@@ -37,6 +37,7 @@ const IDLE_SENDER: SenderStatus = {
   sending: false,
   failures: 0,
   lastError: null,
+  lastErrorStatus: null,
   lastSentMs: null,
   retryAtMs: null,
   needsLogin: false,
@@ -164,6 +165,8 @@ export function App() {
       try {
         const me = await driverApi.me();
         if (me.role !== "driver") {
+          // A console session of this browser (same hub): say why it is not enough.
+          setNotice(translate(lang, "login.err.not_driver", { role: translateCode(lang, "role", me.role) }));
           setScreen("login");
           return;
         }

@@ -240,7 +240,7 @@ describe("the sender", () => {
     timers.fire();
     await sender.idle();
     expect(timers.delays).toEqual([1000, 2000, 4000]);
-    expect(sender.status()).toMatchObject({ failures: 3, buffered: 1, lastError: "the hub could not be reached" });
+    expect(sender.status()).toMatchObject({ failures: 3, buffered: 1, lastError: "the hub could not be reached", lastErrorStatus: 0 });
     expect(sender.status().retryAtMs).not.toBeNull();
     // New fixes while a retry is scheduled wait for it (no request per fix).
     const sent = hub.batches.length;
@@ -252,7 +252,7 @@ describe("the sender", () => {
     await sender.idle();
     expect(timers.pending).toBeNull();
     expect(hub.order).toEqual([T0 + 1000, T0 + 2000]);
-    expect(sender.status()).toMatchObject({ failures: 0, buffered: 0, retryAtMs: null, lastError: null });
+    expect(sender.status()).toMatchObject({ failures: 0, buffered: 0, retryAtMs: null, lastError: null, lastErrorStatus: null });
   });
 
   it("waits for a new login after 401 and keeps the fixes", async () => {
@@ -260,7 +260,7 @@ describe("the sender", () => {
     hub.mode = "unauthorized";
     await sender.record("s1", fix(1));
     await sender.idle();
-    expect(sender.status().needsLogin).toBe(true);
+    expect(sender.status()).toMatchObject({ needsLogin: true, lastErrorStatus: 401 });
     expect(timers.pending).toBeNull();
     await sender.record("s1", fix(2));
     await sender.idle();

@@ -11,7 +11,7 @@ export function Header(props: { t: T; lang: Lang; onLang: () => void; who?: stri
         <span class="logo" aria-hidden="true">
           S
         </span>
-        <span>{t("app.title")}</span>
+        <span class="brand-name">{t("app.brand")}</span>
       </div>
       <div class="bar-right">
         {props.who ? <span class="who">{props.who}</span> : null}

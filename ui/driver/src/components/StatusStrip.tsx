@@ -15,7 +15,7 @@ export function StatusStrip(props: {
   onSendNow: () => void;
 }) {
   const { t, online, sender, tracker } = props;
-  const hubDown = online && sender.failures > 0;
+  const hubDown = online && sender.failures > 0 && !sender.lastErrorStatus;
   const net = !online ? "offline" : hubDown ? "unreachable" : "online";
   const gps =
     tracker.gps === "ok" && tracker.last
@@ -54,7 +54,12 @@ export function StatusStrip(props: {
           </button>
         ) : null}
       </div>
-      {sender.lastError && sender.buffered > 0 ? <div class="muted small">{sender.lastError}</div> : null}
+      {/* The hub's own words when it answered with an error; "not reached" is the chip's. */}
+      {sender.lastError && sender.lastErrorStatus && sender.buffered > 0 ? (
+        <div class="muted small" data-testid="send-error">
+          {sender.lastError}
+        </div>
+      ) : null}
       {tracker.gps === "denied" ? <div class="alert">{t("gps.denied")}</div> : null}
     </section>
   );

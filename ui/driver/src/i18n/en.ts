@@ -3,6 +3,7 @@
 // test both enforce it).
 
 export const en = {
+  "app.brand": "Driver",
   "app.title": "Storelink Driver",
   "lang.switch": "한국어",
   "lang.switch_label": "Switch the language to Korean",

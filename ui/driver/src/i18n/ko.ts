@@ -4,6 +4,7 @@
 import type { en } from "./en";
 
 export const ko: Record<keyof typeof en, string> = {
+  "app.brand": "배송 기사",
   "app.title": "Storelink 배송 기사",
   "lang.switch": "English",
   "lang.switch_label": "언어를 영어로 바꾸기",

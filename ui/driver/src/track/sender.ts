@@ -49,6 +49,8 @@ export interface SenderStatus {
   failures: number;
   /** The last failure's message, until a send succeeds. */
   lastError: string | null;
+  /** The last failure's HTTP status (0: the hub was not reached), until a send succeeds. */
+  lastErrorStatus: number | null;
   /** When the hub last confirmed a batch (page clock). */
   lastSentMs: number | null;
   /** When the next retry is due, while one is scheduled. */
@@ -101,6 +103,7 @@ export class PositionSender {
     sending: false,
     failures: 0,
     lastError: null,
+    lastErrorStatus: null,
     lastSentMs: null,
     retryAtMs: null,
     needsLogin: false,
@@ -218,7 +221,7 @@ export class PositionSender {
       }
     } catch (e) {
       // The buffer itself failed (IndexedDB): try again later like a failed send.
-      this.set({ failures: this.state.failures + 1, lastError: messageOf(e) });
+      this.set({ failures: this.state.failures + 1, lastError: messageOf(e), lastErrorStatus: null });
       this.scheduleRetry();
     } finally {
       this.set({ sending: false, buffered: await this.store.count().catch(() => this.state.buffered) });
@@ -232,14 +235,14 @@ export class PositionSender {
     } catch (e) {
       const status = statusOf(e);
       if (status === 401) {
-        this.set({ needsLogin: true, lastError: messageOf(e) });
+        this.set({ needsLogin: true, lastError: messageOf(e), lastErrorStatus: status });
         return false;
       }
       if (status === 413 && batch.points.length > 1) {
         this.batchSize = Math.max(1, Math.floor(batch.points.length / 2));
         return true;
       }
-      this.set({ failures: this.state.failures + 1, lastError: messageOf(e) });
+      this.set({ failures: this.state.failures + 1, lastError: messageOf(e), lastErrorStatus: status });
       if (!this.stopped) this.scheduleRetry();
       return false;
     }
@@ -247,6 +250,7 @@ export class PositionSender {
     this.set({
       failures: 0,
       lastError: null,
+      lastErrorStatus: null,
       lastSentMs: this.timers.now(),
       confirmed: this.state.confirmed + batch.points.length,
       buffered: await this.store.count(),
