@@ -42,6 +42,7 @@ const IDLE_SENDER: SenderStatus = {
   retryAtMs: null,
   needsLogin: false,
   confirmed: 0,
+  refused: {},
 };
 
 function readActive(): string | null {

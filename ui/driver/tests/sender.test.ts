@@ -56,7 +56,7 @@ class ManualTimers implements Timers {
   }
 }
 
-type Mode = "ok" | "down" | "lose_answer" | "unauthorized" | "too_large";
+type Mode = "ok" | "down" | "lose_answer" | "unauthorized" | "too_large" | "refuse_future";
 
 /** Stands in for the hub's endpoint: stores by ts_ms, says what happened. */
 class HubStandIn {
@@ -74,7 +74,12 @@ class HubStandIn {
     if (this.mode === "too_large" && batch.points.length > this.maxPoints) throw err(413, "too many points");
     let stored = 0;
     let duplicates = 0;
+    const rejected: Record<string, number> = {};
     for (const p of batch.points) {
+      if (this.mode === "refuse_future" && p.ts_ms > T0 + 1_000_000) {
+        rejected.future_timestamp = (rejected.future_timestamp ?? 0) + 1;
+        continue;
+      }
       if (this.stored.has(p.ts_ms)) duplicates += 1;
       else {
         this.stored.set(p.ts_ms, p);
@@ -84,7 +89,8 @@ class HubStandIn {
     }
     if (this.mode === "lose_answer") throw err(0, "the answer was lost");
     const newest = Math.max(...this.stored.keys());
-    return { stored, duplicates, rejected: {}, newest_ts_ms: newest };
+    if (duplicates > 0) rejected.duplicate = duplicates;
+    return { stored, duplicates, rejected, newest_ts_ms: newest };
   };
 }
 
@@ -304,5 +310,16 @@ describe("the sender", () => {
       ["s1", 2],
       ["s2", 1],
     ]);
+  });
+
+  it("forgets what the hub's filter refused, and counts it for the driver", async () => {
+    const { hub, sender, store } = await setup();
+    hub.mode = "refuse_future";
+    await sender.record("s1", fix(1));
+    await sender.record("s1", { ...fix(2), ts_ms: T0 + 9_000_000 });
+    await sender.idle();
+    expect(await store.count()).toBe(0);
+    expect(hub.order).toEqual([T0 + 1000]);
+    expect(sender.status().refused).toEqual({ future_timestamp: 1 });
   });
 });

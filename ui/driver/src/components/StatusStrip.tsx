@@ -21,6 +21,7 @@ export function StatusStrip(props: {
     tracker.gps === "ok" && tracker.last
       ? t("gps.ok", { m: Math.round(tracker.last.accuracy_m ?? 0) })
       : t(`gps.${tracker.gps}` as "gps.waiting");
+  const refused = Object.values(sender.refused).reduce((a, b) => a + b, 0);
   const retryS =
     sender.retryAtMs !== null ? Math.max(0, Math.ceil((sender.retryAtMs - props.nowMs) / 1000)) : null;
   return (
@@ -58,6 +59,11 @@ export function StatusStrip(props: {
       {sender.lastError && sender.lastErrorStatus && sender.buffered > 0 ? (
         <div class="muted small" data-testid="send-error">
           {sender.lastError}
+        </div>
+      ) : null}
+      {refused > 0 ? (
+        <div class="muted small" data-testid="refused" data-count={refused}>
+          {t("buffer.refused", { n: refused })}
         </div>
       ) : null}
       {tracker.gps === "denied" ? <div class="alert">{t("gps.denied")}</div> : null}

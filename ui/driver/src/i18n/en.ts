@@ -81,6 +81,7 @@ export const en = {
   "buffer.empty": "All positions sent",
   "buffer.retry": "Next try in {s} s",
   "buffer.send_now": "Send now",
+  "buffer.refused": "{n} positions refused by the hub (phone clock off, poor accuracy or a jump)",
   "buffer.sending": "Sending…",
 
   "gps.waiting": "Waiting for GPS…",

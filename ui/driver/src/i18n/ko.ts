@@ -82,6 +82,7 @@ export const ko: Record<keyof typeof en, string> = {
   "buffer.empty": "모든 위치 전송 완료",
   "buffer.retry": "{s}초 후 다시 시도",
   "buffer.send_now": "지금 보내기",
+  "buffer.refused": "허브가 받지 않은 위치 {n}개 (휴대폰 시계 오류, 낮은 정확도 또는 위치 튐)",
   "buffer.sending": "보내는 중…",
 
   "gps.waiting": "GPS 신호를 기다리는 중…",

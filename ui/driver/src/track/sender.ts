@@ -59,6 +59,8 @@ export interface SenderStatus {
   needsLogin: boolean;
   /** Fixes the hub confirmed since the page opened. */
   confirmed: number;
+  /** Of those, fixes its filter dropped (bad clock, poor accuracy, impossible jump), by reason. */
+  refused: Record<string, number>;
 }
 
 /** An error with an HTTP status (the API client's `ApiError`). */
@@ -81,6 +83,16 @@ function messageOf(e: unknown): string {
 export function retryDelayMs(failures: number, random: number): number {
   const base = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.8 + 0.4 * random));
+}
+
+/** `a` plus `b`, per reason (the hub's `rejected` map; `duplicate` is a resend, not a refusal). */
+function addCounts(a: Record<string, number>, b: { [key in string]?: number }): Record<string, number> {
+  const out = { ...a };
+  for (const [reason, n] of Object.entries(b)) {
+    if (reason === "duplicate" || !n) continue;
+    out[reason] = (out[reason] ?? 0) + n;
+  }
+  return out;
 }
 
 /** The next batch: the oldest fixes that share the first one's shipment, in time order. */
@@ -108,6 +120,7 @@ export class PositionSender {
     retryAtMs: null,
     needsLogin: false,
     confirmed: 0,
+    refused: {},
   };
   private retryTimer: unknown = null;
   private again = false;
@@ -230,8 +243,9 @@ export class PositionSender {
 
   /** Send one batch; true when it was confirmed (and removed) or should be resent smaller at once. */
   private async send(batch: PositionBatch): Promise<boolean> {
+    let outcome: BatchOutcome;
     try {
-      await this.post(batch);
+      outcome = await this.post(batch);
     } catch (e) {
       const status = statusOf(e);
       if (status === 401) {
@@ -253,6 +267,7 @@ export class PositionSender {
       lastErrorStatus: null,
       lastSentMs: this.timers.now(),
       confirmed: this.state.confirmed + batch.points.length,
+      refused: addCounts(this.state.refused, outcome.rejected),
       buffered: await this.store.count(),
     });
     return true;
