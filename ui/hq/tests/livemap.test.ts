@@ -207,6 +207,10 @@ describe("live map model", () => {
     m.applyShipment(shipment("s1", "kim", [stop("GN01", 1, "arrived"), stop("HD02", 2)]));
     expect(m.drivers.get("kim")?.nextStop).toBe("HD02");
     expect(m.shipments.get("s1")?.stops[0]?.status).toBe("arrived");
+    // A status message without ETAs does not wipe the ETA the positions gave.
+    m.applyPositions([pos("kim", "s1", T0 + 1000, [{ store: "HD02", eta_ms: T0 + 600_000, distance_m: 5000 }])], T0 + 1000);
+    m.applyShipment(shipment("s1", "kim", [stop("GN01", 1, "arrived"), stop("HD02", 2)]));
+    expect(m.shipments.get("s1")?.stops[1]?.eta_ms).toBe(T0 + 600_000);
     let c = m.takeChanges();
     expect(c.shipments.has("s1")).toBe(true);
     m.applyShipment(shipment("s1", "kim", [stop("GN01", 1, "received"), stop("HD02", 2, "received")], "received"));
@@ -215,7 +219,7 @@ describe("live map model", () => {
     expect(m.shipments.has("s1")).toBe(false);
     expect(m.drivers.get("kim")?.nextStop).toBeNull();
     // The driver and their track stay on the map.
-    expect(m.tracks.get("kim")?.points).toHaveLength(1);
+    expect(m.tracks.get("kim")?.points).toHaveLength(2);
   });
 
   it("lists a dispatched driver before their first point, without a marker position", () => {
@@ -283,7 +287,7 @@ describe("live map model", () => {
     expect(m.dirty()).toBe(false);
   });
 
-  it("stays fast with many drivers: 2,000 drivers × 60 points fold in well under a second", () => {
+  it("stays fast with many drivers: 2,000 drivers × 60 points fold in a few seconds at most (about 0.5 s here)", () => {
     const m = new LiveMapModel();
     const started = performance.now();
     for (let s = 0; s < 60; s++) {
@@ -294,6 +298,6 @@ describe("live map model", () => {
     }
     const took = performance.now() - started;
     expect(m.tracks.get("d1999")?.points).toHaveLength(60);
-    expect(took).toBeLessThan(2000);
+    expect(took).toBeLessThan(3000);
   });
 });

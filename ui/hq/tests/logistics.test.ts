@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { dictionaries } from "../src/i18n";
 import {
+  applyEtas,
   approval,
   distanceText,
   etaLabel,
@@ -137,6 +138,29 @@ describe("orders list", () => {
     expect(list[0]?.stops[1]?.eta_ms).toBe(99);
     const done = shipment("s1", [stop("GN01", 1, "received"), stop("HD02", 2, "received")], { status: "received" });
     expect(upsertShipment(list, done, { status: "dispatched" })).toEqual([]);
+  });
+});
+
+describe("ETAs from positions on the Shipments page", () => {
+  it("puts each stop's ETA on its shipment and keeps the same list when nothing moved", () => {
+    const list = [shipment("s1", [stop("GN01", 1), stop("HD02", 2)]), shipment("s2", [stop("BS03", 1)])];
+    const eta = [
+      { store: "GN01", eta_ms: 500, distance_m: 900 },
+      { store: "HD02", eta_ms: 900, distance_m: 4000 },
+    ];
+    const point = { ts_ms: 1, lat: 37, lon: 127, accuracy_m: 5, speed_mps: 8, heading_deg: null, altitude_m: null, battery_pct: null };
+    const out = applyEtas(list, [{ driver: "kim", shipment: "s1", point, eta }]);
+    expect(out[0]?.stops.map((s) => [s.eta_ms, s.distance_m])).toEqual([
+      [500, 900],
+      [900, 4000],
+    ]);
+    expect(out[1]).toBe(list[1]);
+    expect(applyEtas(out, [{ driver: "kim", shipment: "s1", point, eta }])).toBe(out);
+    expect(applyEtas(out, [{ driver: "lee", shipment: null, point, eta }])).toBe(out);
+    let s = reduceLogi({ ...initialLogi(), shipments: list }, { type: "positions", points: [{ driver: "kim", shipment: "s1", point, eta }] }, {});
+    expect(s.shipments?.[0]?.stops[1]?.eta_ms).toBe(900);
+    s = reduceLogi(s, { type: "positions", points: [{ driver: "kim", shipment: "s1", point, eta }] }, {});
+    expect(s.shipments).toBe(s.shipments);
   });
 });
 

@@ -116,7 +116,7 @@ export const logisticsEn = {
   "logi.waiting_first_point": "Dispatched; waiting for the first position",
   "logi.no_active_drivers": "No driver on the road.",
   "logi.no_active_shipments": "No shipment on the road.",
-  "logi.eta.unknown": "ETA —",
+  "logi.eta.unknown": "—",
   "logi.eta.now": "arriving",
   "logi.eta.min": "in ~{n} min",
   "logi.eta.hours": "in ~{h} h {m} min",

@@ -114,7 +114,7 @@ export const logisticsKo: Record<keyof typeof logisticsEn, string> = {
   "logi.waiting_first_point": "출발함; 첫 위치를 기다리는 중",
   "logi.no_active_drivers": "운행 중인 기사가 없습니다.",
   "logi.no_active_shipments": "배송 중인 건이 없습니다.",
-  "logi.eta.unknown": "도착 예정 —",
+  "logi.eta.unknown": "—",
   "logi.eta.now": "곧 도착",
   "logi.eta.min": "약 {n}분 후",
   "logi.eta.hours": "약 {h}시간 {m}분 후",

@@ -284,7 +284,16 @@ export class LiveMapModel {
       this.dropShipment(s.id);
       return;
     }
-    this.shipments.set(s.id, { ...s, stops: s.stops.map((st) => ({ ...st })) });
+    // A status message may carry no ETA; keep the one the positions gave until it arrives.
+    const before = this.shipments.get(s.id);
+    const stops = s.stops.map((st) => {
+      const old = before?.stops.find((x) => x.store === st.store);
+      if (st.eta_ms === null && old && old.eta_ms !== null && rank(st.status) < rank("arrived")) {
+        return { ...st, eta_ms: old.eta_ms, distance_m: st.distance_m ?? old.distance_m };
+      }
+      return { ...st };
+    });
+    this.shipments.set(s.id, { ...s, stops });
     this.changes.shipments.add(s.id);
     if (!s.driver) return;
     let d = this.drivers.get(s.driver);

@@ -9,6 +9,9 @@ import type { Key, Vars } from "../i18n";
 import type {
   CreateShipment,
   Lifecycle,
+  LivePosition,
+  PositionsEvent,
+  StopEta,
   OrderEvent,
   OrderJson,
   OrderLine,
@@ -148,7 +151,8 @@ export type LogiAction =
   | { type: "shipments"; list: ShipmentJson[] }
   | { type: "lagged" }
   | OrderEvent
-  | ShipmentEvent;
+  | ShipmentEvent
+  | PositionsEvent;
 
 export function initialLogi(): LogiState {
   return { orders: null, shipments: null, stale: false };
@@ -169,9 +173,42 @@ export function reduceLogi(state: LogiState, action: LogiAction, f: ListFilter):
     case "shipment":
       if (!action.shipment || typeof action.shipment.id !== "string") return state;
       return state.shipments ? { ...state, shipments: upsertShipment(state.shipments, action.shipment, f) } : state;
+    case "positions": {
+      if (!state.shipments || !Array.isArray(action.points)) return state;
+      const shipments = applyEtas(state.shipments, action.points);
+      return shipments === state.shipments ? state : { ...state, shipments };
+    }
     default:
       return state;
   }
+}
+
+/**
+ * The ETAs a `positions` message carries, put on the stops of the listed
+ * shipments (the same array back when nothing moved, so nothing re-renders).
+ * A position's `eta` lists the stops still ahead, so a minute-level change is
+ * what shows; the last point of a driver in the message wins.
+ */
+export function applyEtas(list: ShipmentJson[], points: LivePosition[]): ShipmentJson[] {
+  const latest = new Map<string, StopEta[]>();
+  for (const p of points) if (p && p.shipment && Array.isArray(p.eta)) latest.set(p.shipment, p.eta);
+  if (latest.size === 0) return list;
+  let out: ShipmentJson[] | null = null;
+  list.forEach((s, i) => {
+    const eta = latest.get(s.id);
+    if (!eta) return;
+    let changed = false;
+    const stops = s.stops.map((st) => {
+      const e = eta.find((x) => x.store === st.store);
+      if (!e || (e.eta_ms === st.eta_ms && e.distance_m === st.distance_m)) return st;
+      changed = true;
+      return { ...st, eta_ms: e.eta_ms, distance_m: e.distance_m };
+    });
+    if (!changed) return;
+    out ??= list.slice();
+    out[i] = { ...s, stops };
+  });
+  return out ?? list;
 }
 
 // ---------------------------------------------------------------------------

@@ -50,7 +50,7 @@ import {
   validateDispatch,
   validateShipment,
 } from "../logistics/logic";
-import type { OrderJson, ReceivingJson, ShipmentEvent, ShipmentJson, StopJson } from "../logistics/types";
+import type { OrderJson, PositionsEvent, ReceivingJson, ShipmentEvent, ShipmentJson, StopJson } from "../logistics/types";
 import { setQuery, useRoute } from "../router";
 import { canEdit } from "../roles";
 
@@ -123,6 +123,7 @@ function Shipments() {
       live.subscribe((e) => {
         const m = e as unknown as { type: string };
         if (m.type === "shipment") dispatch(m as ShipmentEvent);
+        else if (m.type === "positions") dispatch(m as PositionsEvent);
         else if (m.type === "lagged") {
           dispatch({ type: "lagged" });
           void load();
@@ -411,7 +412,8 @@ function StopTable({
                 <td>
                   {rank(st.status) < rank("arrived") && rank(s.status) >= rank("dispatched") ? (
                     <span>
-                      <EtaText etaMs={st.eta_ms} now={now} testid="stop-eta" /> <span class="muted small">{distanceText(st.distance_m)}</span>
+                      <EtaText etaMs={st.eta_ms} now={now} testid="stop-eta" />{" "}
+                      {st.distance_m !== null && <span class="muted small">{distanceText(st.distance_m)}</span>}
                     </span>
                   ) : (
                     "—"
