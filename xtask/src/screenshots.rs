@@ -6,8 +6,12 @@
 //! tills sell live, `ui/hq/e2e/screenshots.mjs` logs in with Debian's
 //! Chromium (playwright-core), waits for live sales to reach the dashboard,
 //! and writes `hq-dashboard.png`, `hq-inventory.png`, `hq-tills.png`,
-//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png`, `hq-notices.png` and `hq-drops.png`
-//! at 1440×900. The demo then stops, and checks as usual that the hub and
+//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png`, `hq-notices.png`, `hq-drops.png`
+//! and `hq-live-map.png` at 1440×900. For the live map, `ui/hq/e2e/logistics.scene.mjs`
+//! puts three drivers on the road through the hub's REST API (store positions, orders,
+//! shipments, dispatch, positions posted as the drivers); the demo hub has no tile server,
+//! so the map is drawn on a plain background and the browser fetches nothing off the
+//! machine. The demo then stops, and checks as usual that the hub and
 //! every till agree on the sales.
 //!
 //! This is the only writer of `docs/screenshots/` (the browser test keeps its
