@@ -50,6 +50,30 @@ pub mod actions {
     pub const DROP_PULL_BACK: &str = "drop.pull_back";
     /// A drop was ended.
     pub const DROP_END: &str = "drop.end";
+    /// HQ placed a replenishment order for a store.
+    pub const ORDER_CREATE: &str = "order.create";
+    /// HQ proposed orders from the low-stock alerts.
+    pub const ORDER_PROPOSE: &str = "order.propose";
+    /// An order was approved.
+    pub const ORDER_APPROVE: &str = "order.approve";
+    /// An order was cancelled.
+    pub const ORDER_CANCEL: &str = "order.cancel";
+    /// A shipment was planned.
+    pub const SHIPMENT_CREATE: &str = "shipment.create";
+    /// A shipment was picked.
+    pub const SHIPMENT_PICK: &str = "shipment.pick";
+    /// A shipment was dispatched.
+    pub const SHIPMENT_DISPATCH: &str = "shipment.dispatch";
+    /// A shipment was cancelled before dispatch.
+    pub const SHIPMENT_CANCEL: &str = "shipment.cancel";
+    /// A stop was marked arrived by hand.
+    pub const STOP_ARRIVE: &str = "shipment.arrive";
+    /// A store's position or geofence changed.
+    pub const STORE_LOCATION: &str = "store.location";
+    /// A tracker device was registered.
+    pub const DEVICE_REGISTER: &str = "device.register";
+    /// A tracker device was deleted.
+    pub const DEVICE_DELETE: &str = "device.delete";
 }
 
 /// Record an admin action by the logged-in user `who`. Call it inside the

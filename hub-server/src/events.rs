@@ -11,7 +11,11 @@
 //! - the writer publishes `chat_message`, `chat_read`, `ticket_update` and
 //!   `announcement_ack` for chat ops it stored (from tills and HQ alike, after `COMMIT`);
 //! - the writer publishes `drop` (a [`crate::drops::DropSummary`]) once per limit key changed
-//!   by a commit (chain-wide totals: every console role sees them).
+//!   by a commit (chain-wide totals: every console role sees them);
+//! - the writer publishes `order` and `shipment` once per order / shipment a commit changed
+//!   ([`crate::logistics::touched_events`]); shipments are for HQ roles only;
+//! - `positions` (drivers' GPS points, coalesced) do not travel on this bus: the GPS pipeline
+//!   serialises each batch once and shares the bytes ([`crate::gps::Fanout`]); HQ roles only.
 //!
 //! Each event names its store (`Event::store`), so the WebSocket filters by
 //! the role's store and the client's subscription. A client that falls too
@@ -134,6 +138,22 @@ pub enum Event {
     AnnouncementAck(crate::api::chat::AnnouncementAckEvent),
     /// A drop (limited item or coupon campaign) changed: its new totals.
     Drop(crate::drops::DropSummary),
+    /// A replenishment order changed.
+    Order {
+        /// The order now.
+        order: crate::logistics::OrderJson,
+    },
+    /// A shipment, one of its stops or one of its orders changed (HQ roles only).
+    Shipment {
+        /// The shipment now.
+        shipment: crate::logistics::ShipmentJson,
+    },
+    /// Drivers' new positions since the last message, in time order per driver (HQ roles
+    /// only; sent at least every 50 ms while points arrive).
+    Positions {
+        /// The points.
+        points: Vec<crate::gps::LivePosition>,
+    },
     /// Events were dropped for this client: refetch what is shown.
     Lagged,
     /// A client message was refused.
@@ -159,8 +179,20 @@ impl Event {
             Event::ChatRead(r) => channel_store(&r.channel),
             Event::TicketUpdate { ticket } => Some(&ticket.store),
             Event::AnnouncementAck(a) => Some(&a.store),
-            Event::Drop(_) | Event::Hello { .. } | Event::Lagged | Event::Error { .. } => None,
+            Event::Order { order } => Some(&order.store),
+            Event::Drop(_)
+            | Event::Shipment { .. }
+            | Event::Positions { .. }
+            | Event::Hello { .. }
+            | Event::Lagged
+            | Event::Error { .. } => None,
         }
+    }
+
+    /// Only head office (hq_admin, hq_staff) receives it: shipments span stores, positions
+    /// are every driver's.
+    pub fn hq_only(&self) -> bool {
+        matches!(self, Event::Shipment { .. } | Event::Positions { .. })
     }
 }
 

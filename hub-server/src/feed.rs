@@ -15,7 +15,9 @@
 //! - [`read_snapshot`] reads current state (catalog fields with their
 //!   winning HLC, the store's stock counter entries, and in `records` the
 //!   winning ops of its store's staff, of every member and of live price
-//!   rules; chat; limited items and coupons — `crate::drops::snapshot_records`) in one read transaction — never the history — in chunks.
+//!   rules; chat; limited items and coupons — `crate::drops::snapshot_records`; the store's
+//!   in-transit counters and its orders, deliveries and receivings —
+//!   `crate::logistics::snapshot_records`) in one read transaction — never the history — in chunks.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -367,11 +369,12 @@ pub fn read_snapshot(
             }
         }
     }
-    {
+    // The store's own counters and those of its in-transit location (deliveries on the way).
+    for location in [store.clone(), sync_proto::LocationId::in_transit_to(store)] {
         let mut stmt = tx.prepare(
             "SELECT sku, actor, inc_total, dec_total FROM stock_counter WHERE location = ?1 ORDER BY sku",
         )?;
-        let mut rows = stmt.query([store.as_str()])?;
+        let mut rows = stmt.query([location.as_str()])?;
         while let Some(r) = rows.next()? {
             let sku: String = r.get(0)?;
             let actor: Vec<u8> = r.get(1)?;
@@ -382,7 +385,7 @@ pub fn read_snapshot(
             let inc: i64 = r.get(2)?;
             let dec: i64 = r.get(3)?;
             chunk.stock.push(StockCounterRow {
-                location: store.clone(),
+                location: location.clone(),
                 sku,
                 actor: ActorId(actor),
                 inc_total: inc as u64,
@@ -415,6 +418,14 @@ pub fn read_snapshot(
     })?;
     // Issue 7: limit definitions, escrow entries, the store's open holds, coupon redemptions.
     crate::drops::snapshot_records(&tx, store.as_str(), |op| {
+        chunk.records.push(op);
+        if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
+            flush(&mut chunk, false)?;
+        }
+        Ok(())
+    })?;
+    // Issue 5: the store's open and recent orders, deliveries and receivings with their status.
+    crate::logistics::snapshot_records(&tx, store.as_str(), |op| {
         chunk.records.push(op);
         if chunk.catalog.len() + chunk.stock.len() + chunk.records.len() >= SNAPSHOT_CHUNK {
             flush(&mut chunk, false)?;

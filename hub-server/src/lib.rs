@@ -28,6 +28,10 @@
 //! - [`audit`]: the audit log of admin actions.
 //! - [`fleet`]: the till fleet view and remote till commands.
 //! - [`events`]: the live event bus behind `GET /api/v1/events`.
+//! - [`logistics`]: replenishment orders, shipments, deliveries and receivings (projection,
+//!   HQ actions, read models).
+//! - [`gps`]: driver positions (filter, `tracks.db` with its own writer, live fan-out to
+//!   consoles, ETAs to tills, geofence arrival, tracker devices, retention).
 //! - [`msgpack`]: locating the ops inside a `Push` frame's bytes.
 //!
 //! Invariants: every change is an op in the log (HQ actions are ops of the
@@ -46,6 +50,8 @@ pub mod drops;
 pub mod events;
 pub mod feed;
 pub mod fleet;
+pub mod gps;
+pub mod logistics;
 pub mod metrics;
 pub mod msgpack;
 pub mod reports;
@@ -170,6 +176,10 @@ pub struct AppState {
     pub events: events::EventBus,
     /// Failed logins per user name and client IP.
     pub throttle: accounts::LoginThrottle,
+    /// Live logistics state (stop ETAs, change generations), shared with the writer.
+    pub logistics: Arc<logistics::Live>,
+    /// Driver GPS: tracks, live state, fan-out, ETAs to tills, tracker devices.
+    pub gps: gps::Gps,
 }
 
 /// Create the `admin` account on first start. Returns the generated
@@ -222,6 +232,15 @@ pub async fn launch(
     let scopes = Arc::new(feed::ScopeIds::default());
     let events = events::EventBus::default();
     let live = Arc::new(LiveTills::default());
+    let logistics = Arc::new(logistics::Live::default());
+    let gps = gps::Gps::open(
+        settings.tracks_path(),
+        gps::GpsConfig {
+            filter: sync_proto::gps::FilterConfig::default(),
+            full_days: settings.gps_full_days,
+            keep_days: settings.gps_keep_days.max(settings.gps_full_days),
+        },
+    )?;
     let (writer, join) = Writer::start(
         conn,
         WriterOutputs {
@@ -232,6 +251,7 @@ pub async fn launch(
             metrics: metrics.clone(),
             events: events.clone(),
             live: live.clone(),
+            logistics: logistics.clone(),
         },
         settings.max_ops_per_commit,
     )?;
@@ -253,8 +273,18 @@ pub async fn launch(
         ingest_budget: Arc::new(tokio::sync::Semaphore::new(INGEST_BUDGET_OPS)),
         events,
         throttle: accounts::LoginThrottle::default(),
+        logistics,
+        gps,
     });
     let rebalancer = tokio::spawn(drops::run_ticker(state.clone()));
+    let fanout = tokio::spawn(
+        state
+            .gps
+            .fanout
+            .clone()
+            .run(state.metrics.clone(), state.stopping.clone()),
+    );
+    let retention = tokio::spawn(gps::run_retention(state.clone()));
     let app = api::router(state.clone());
     let mut addr = listener.local_addr()?;
     if addr.ip().is_unspecified() {
@@ -279,6 +309,9 @@ pub async fn launch(
     })
     .await;
     rebalancer.abort();
+    fanout.abort();
+    retention.abort();
+    state.gps.tracks.stop().await;
     drop(state);
     writer.stop().await;
     let _ = tokio::task::spawn_blocking(move || {

@@ -1,7 +1,9 @@
 //! `hub-server`: the Storelink hub binary.
 //!
-//! `hub-server serve --data-dir D --listen ADDR [--admin-password P]`
-//! (password also from `STORELINK_ADMIN_PASSWORD`). The first stdout line is
+//! `hub-server serve --data-dir D --listen ADDR [--admin-password P] [--map-tile-url URL]
+//! [--map-attribution TEXT] [--gps-full-days 7] [--gps-keep-days 90]`
+//! (password also from `STORELINK_ADMIN_PASSWORD`, the others from `STORELINK_MAP_TILE_URL`,
+//! `STORELINK_MAP_ATTRIBUTION`, `STORELINK_GPS_FULL_DAYS`, `STORELINK_GPS_KEEP_DAYS`). The first stdout line is
 //! `storelink hub listening on http://HOST:PORT`; on first start without a
 //! password, `admin password: …` follows once. Logs go to stderr
 //! (`RUST_LOG`, default `info`). SIGINT / SIGTERM shut down cleanly.
@@ -42,6 +44,19 @@ enum Command {
         /// Password of the `admin` account created on first start.
         #[arg(long, env = "STORELINK_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: Option<String>,
+        /// Map tile URL template for the live map (`https://tiles.example/{z}/{x}/{y}.png`);
+        /// empty: no tiles (tracks and stops on a plain background).
+        #[arg(long, env = "STORELINK_MAP_TILE_URL")]
+        map_tile_url: Option<String>,
+        /// Attribution text shown with the map tiles.
+        #[arg(long, env = "STORELINK_MAP_ATTRIBUTION")]
+        map_attribution: Option<String>,
+        /// Days of driver GPS tracks kept in full detail.
+        #[arg(long, env = "STORELINK_GPS_FULL_DAYS", default_value_t = 7)]
+        gps_full_days: u32,
+        /// Days of driver GPS tracks kept at all (one point a minute after the full days).
+        #[arg(long, env = "STORELINK_GPS_KEEP_DAYS", default_value_t = 90)]
+        gps_keep_days: u32,
     },
 }
 
@@ -82,13 +97,24 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             listen,
             admin_password,
+            map_tile_url,
+            map_attribution,
+            gps_full_days,
+            gps_keep_days,
         } => {
+            if gps_keep_days < gps_full_days {
+                anyhow::bail!("--gps-keep-days must be at least --gps-full-days");
+            }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let mut settings = hub_server::Settings::new(data_dir);
             settings.admin_password = admin_password;
             settings.announce = true;
+            settings.map_tile_url = map_tile_url.filter(|u| !u.trim().is_empty());
+            settings.map_attribution = map_attribution.filter(|a| !a.trim().is_empty());
+            settings.gps_full_days = gps_full_days;
+            settings.gps_keep_days = gps_keep_days;
             hub_server::launch(settings, listener, shutdown_signal())
                 .await
                 .context("hub failed")?;

@@ -18,6 +18,13 @@ pub struct CodeLabel {
     pub code: String,
 }
 
+/// Label of dropped GPS points: the filter's reason.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// `snake_case` reason (`sync_proto::gps::Rejection::as_str`).
+    pub reason: String,
+}
+
 /// The hub's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -37,6 +44,18 @@ pub struct Metrics {
     pub commit_latency: Histogram,
     /// Ops per group commit.
     pub ops_per_commit: Histogram,
+    /// GPS points stored in tracks.db.
+    pub gps_points_stored: Counter,
+    /// GPS points the hub already had (resends).
+    pub gps_points_duplicate: Counter,
+    /// GPS points dropped by the filter, by reason.
+    pub gps_points_rejected: Family<ReasonLabel, Counter>,
+    /// Time from a position batch's arrival to its commit in tracks.db, seconds.
+    pub gps_commit_latency: Histogram,
+    /// Time a live position waited before going out to consoles, seconds.
+    pub gps_fanout_delay: Histogram,
+    /// Live positions sent to consoles (once per point, however many consoles).
+    pub gps_points_fanned_out: Counter,
 }
 
 impl Default for Metrics {
@@ -93,8 +112,50 @@ impl Metrics {
             "Ops per group commit",
             ops_per_commit.clone(),
         );
+        let gps_points_stored = Counter::default();
+        let gps_points_duplicate = Counter::default();
+        let gps_points_rejected = Family::<ReasonLabel, Counter>::default();
+        let gps_commit_latency = Histogram::new(exponential_buckets(0.0002, 2.0, 16));
+        let gps_fanout_delay = Histogram::new(exponential_buckets(0.001, 2.0, 12));
+        let gps_points_fanned_out = Counter::default();
+        registry.register(
+            "gps_points_stored",
+            "GPS points stored in the tracks",
+            gps_points_stored.clone(),
+        );
+        registry.register(
+            "gps_points_duplicate",
+            "GPS points already stored (resends)",
+            gps_points_duplicate.clone(),
+        );
+        registry.register(
+            "gps_points_rejected",
+            "GPS points dropped by the filter, by reason",
+            gps_points_rejected.clone(),
+        );
+        registry.register(
+            "gps_commit_latency_seconds",
+            "Position batch arrival until its tracks commit",
+            gps_commit_latency.clone(),
+        );
+        registry.register(
+            "gps_fanout_delay_seconds",
+            "Wait of a live position before it goes out to consoles",
+            gps_fanout_delay.clone(),
+        );
+        registry.register(
+            "gps_points_fanned_out",
+            "Live positions sent to consoles",
+            gps_points_fanned_out.clone(),
+        );
         Self {
             registry,
+            gps_points_stored,
+            gps_points_duplicate,
+            gps_points_rejected,
+            gps_commit_latency,
+            gps_fanout_delay,
+            gps_points_fanned_out,
             ops_ingested,
             ops_duplicate,
             write_batches,

@@ -18,6 +18,9 @@
 //!    notification); `Status.acked_commands` marks them done and
 //!    `Status.locked` is recorded; `till` events go out on connect,
 //!    disconnect and status.
+//! 6. Deliveries ([`crate::gps::TillEtas`]): the latest `DeliveryEta` of each
+//!    shipment on its way to the till's store after `Welcome`, then each new one
+//!    as the GPS pipeline publishes it (live only, never logged).
 //!
 //! Anything refused — undecodable, oversize, wrong version, forged actor,
 //! another store, a gap — gets an `Error` frame, a `warn!` log with the
@@ -491,6 +494,10 @@ impl Conversation {
         let (start_cursor, kicked) = self.hello(hello).await?;
         let mut kicked = kicked;
         self.send_commands().await?;
+        let (etas, mut eta_rx) = self.state.gps.tills.subscribe(self.device.store.as_str());
+        for eta in etas {
+            self.send(encode(&Frame::DeliveryEta(eta))?).await?;
+        }
         let commands = self.commands.clone().unwrap_or_default();
         let pump_state = self.state.clone();
         let out = self.out.clone();
@@ -524,6 +531,15 @@ impl Conversation {
                     }
                 }
                 _ = commands.notified() => self.send_commands().await?,
+                eta = eta_rx.recv() => match eta {
+                    Ok(eta) => self.send(encode(&Frame::DeliveryEta(eta))?).await?,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::debug!(missed = n, "delivery ETAs skipped for a slow till");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        eta_rx = self.state.gps.tills.subscribe(self.device.store.as_str()).1;
+                    }
+                },
                 _ = ping.tick() => {
                     nonce += 1;
                     self.send(encode(&Frame::Ping(Ping { nonce }))?).await?;

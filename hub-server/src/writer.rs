@@ -101,6 +101,8 @@ pub struct WriterOutputs {
     pub events: crate::events::EventBus,
     /// Connected tills (the rebalancer recalls rights only from these).
     pub live: Arc<crate::sync_ws::LiveTills>,
+    /// Live logistics state (stop ETAs, the change generation the GPS pipeline follows).
+    pub logistics: Arc<crate::logistics::Live>,
 }
 
 /// A number assigned inside the current transaction.
@@ -159,6 +161,8 @@ struct WriterState {
     /// once just before COMMIT: tills of one store sell the same SKUs, so a
     /// group of jobs shares most of its report rows.
     tx_reports: crate::reports::Fold,
+    /// Orders and shipments changed in the current transaction (events at commit).
+    logistics: crate::logistics::Touched,
 }
 
 /// Job checkpoint, to undo in-memory effects of a job whose savepoint rolled back.
@@ -245,6 +249,7 @@ impl WriterState {
         self.events.clear();
         self.drop_keys.clear();
         self.rebalance_keys.clear();
+        self.logistics.clear();
         self.ops_new = 0;
         self.ops_dup = 0;
     }
@@ -405,6 +410,7 @@ impl Writer {
             ops_dup: 0,
             reports: crate::reports::Fold::load(&conn)?,
             tx_reports: crate::reports::Fold::load(&conn)?,
+            logistics: crate::logistics::Touched::default(),
         };
         let alive2 = alive.clone();
         let handle = std::thread::Builder::new()
@@ -572,6 +578,14 @@ fn commit_group(
                 }
             }
             st.drop_keys.clear();
+            // Orders and shipments changed in this transaction: their events, built once.
+            crate::logistics::touched_events(
+                conn,
+                &mut st.logistics,
+                st.events_wanted,
+                &out.logistics,
+                &mut st.events,
+            );
         }
         if st.hub_dirty {
             meta_set(conn, "hub_seq", &st.hub_seq.to_string())?;
@@ -586,8 +600,12 @@ fn commit_group(
         Ok(())
     })();
     jobs.clear();
+    let logistics_changed = st.logistics.take_changed();
     match result {
         Ok(()) => {
+            if let Some(drivers) = logistics_changed {
+                out.logistics.bump(&drivers);
+            }
             st.hub_dirty = false;
             st.acked_undo.clear();
             st.new_nos.clear();
@@ -655,6 +673,16 @@ impl Apply<'_, '_> {
     /// (never if it rolls back).
     pub fn emit(&mut self, event: crate::events::Event) {
         self.st.events.push(event);
+    }
+
+    /// Is anyone listening to live events (decided per group commit)?
+    pub fn events_wanted(&self) -> bool {
+        self.st.events_wanted
+    }
+
+    /// Orders and shipments this transaction changed (`order`/`shipment` events at commit).
+    pub fn logistics_touched(&mut self) -> &mut crate::logistics::Touched {
+        &mut self.st.logistics
     }
 
     /// Note that a limit key changed (a `drop` event goes out after commit).
@@ -829,12 +857,12 @@ impl Apply<'_, '_> {
             | OpBody::RightsRecall(_)
             | OpBody::LimitHold(_)
             | OpBody::CouponRedemption(_) => crate::drops::apply_op(self, op, cursor, strict)?,
-            // Replenishment and deliveries: kept in the op log; the projection lands with the
-            // hub's logistics module.
+            // Replenishment and deliveries (crate::logistics): orders grow-only, status
+            // max-register, deliveries last writer wins, receivings grow-only.
             OpBody::ReplenishmentOrder(_)
             | OpBody::StatusUpdate(_)
             | OpBody::Delivery(_)
-            | OpBody::Receiving(_) => {}
+            | OpBody::Receiving(_) => crate::logistics::apply_op(self, op, cursor, strict)?,
         }
         self.st.recent.push(RecentOp {
             cursor,
@@ -1086,10 +1114,24 @@ impl Apply<'_, '_> {
         reason: StockReason,
         reference: Option<String>,
     ) -> Result<(Op, i64), HubError> {
+        let scope = Scope::Store(location.clone());
+        self.hub_stock_move_in(scope, location, sku, delta, reason, reference)
+    }
+
+    /// [`Apply::hub_stock_move`] in another scope than the location's own: a store's
+    /// in-transit location (`TR-<store>`) travels in `store:<store>`, so its tills see it.
+    pub fn hub_stock_move_in(
+        &mut self,
+        scope: Scope,
+        location: LocationId,
+        sku: Sku,
+        delta: i64,
+        reason: StockReason,
+        reference: Option<String>,
+    ) -> Result<(Op, i64), HubError> {
         let hub = self.st.hub_actor;
         let (inc, dec) = self.totals(&location, &sku, &hub)?;
         let (inc_total, dec_total) = next_stock_totals(inc, dec, delta);
-        let scope = Scope::Store(location.clone());
         let op = self.hub_op(
             scope,
             OpBody::StockMove(StockMove {
@@ -1156,6 +1198,7 @@ mod tests {
                 metrics: Arc::new(Metrics::new()),
                 events: crate::events::EventBus::default(),
                 live: Arc::new(crate::sync_ws::LiveTills::default()),
+                logistics: Arc::new(crate::logistics::Live::default()),
             },
             10_000,
         )

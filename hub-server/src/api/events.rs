@@ -10,6 +10,9 @@
 //! `{"type":"error","code":"forbidden",…}`, anything unreadable
 //! `{"type":"error","code":"malformed",…}`; the connection stays open.
 //! A client that falls behind gets `{"type":"lagged"}` and should refetch.
+//! HQ roles also get `positions` (drivers' GPS points), serialised once per
+//! flushed batch by [`crate::gps::Fanout`] and sent as the same bytes to
+//! every socket; `shipment` events are HQ-only too.
 //! The session is re-checked every few seconds: logging out, being
 //! deactivated or a change of role or store closes the socket. A page of
 //! another origin may not open it (`Origin` / `Sec-Fetch-Site`, 403).
@@ -187,6 +190,8 @@ async fn run(state: Arc<AppState>, hq: Hq, headers: HeaderMap, socket: WebSocket
     }
     tracing::info!("console connected to live events");
     let mut subscription: Option<HashSet<String>> = None;
+    // Live positions: HQ roles only, one shared serialisation per flushed batch.
+    let mut positions = hq.role.is_hq().then(|| state.gps.fanout.subscribe());
     let mut recheck = tokio::time::interval(SESSION_RECHECK);
     recheck.tick().await;
     let mut stopping = state.stopping.clone();
@@ -195,6 +200,9 @@ async fn run(state: Arc<AppState>, hq: Hq, headers: HeaderMap, socket: WebSocket
             _ = async { let _ = stopping.wait_for(|s| *s).await; } => break,
             ev = rx.recv() => match ev {
                 Ok(ev) => {
+                    if ev.hq_only() && !hq.role.is_hq() {
+                        continue;
+                    }
                     let visible = match ev.store() {
                         None => true,
                         Some(store) => hq.can_see_store(store)
@@ -218,6 +226,27 @@ async fn run(state: Arc<AppState>, hq: Hq, headers: HeaderMap, socket: WebSocket
                     Some(Event::Lagged)
                 }
                 Err(RecvError::Closed) => break,
+            },
+            batch = async {
+                match positions.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match batch {
+                Ok(text) => {
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                    None
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "console fell behind on live positions");
+                    Some(Event::Lagged)
+                }
+                Err(RecvError::Closed) => {
+                    positions = None;
+                    None
+                }
             },
             msg = stream.next() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,

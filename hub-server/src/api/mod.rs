@@ -14,6 +14,9 @@
 //!   inventory, dashboards and sales reports, members and price rules.
 //! - [`chat`]: HQ–store chat, tickets, announcements and attachments.
 //! - [`drops`]: limited editions and first-come coupons (drops).
+//! - [`logistics`]: replenishment orders, shipments, receivings, store locations.
+//! - [`gps`]: the driver page's API, OsmAnd/Traccar positions, tracker devices, live drivers,
+//!   tracks and the map settings.
 //! - [`params`]: query parameters they share (page sizes, ids, periods).
 
 pub mod auth;
@@ -23,7 +26,9 @@ pub mod drops;
 pub mod error;
 pub mod events;
 pub mod fleet;
+pub mod gps;
 pub mod inventory;
+pub mod logistics;
 pub mod members;
 pub mod params;
 pub mod prices;
@@ -197,6 +202,36 @@ impl Modify for BodyRejections {
         drops::get_drop,
         drops::pull_back,
         drops::end_drop,
+        // Issue 5: replenishment, deliveries, driver GPS
+        logistics::list_orders,
+        logistics::get_order,
+        logistics::place_order,
+        logistics::propose,
+        logistics::approve,
+        logistics::cancel_order,
+        logistics::list_shipments,
+        logistics::get_shipment,
+        logistics::create_shipment,
+        logistics::pick,
+        logistics::dispatch,
+        logistics::cancel_shipment,
+        logistics::arrive,
+        logistics::list_receivings,
+        logistics::get_location,
+        logistics::patch_location,
+        gps::map_settings,
+        gps::live_drivers,
+        gps::shipment_track,
+        gps::driver_track,
+        gps::list_devices,
+        gps::register_device,
+        gps::delete_device,
+        gps::driver_today,
+        gps::driver_start,
+        gps::driver_positions,
+        gps::driver_arrive,
+        gps::osmand_get,
+        gps::osmand_post,
         healthz,
         readyz,
         metrics,
@@ -216,6 +251,9 @@ impl Modify for BodyRejections {
         (name = "members", description = "Members and member analytics"),
         (name = "chat", description = "HQ–store chat, tickets, announcements and attachments"),
         (name = "drops", description = "Limited editions and first-come coupons"),
+        (name = "replenishment", description = "Replenishment orders, shipments and receivings"),
+        (name = "gps", description = "Live drivers, tracks, tracker devices, OsmAnd positions, the map"),
+        (name = "driver", description = "The driver page (driver accounts only)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
@@ -387,6 +425,61 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/drops/{key}", get(drops::get_drop))
         .route("/drops/{key}/pull-back", post(drops::pull_back))
         .route("/drops/{key}/end", post(drops::end_drop))
+        // Issue 5: replenishment, deliveries, driver GPS
+        .route(
+            "/replenishment/orders",
+            get(logistics::list_orders).post(logistics::place_order),
+        )
+        .route("/replenishment/orders/{id}", get(logistics::get_order))
+        .route(
+            "/replenishment/orders/{id}/approve",
+            post(logistics::approve),
+        )
+        .route(
+            "/replenishment/orders/{id}/cancel",
+            post(logistics::cancel_order),
+        )
+        .route("/replenishment/proposals", post(logistics::propose))
+        .route(
+            "/shipments",
+            get(logistics::list_shipments).post(logistics::create_shipment),
+        )
+        .route("/shipments/{id}", get(logistics::get_shipment))
+        .route("/shipments/{id}/pick", post(logistics::pick))
+        .route("/shipments/{id}/dispatch", post(logistics::dispatch))
+        .route("/shipments/{id}/cancel", post(logistics::cancel_shipment))
+        .route(
+            "/shipments/{id}/stops/{store}/arrive",
+            post(logistics::arrive),
+        )
+        .route("/shipments/{id}/track", get(gps::shipment_track))
+        .route("/receivings", get(logistics::list_receivings))
+        .route(
+            "/stores/{id}/location",
+            get(logistics::get_location).patch(logistics::patch_location),
+        )
+        .route("/map/settings", get(gps::map_settings))
+        .route("/drivers/live", get(gps::live_drivers))
+        .route("/drivers/{username}/track", get(gps::driver_track))
+        .route(
+            "/drivers/{username}/devices",
+            get(gps::list_devices).post(gps::register_device),
+        )
+        .route(
+            "/drivers/{username}/devices/{device_id}",
+            axum::routing::delete(gps::delete_device),
+        )
+        .route("/driver/today", get(gps::driver_today))
+        .route("/driver/shipments/{id}/start", post(gps::driver_start))
+        .route(
+            "/driver/positions",
+            post(gps::driver_positions).layer(DefaultBodyLimit::max(gps::MAX_POSITIONS_BODY)),
+        )
+        .route(
+            "/driver/shipments/{id}/stops/{store}/arrive",
+            post(gps::driver_arrive),
+        )
+        .route("/gps/osmand", get(gps::osmand_get).post(gps::osmand_post))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -397,6 +490,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             sync_proto::wire::SYNC_PATH,
             get(crate::sync_ws::sync_handler),
         )
+        .route("/osmand", get(gps::osmand_get).post(gps::osmand_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

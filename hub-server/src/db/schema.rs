@@ -19,13 +19,24 @@
 //!   whole record (lines, tenders) in the log, which is never rewritten.
 //! - v4 (`v4_chat.sql`): the chat projection (`chat_message` + FTS5 `chat_fts`,
 //!   `chat_read`, `chat_ticket`, `announcement*`, `chat_attachment*`).
+//! - v5 (`v5_escrow.sql`): limited editions and coupons.
+//! - v6 (`v6_logistics.sql`): replenishment and deliveries (`repl_order`, `logi_status`,
+//!   `order_approved`, `delivery`, `receiving`, `shipment*`), `stores.geofence_m`,
+//!   `tracker_device`. Driver tracks live in their own file (`crate::gps`).
 
 use rusqlite::Connection;
 
 use crate::HubError;
 
 /// Schema migrations, in order. Never edit a released entry; append.
-pub const MIGRATIONS: &[&str] = &[V1_SYNC_SPINE, V2_ACCOUNTS, V3_ANALYTICS, V4_CHAT, V5_ESCROW];
+pub const MIGRATIONS: &[&str] = &[
+    V1_SYNC_SPINE,
+    V2_ACCOUNTS,
+    V3_ANALYTICS,
+    V4_CHAT,
+    V5_ESCROW,
+    V6_LOGISTICS,
+];
 
 /// Version 1: the sync spine.
 const V1_SYNC_SPINE: &str = r#"
@@ -168,6 +179,10 @@ const V4_CHAT: &str = include_str!("v4_chat.sql");
 /// Version 5: limited editions and coupons (escrow entries, limit definitions, drop plans,
 /// rights requests and recalls, holds, coupon redemptions).
 const V5_ESCROW: &str = include_str!("v5_escrow.sql");
+
+/// Version 6: replenishment orders, the logistics status register, deliveries, receivings,
+/// shipments and their stops, store geofences, tracker devices (GPS tracks: `tracks.db`).
+const V6_LOGISTICS: &str = include_str!("v6_logistics.sql");
 
 /// Bring the database to the latest schema version.
 pub fn migrate(conn: &Connection) -> Result<(), HubError> {

@@ -3,9 +3,12 @@ import type { AnnouncementAckEvent } from "./AnnouncementAckEvent";
 import type { ChatMessage } from "./ChatMessage";
 import type { ChatReadEvent } from "./ChatReadEvent";
 import type { DropSummary } from "./DropSummary";
+import type { LivePosition } from "./LivePosition";
+import type { OrderJson } from "./OrderJson";
 import type { ReturnEvent } from "./ReturnEvent";
 import type { Role } from "./Role";
 import type { SaleEvent } from "./SaleEvent";
+import type { ShipmentJson } from "./ShipmentJson";
 import type { StockAlert } from "./StockAlert";
 import type { Ticket } from "./Ticket";
 import type { Till } from "./Till";
@@ -30,7 +33,19 @@ message: ChatMessage, } | { "type": "chat_read" } & ChatReadEvent | { "type": "t
 /**
  * The ticket as the inbox shows it.
  */
-ticket: Ticket, } | { "type": "announcement_ack" } & AnnouncementAckEvent | { "type": "drop" } & DropSummary | { "type": "lagged" } | { "type": "error", 
+ticket: Ticket, } | { "type": "announcement_ack" } & AnnouncementAckEvent | { "type": "drop" } & DropSummary | { "type": "order", 
+/**
+ * The order now.
+ */
+order: OrderJson, } | { "type": "shipment", 
+/**
+ * The shipment now.
+ */
+shipment: ShipmentJson, } | { "type": "positions", 
+/**
+ * The points.
+ */
+points: Array<LivePosition>, } | { "type": "lagged" } | { "type": "error", 
 /**
  * `malformed` or `forbidden`.
  */
