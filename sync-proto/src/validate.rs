@@ -710,6 +710,8 @@ pub fn check_stock_move_shape(seq: u64, m: &StockMove) -> Result<(), OpRejection
         return Err(invalid(seq, "stock counter totals out of range"));
     }
     let direction_ok = match m.reason {
+        // Receiving a delivery takes its goods out of the store's in-transit location.
+        StockReason::Receipt if m.location.is_in_transit() => m.delta < 0,
         StockReason::Sale | StockReason::TransferOut => m.delta < 0,
         StockReason::Return | StockReason::Receipt | StockReason::TransferIn => m.delta > 0,
         StockReason::Adjustment | StockReason::Stocktake => true,
