@@ -44,7 +44,7 @@ const GEOFENCE_M = 120;
 const DRIVER = "e2e.driver";
 const DRIVER_PASSWORD = "driver-pass-2024";
 const VEHICLE = "12가 3456";
-/** Points of the drive: every 5 s, ~11 m/s, from 1.4 km south-west to inside the geofence. */
+/** Points of the drive: every 5 s, ~10 m/s, from 1.4 km south-west to inside the geofence. */
 const POINTS = 26;
 const STEP_MS = 5_000;
 
@@ -100,13 +100,15 @@ async function rest(token, method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-/** The drive: a straight line towards the store, the last two points inside the geofence. */
+/**
+ * The drive: a straight line towards the store (1.43 km), ~50 m per point, stopping
+ * ~280 m short of it; then two points inside the 120 m geofence (80 m and 14 m away).
+ */
 function drive(startMs) {
   const from = [STORE_AT[0] - 0.009, STORE_AT[1] - 0.0115];
   const points = [];
   for (let i = 0; i < POINTS; i++) {
-    // The last two points sit 40 m and 10 m from the store (inside the 120 m fence).
-    const f = i < POINTS - 2 ? i / (POINTS - 1) : i === POINTS - 2 ? 0.97 : 0.995;
+    const f = i < POINTS - 2 ? i * 0.035 : i === POINTS - 2 ? 0.945 : 0.99;
     points.push({
       ts_ms: startMs + i * STEP_MS,
       lat: Number((from[0] + (STORE_AT[0] - from[0]) * f).toFixed(7)),

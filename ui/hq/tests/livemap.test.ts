@@ -44,6 +44,7 @@ function shipment(id: string, driver: string, stops: StopJson[], status: Shipmen
     vehicle: "12가3456",
     started_ms: null,
     dispatched_ms: T0,
+    cancelled_ms: null,
     from: "WH01",
     stops,
   };

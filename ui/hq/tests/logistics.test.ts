@@ -43,6 +43,7 @@ function order(id: string, store: string, patch: Partial<OrderJson> = {}): Order
     status_at_ms: 1_000,
     status_by: "mgr",
     shipment: null,
+    name_of_skus: {},
     ...patch,
   };
 }
@@ -79,6 +80,7 @@ function shipment(id: string, stops: StopJson[], patch: Partial<ShipmentJson> = 
     vehicle: "12가3456",
     started_ms: null,
     dispatched_ms: 6_000,
+    cancelled_ms: null,
     from: "WH01",
     stops,
     ...patch,
@@ -285,6 +287,7 @@ describe("receiving differences", () => {
     ],
     has_discrepancy: true,
     duplicate: false,
+    no_delivery: false,
   };
 
   it("names what is wrong per line and adds it up", () => {

@@ -101,6 +101,8 @@ export const logisticsEn = {
   "logi.recv.shortage_n": "{n} short",
   "logi.recv.damaged_n": "{n} damaged",
   "logi.recv.extra_n": "{n} extra",
+  "logi.recv.no_delivery": "No such delivery",
+  "logi.recv.no_delivery_hint": "The store received a shipment the hub has no delivery to it for.",
   "logi.recv.duplicate": "Received twice",
   "logi.recv.duplicate_hint": "This stop was received more than once; check the stock at the store.",
 

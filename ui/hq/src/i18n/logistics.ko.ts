@@ -100,6 +100,8 @@ export const logisticsKo: Record<keyof typeof logisticsEn, string> = {
   "logi.recv.shortage_n": "{n}개 부족",
   "logi.recv.damaged_n": "{n}개 파손",
   "logi.recv.extra_n": "{n}개 초과",
+  "logi.recv.no_delivery": "배송 없음",
+  "logi.recv.no_delivery_hint": "본사에 이 매장으로 가는 배송이 없는 입고입니다.",
   "logi.recv.duplicate": "중복 입고",
   "logi.recv.duplicate_hint": "이 경유지가 두 번 이상 입고되었습니다. 매장 재고를 확인하세요.",
 

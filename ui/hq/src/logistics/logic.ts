@@ -27,8 +27,8 @@ export const MAX_ORDER_QTY = 100_000;
 export const MAX_ORDER_LINES = 500;
 /** The geofence radius a store gets by default (`sync_proto::logistics::DEFAULT_GEOFENCE_M`). */
 export const DEFAULT_GEOFENCE_M = 150;
-/** The largest geofence radius the form accepts, in metres. */
-export const MAX_GEOFENCE_M = 10_000;
+/** The largest geofence radius the hub accepts, in metres. */
+export const MAX_GEOFENCE_M = 5_000;
 
 /** The lifecycle in its order; `cancelled` ranks above everything (it always wins). */
 export const LIFECYCLE: Lifecycle[] = ["requested", "approved", "picked", "dispatched", "arrived", "received", "cancelled"];

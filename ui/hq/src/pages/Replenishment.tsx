@@ -409,7 +409,7 @@ function PlaceOrderForm({
     if (!store) throw new Error(t("logi.err.store"));
     const { lines, error } = orderLines(rows);
     if (error || !lines) throw new Error(error ? t(error.key, error.vars) : t("logi.err.no_lines"));
-    onPlaced(await logisticsApi.placeOrder({ store, lines, note: note.trim() || null }));
+    onPlaced(await logisticsApi.placeOrder({ store, lines, note: note.trim() || undefined }));
   });
   const setRow = (i: number, patch: Partial<LineRow>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (

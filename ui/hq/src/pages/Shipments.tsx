@@ -707,12 +707,20 @@ function Discrepancies() {
             {
               key: "dup",
               label: "",
-              render: (r) =>
-                r.duplicate ? (
-                  <Badge tone="bad" testid="receiving-duplicate" title={t("logi.recv.duplicate_hint")}>
-                    {t("logi.recv.duplicate")}
-                  </Badge>
-                ) : null,
+              render: (r) => (
+                <span class="badges">
+                  {r.duplicate && (
+                    <Badge tone="bad" testid="receiving-duplicate" title={t("logi.recv.duplicate_hint")}>
+                      {t("logi.recv.duplicate")}
+                    </Badge>
+                  )}
+                  {r.no_delivery && (
+                    <Badge tone="bad" testid="receiving-no-delivery" title={t("logi.recv.no_delivery_hint")}>
+                      {t("logi.recv.no_delivery")}
+                    </Badge>
+                  )}
+                </span>
+              ),
             },
           ]}
         />
