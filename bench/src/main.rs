@@ -19,12 +19,16 @@
 //! - [`drop`]: limited editions and first-come coupons — 10,000 attempts on a 100-unit drop
 //!   across 200 tills with a third offline, 8,500 redemptions of 300 coupons, and a limited
 //!   item's sale latency at the till vs an ordinary one.
+//! - [`gps`]: live driver GPS — 5,000 drivers at 1 Hz for a minute into one hub with 20 HQ
+//!   consoles on the live map (every point stored, fan-out latency), and an hour of offline
+//!   points (3,600) in one request, resent without duplicates.
 
 mod bootstrap;
 mod catchup;
 mod chat;
 mod console;
 mod drop;
+mod gps;
 mod ingest;
 mod pos_app;
 mod pos_screen;
@@ -107,6 +111,9 @@ fn main() -> Result<()> {
     }
     if wanted("drop") {
         drop::run(&mut report, scale)?;
+    }
+    if wanted("gps") {
+        gps::run(&mut report, scale)?;
     }
 
     let md = report.markdown();

@@ -12,7 +12,7 @@
 //! neighbours in time, not against the newest point). [`EtaEstimator`] smooths the recent speed
 //! and turns the remaining distance to the next stop into minutes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,6 +23,8 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 pub const KNOT_MPS: f64 = 0.514_444;
 /// Most points accepted in one batch (an hour offline at 1 Hz is 3,600).
 pub const MAX_BATCH_POINTS: usize = 10_000;
+/// How many recent points [`PositionFilter::default`] remembers per driver.
+pub const DEFAULT_FILTER_WINDOW: usize = 64;
 
 /// One position of a driver's phone or tracker.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -143,7 +145,7 @@ pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 /// True when the point lies within `radius_m` of the stop; a point whose accuracy circle is
 /// larger than the fence itself does not count (it could be anywhere).
 pub fn inside_geofence(p: &GpsPoint, stop_lat: f64, stop_lon: f64, radius_m: f64) -> bool {
-    if p.accuracy_m.is_some_and(|a| a > radius_m) {
+    if p.accuracy_m.is_some_and(|a| !a.is_finite() || a > radius_m) {
         return false;
     }
     distance_m(p.lat, p.lon, stop_lat, stop_lon) <= radius_m
@@ -189,24 +191,42 @@ pub fn impossible_jump(a: &GpsPoint, b: &GpsPoint, cfg: &FilterConfig) -> bool {
 }
 
 /// One driver's accepted points near "now", for the filter's neighbour checks: a window of the
-/// most recent points by timestamp (late points are checked against their neighbours in time).
-#[derive(Debug, Clone, Default)]
+/// most recent points by timestamp (late points are checked against their neighbours in time),
+/// and the timestamps it refused as impossible jumps, so that a resent point gets the same
+/// answer as the first time.
+#[derive(Debug, Clone)]
 pub struct PositionFilter {
     recent: BTreeMap<i64, GpsPoint>,
+    /// Refused jumps: timestamp and the bits of latitude and longitude.
+    jumps: BTreeSet<(i64, u64, u64)>,
     window: usize,
 }
 
+impl Default for PositionFilter {
+    /// A filter remembering [`DEFAULT_FILTER_WINDOW`] points.
+    fn default() -> Self {
+        Self::new(DEFAULT_FILTER_WINDOW)
+    }
+}
+
 impl PositionFilter {
-    /// A filter remembering the `window` most recent accepted points (at least 2).
+    /// A filter remembering the `window` most recent accepted points (at least 2), and as
+    /// many refused jumps.
     pub fn new(window: usize) -> Self {
         Self {
             recent: BTreeMap::new(),
+            jumps: BTreeSet::new(),
             window: window.max(2),
         }
     }
 
-    /// Decide one point; an accepted point is remembered. `known_duplicate` is for points the
-    /// caller knows are stored already (older than this window).
+    /// Decide one point; an accepted point is remembered. A point refused as an impossible
+    /// jump stays refused when the same point is offered again (a resent batch is answered
+    /// the same), even if a late point has since arrived next to it; another position with
+    /// that timestamp is judged on its own. Only points within the window are
+    /// known: a point older than every remembered one is checked against the oldest
+    /// remembered neighbour, and whether it is stored already is the caller's question (the
+    /// track's primary key `(driver, ts_ms)`).
     pub fn offer(
         &mut self,
         p: &GpsPoint,
@@ -218,11 +238,19 @@ impl PositionFilter {
         if self.recent.contains_key(&p.ts_ms) {
             return Err(Rejection::Duplicate);
         }
+        let key = (p.ts_ms, p.lat.to_bits(), p.lon.to_bits());
+        if self.jumps.contains(&key) {
+            return Err(Rejection::ImpossibleJump);
+        }
         let before = self.recent.range(..p.ts_ms).next_back().map(|(_, q)| q);
         let after = self.recent.range(p.ts_ms + 1..).next().map(|(_, q)| q);
         if before.is_some_and(|b| impossible_jump(b, p, cfg))
             || after.is_some_and(|a| impossible_jump(p, a, cfg))
         {
+            self.jumps.insert(key);
+            while self.jumps.len() > self.window {
+                self.jumps.pop_first();
+            }
             return Err(Rejection::ImpossibleJump);
         }
         self.recent.insert(p.ts_ms, *p);
@@ -240,7 +268,8 @@ impl PositionFilter {
 
 /// Smoothed recent speed and the ETA it gives: an exponentially weighted moving average of
 /// the speed between successive points (or the device's own speed when it reports one), with a
-/// floor so that a truck waiting at a light does not make the ETA infinite.
+/// floor so that a truck waiting at a light does not make the ETA infinite, and a ceiling on
+/// each sample so that one absurd speed reading does not make it zero.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EtaEstimator {
     /// The smoothed speed in m/s, once known.
@@ -249,6 +278,9 @@ pub struct EtaEstimator {
     pub alpha: f64,
     /// Slowest speed used for an ETA, in m/s (default 2.5 ≈ 9 km/h, city traffic).
     pub floor_mps: f64,
+    /// Fastest speed sample believed, in m/s (default 70, the filter's believable speed);
+    /// faster samples count as this.
+    pub ceiling_mps: f64,
     last: Option<GpsPoint>,
 }
 
@@ -258,6 +290,7 @@ impl Default for EtaEstimator {
             speed_mps: None,
             alpha: 0.2,
             floor_mps: 2.5,
+            ceiling_mps: FilterConfig::default().max_speed_mps,
             last: None,
         }
     }
@@ -278,7 +311,7 @@ impl EtaEstimator {
             return;
         }
         self.last = Some(*p);
-        if let Some(s) = sample {
+        if let Some(s) = sample.map(|s| s.min(self.ceiling_mps)) {
             self.speed_mps = Some(match self.speed_mps {
                 Some(old) => old + self.alpha * (s - old),
                 None => s,

@@ -41,6 +41,9 @@ pub const MAX_ORDER_LINES: usize = 500;
 pub const MAX_ORDER_QTY: u32 = 100_000;
 /// Geofence radius when the store has none configured, in metres.
 pub const DEFAULT_GEOFENCE_M: f64 = 150.0;
+/// Longest store code whose in-transit location `TR-<store>` is a whole location code (16
+/// characters at most); a longer code would be cut and could share one with another store.
+pub const MAX_TRANSIT_STORE_CODE: usize = 13;
 
 /// Where an order or a stop stands. The derived order is the lifecycle; `Cancelled` is a
 /// terminal branch and ranks above everything, so a cancellation always wins the merge.
@@ -326,16 +329,7 @@ impl LogisticsState {
         match &op.body {
             OpBody::ReplenishmentOrder(o) => keep_lowest(&mut self.orders, o.id, o, &op.hlc),
             OpBody::StatusUpdate(u) => self.apply_status(u, &op.hlc),
-            OpBody::Delivery(d) => {
-                let key = (d.shipment, d.store.clone());
-                let newer = self
-                    .deliveries
-                    .get(&key)
-                    .is_none_or(|(_, hlc)| op.hlc > *hlc);
-                if newer {
-                    self.deliveries.insert(key, (d.clone(), op.hlc));
-                }
-            }
+            OpBody::Delivery(d) => self.apply_delivery(d, &op.hlc),
             OpBody::Receiving(r) => keep_lowest(&mut self.receivings, r.id, r, &op.hlc),
             _ => {}
         }
@@ -345,11 +339,30 @@ impl LogisticsState {
         if let (Subject::Order { id }, Lifecycle::Approved, Some(lines)) =
             (&u.subject, u.status, &u.lines)
         {
-            let newer = self.approved_lines.get(id).is_none_or(|(_, old)| hlc > old);
-            if newer {
-                self.approved_lines.insert(*id, (lines.clone(), *hlc));
-            }
+            self.apply_approved_lines(*id, lines, hlc);
         }
+        self.apply_status_register(u, hlc);
+    }
+
+    fn apply_approved_lines(&mut self, id: Uuid, lines: &[OrderLine], hlc: &Hlc) {
+        let newer = self
+            .approved_lines
+            .get(&id)
+            .is_none_or(|(_, old)| hlc > old);
+        if newer {
+            self.approved_lines.insert(id, (lines.to_vec(), *hlc));
+        }
+    }
+
+    fn apply_delivery(&mut self, d: &Delivery, hlc: &Hlc) {
+        let key = (d.shipment, d.store.clone());
+        let newer = self.deliveries.get(&key).is_none_or(|(_, old)| hlc > old);
+        if newer {
+            self.deliveries.insert(key, (d.clone(), *hlc));
+        }
+    }
+
+    fn apply_status_register(&mut self, u: &StatusUpdate, hlc: &Hlc) {
         let wins = self
             .status
             .get(&u.subject)
@@ -362,6 +375,28 @@ impl LogisticsState {
                     hlc: *hlc,
                 },
             );
+        }
+    }
+
+    /// Merge another replica's state in: every register and set by the same rule as
+    /// [`LogisticsState::apply`], so merging is commutative, associative and idempotent
+    /// (`tests/logistics_laws.rs`). Approved quantities merge on their own (the approval
+    /// that carried them may have lost the status register to a later state).
+    pub fn merge(&mut self, other: &LogisticsState) {
+        for (id, (o, hlc)) in &other.orders {
+            keep_lowest(&mut self.orders, *id, o, hlc);
+        }
+        for e in other.status.values() {
+            self.apply_status_register(&e.update, &e.hlc);
+        }
+        for (id, (lines, hlc)) in &other.approved_lines {
+            self.apply_approved_lines(*id, lines, hlc);
+        }
+        for (d, hlc) in other.deliveries.values() {
+            self.apply_delivery(d, hlc);
+        }
+        for (id, (r, hlc)) in &other.receivings {
+            keep_lowest(&mut self.receivings, *id, r, hlc);
         }
     }
 
@@ -404,6 +439,14 @@ impl LocationId {
         // codes are cut (they do not occur: the hub hands out short codes).
         let code: String = format!("TR-{store}").chars().take(16).collect();
         code.parse().unwrap_or_else(|_| store.clone())
+    }
+
+    /// True when this store has an in-transit location of its own: a code of at most
+    /// [`MAX_TRANSIT_STORE_CODE`] characters that is not itself an in-transit code. Only then
+    /// may its tills take deliveries out of `TR-<store>`; the hub should give stores no other
+    /// codes.
+    pub fn has_own_transit(&self) -> bool {
+        self.as_str().len() <= MAX_TRANSIT_STORE_CODE && !self.is_in_transit()
     }
 
     /// True for an in-transit location (`TR-…`).

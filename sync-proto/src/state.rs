@@ -12,6 +12,7 @@
 //! | member fields | LWW register per `(member, field)`, marker = HLC |
 //! | chat | see [`crate::chat::ChatState`] (grow-only messages, max-registers) |
 //! | limited items, coupons | see [`crate::escrow::EscrowState`] (bounded counter: `MAX()` per entry; definitions LWW by HLC; holds max-register; requests, recalls, redemptions grow-only) |
+//! | replenishment, deliveries | see [`crate::logistics::LogisticsState`] (orders, receivings grow-only; status max-register; deliveries LWW by HLC) |
 //!
 //! Applying an op and merging two states are commutative, associative and
 //! idempotent (property-tested in `tests/merge_laws.rs`). The SQL stores of
@@ -222,6 +223,7 @@ impl ReplicaState {
         lww_merge(&mut self.price_rules, &other.price_rules);
         self.chat.merge(&other.chat);
         self.escrow.merge(&other.escrow);
+        self.logistics.merge(&other.logistics);
     }
 
     /// Stock of `sku` at `location`: Σ increments − Σ decrements over all actors.

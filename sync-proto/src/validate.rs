@@ -681,8 +681,10 @@ fn invalid(seq: u64, reason: impl Into<String>) -> OpRejection {
 
 /// Structural checks of a stock move (any writer).
 pub fn check_stock_move(seq: u64, m: &StockMove, store: &StoreId) -> Result<(), OpRejection> {
-    // A till receiving a delivery takes it out of its own store's in-transit location.
-    let own_transit = m.location == LocationId::in_transit_to(store)
+    // A till receiving a delivery takes it out of its own store's in-transit location (only
+    // if that location is the store's alone: a long code's would be cut and shared).
+    let own_transit = store.has_own_transit()
+        && m.location == LocationId::in_transit_to(store)
         && matches!(m.reason, StockReason::Receipt | StockReason::TransferIn);
     if &m.location != store && !own_transit {
         return Err(OpRejection::WrongStore {

@@ -29,7 +29,8 @@ use crate::{AppState, HubError, now_ms};
 /// A new store or warehouse.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateStore {
-    /// Location code: 2-16 characters A-Z, 0-9, '-' (e.g. `GN01`).
+    /// Location code: 2-16 characters A-Z, 0-9, '-' (e.g. `GN01`); a store's at most 13 and
+    /// not starting with `TR-` (in-transit locations are `TR-<store>`).
     pub code: String,
     /// Display name.
     pub name: String,
@@ -141,6 +142,17 @@ pub async fn create_store(
         return Err(ApiError::invalid(format!(
             "kind {:?} is not one of \"store\", \"warehouse\"",
             req.kind
+        )));
+    }
+    if code.is_in_transit() {
+        return Err(ApiError::invalid(format!(
+            "{code}: codes starting with TR- name the in-transit locations of deliveries"
+        )));
+    }
+    if req.kind == "store" && !code.has_own_transit() {
+        return Err(ApiError::invalid(format!(
+            "a store code has at most {} characters (its deliveries travel in TR-<code>)",
+            sync_proto::logistics::MAX_TRANSIT_STORE_CODE
         )));
     }
     let currency = req.currency.unwrap_or_else(|| "KRW".into());

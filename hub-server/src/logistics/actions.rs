@@ -593,6 +593,13 @@ fn leaving_stops(ap: &mut Apply<'_, '_>, id: &Uuid, by: &str) -> Result<Vec<Leav
     let mut out = Vec::new();
     for stop in stop_rows(ap.conn, id)? {
         let store: StoreId = stop.store.parse()?;
+        if !store.has_own_transit() {
+            return Err(rejected(
+                409,
+                "no_transit_location",
+                format!("store {store} has no in-transit location of its own (code too long)"),
+            ));
+        }
         let mut mine = Vec::new();
         let mut lines = Vec::new();
         for (order, _) in orders.iter().filter(|(_, s)| *s == store) {

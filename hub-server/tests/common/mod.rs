@@ -7,11 +7,14 @@
 #![allow(dead_code)]
 
 mod console;
+mod logistics;
 mod till;
 
 // Every test file takes the whole harness; not each uses every part.
 #[allow(unused_imports)]
 pub use console::*;
+#[allow(unused_imports)]
+pub use logistics::*;
 #[allow(unused_imports)]
 pub use till::*;
 
@@ -44,7 +47,11 @@ pub struct TestHub {
 
 impl TestHub {
     pub async fn start() -> TestHub {
-        let dir = tempfile::tempdir().expect("tempdir");
+        TestHub::start_in(tempfile::tempdir().expect("tempdir")).await
+    }
+
+    /// A hub on the data of `dir` (a fresh one, or what [`TestHub::stop_keeping_data`] left).
+    pub async fn start_in(dir: tempfile::TempDir) -> TestHub {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -85,6 +92,20 @@ impl TestHub {
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// Stop the hub and hand back its data directory, to start a hub on it again.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let r = tokio::time::timeout(Duration::from_secs(10), t)
+                .await
+                .expect("hub stops in time");
+            r.expect("join").expect("hub result");
+        }
+        self._dir
     }
 
     /// Stop the hub and wait for it.
