@@ -6,12 +6,15 @@
 //! tills sell live, `ui/hq/e2e/screenshots.mjs` logs in with Debian's
 //! Chromium (playwright-core), waits for live sales to reach the dashboard,
 //! and writes `hq-dashboard.png`, `hq-inventory.png`, `hq-tills.png`,
-//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png`, `hq-notices.png` and `hq-drops.png`
-//! at 1440×900. Then `ui/driver/e2e/screenshots.mjs` has head office dispatch
-//! a delivery to a driver over REST and, on a phone-sized Chromium, drives it
-//! for a few seconds: `driver-page.png` (390×844 at 2×) is the tracking screen.
-//! The demo then stops, and checks as usual that the hub and every till agree
-//! on the sales.
+//! `hq-members.png`, `hq-catalog.png`, `hq-chat.png`, `hq-notices.png`, `hq-drops.png`
+//! and `hq-live-map.png` at 1440×900. For the live map, `ui/hq/e2e/logistics.scene.mjs`
+//! puts three drivers on the road through the hub's REST API (store positions, orders,
+//! shipments, dispatch, positions posted as the drivers); the demo hub has no tile server,
+//! so the map is drawn on a plain background and the browser fetches nothing off the
+//! machine. Then `ui/driver/e2e/screenshots.mjs` has head office dispatch a delivery to a
+//! driver over REST and, on a phone-sized Chromium, drives it for a few seconds:
+//! `driver-page.png` (390×844 at 2×) is the tracking screen. The demo then stops, and checks
+//! as usual that the hub and every till agree on the sales.
 //!
 //! This is the only writer of `docs/screenshots/` (the browser test keeps its
 //! screenshots in its own work directory).
