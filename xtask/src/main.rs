@@ -20,6 +20,7 @@
 mod demo;
 mod demo_chat;
 mod demo_drops;
+mod demo_logistics;
 mod demo_people;
 mod pos;
 mod process;
