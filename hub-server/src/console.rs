@@ -59,17 +59,21 @@ pub struct Embedded;
 
 impl ConsoleFiles for Embedded {
     fn file(&self, path: &str) -> Option<(Cow<'static, [u8]>, String)> {
-        let f = ConsoleDist::get(path)?;
-        let hash = f.metadata.sha256_hash();
-        let etag = format!(
-            "\"{}\"",
-            hash[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-        Some((f.data, etag))
+        ConsoleDist::get(path).map(with_etag)
     }
+}
+
+/// An embedded file's bytes and its ETag (the start of its SHA-256).
+pub(crate) fn with_etag(f: rust_embed::EmbeddedFile) -> (Cow<'static, [u8]>, String) {
+    let hash = f.metadata.sha256_hash();
+    let etag = format!(
+        "\"{}\"",
+        hash[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    (f.data, etag)
 }
 
 /// Is the console built into this hub?
@@ -82,8 +86,12 @@ pub fn is_reserved(path: &str) -> bool {
     RESERVED_EXACT.contains(&path) || RESERVED_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
-/// The router's fallback: the console, its SPA routes, or the JSON 404.
+/// The router's fallback: the driver page under `/driver`, else the console,
+/// its SPA routes, or the JSON 404.
 pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(rel) = crate::driver_page::relative(uri.path()) {
+        return crate::driver_page::respond(&crate::driver_page::Embedded, &method, rel, &headers);
+    }
     respond(&Embedded, &method, uri.path(), &headers)
 }
 
@@ -97,15 +105,33 @@ pub fn respond(
     if is_reserved(path) {
         return ApiError::not_found("not_found", "no such endpoint").into_response();
     }
+    respond_app(
+        files,
+        method,
+        path.trim_start_matches('/'),
+        headers,
+        not_built,
+    )
+}
+
+/// Serve a single-page app's file `rel` (its path inside the app, no leading
+/// slash) from `files` by the rules of [`serve`]; `not_built` answers when the
+/// app has no `index.html`. Shared by the console and the driver page.
+pub(crate) fn respond_app(
+    files: &impl ConsoleFiles,
+    method: &Method,
+    rel: &str,
+    headers: &HeaderMap,
+    not_built: fn() -> Response,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            "the console's pages only answer GET",
+            "these pages only answer GET",
         )
         .into_response();
     }
-    let rel = path.trim_start_matches('/');
     if rel.split('/').any(|seg| seg == "..") {
         return ApiError::not_found("not_found", "no such file").into_response();
     }
