@@ -1029,3 +1029,76 @@ fn the_latest_eta_per_shipment_is_kept_even_before_the_delivery_is_known() {
     assert_eq!(stored, 1, "one row per shipment");
     assert!(!logistics::record_eta(f.conn(), &eta(12_500, Some(1), None)).expect("older"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Re-enrolment
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_re_enrolled_till_carries_its_requests_and_cancellations_over_but_not_a_receiving() {
+    let mut f = Fixture::new();
+    let kept = f
+        .till
+        .request_stock(&[ask(TEE, 2)], None, "Kim")
+        .expect("request");
+    let dropped = f
+        .till
+        .request_stock(&[ask(JACKET, 1)], None, "Kim")
+        .expect("request");
+    f.till.cancel_order(&dropped.id, "Kim").expect("cancel");
+    f.dispatched(vec![line(TEE, 3)]);
+    f.till
+        .receive_delivery(&SHIPMENT.to_string(), &[count(TEE, 3, 0)], None, "Kim")
+        .expect("receive");
+    let old = f.till.enrolment().expect("enr").expect("enrolled").actor;
+    let new_actor = f
+        .till
+        .enrol_offline(&crate::OfflineEnrolment {
+            actor: None,
+            store: gn01(),
+            store_name: "Gangnam".into(),
+            till_no: 5,
+            currency: "KRW".into(),
+            hub_url: String::new(),
+            credential: String::new(),
+        })
+        .expect("re-enrol");
+    db::set_meta(f.conn(), keys::CARRY_OVER_FROM, &format!("{old}:0")).expect("meta");
+    let (records, others) = crate::enrol::pending_records(f.conn()).expect("pending");
+    assert!(records.is_empty());
+    let carried: Vec<String> = others
+        .iter()
+        .map(|b| match b {
+            OpBody::ReplenishmentOrder(o) => format!("order {}", o.id),
+            OpBody::StatusUpdate(u) => format!("{:?} {}", u.subject, u.status.as_str()),
+            other => other.kind().to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        carried,
+        vec![
+            format!("order {}", kept.id),
+            format!("order {}", dropped.id),
+            format!("Order {{ id: {} }} cancelled", dropped.id),
+        ],
+        "the receiving, its moves and its `received` updates stay behind"
+    );
+    {
+        let tx = f.conn().unchecked_transaction().expect("tx");
+        crate::enrol::reissue(&tx, others.clone()).expect("reissue");
+        tx.commit().expect("commit");
+    }
+    let mine: Vec<Op> = f
+        .till
+        .outbox(1, 100)
+        .expect("outbox")
+        .into_iter()
+        .filter(|o| o.actor == new_actor)
+        .collect();
+    assert_eq!(mine.len(), 3);
+    for op in &mine {
+        check_till_op(op, new_actor, &gn01()).expect("the hub accepts it");
+    }
+    let orders = f.till.orders().expect("orders");
+    assert_eq!(orders.len(), 2, "still two orders, one cancelled");
+}

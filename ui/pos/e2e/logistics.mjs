@@ -83,21 +83,21 @@ if ((await page.locator('[data-testid="delivery-row"][data-received="true"]').co
 
 // Request stock: scan the barcode, qty 6, send; the order heads the list; cancel it.
 await tid("logi-tab-request").click();
-await tid("request-query").waitFor();
-await tid("request-qty").fill("6");
-await tid("request-query").fill("8800000000002");
+await tid("restock-query").waitFor();
+await tid("restock-qty").fill("6");
+await tid("restock-query").fill("8800000000002");
 await page.keyboard.press("Enter");
-await tid("request-line").waitFor();
-await tid("request-qty").fill("0");
-await tid("request-qty-invalid").waitFor();
-await tid("request-qty").fill("3");
-await tid("request-query").fill("8800000000002");
+await tid("restock-line").waitFor();
+await tid("restock-qty").fill("0");
+await tid("restock-qty-invalid").waitFor();
+await tid("restock-qty").fill("3");
+await tid("restock-query").fill("8800000000002");
 await page.keyboard.press("Enter");
 await page.waitForTimeout(40);
-if ((await tid("request-line").getAttribute("data-qty")) !== "9") fail("the same SKU adds to its line");
-await tid("request-note").fill("weekend promotion");
+if ((await tid("restock-line").getAttribute("data-qty")) !== "9") fail("the same SKU adds to its line");
+await tid("restock-note").fill("weekend promotion");
 await shot(`logi-06-request-${lang}`);
-await tid("request-send").click();
+await tid("restock-send").click();
 await page.waitForFunction(() => document.querySelectorAll('[data-testid="order-row"]').length === 3);
 await shot(`logi-07-orders-${lang}`);
 await tid("order-row").first().locator('[data-testid="order-cancel"]').click();

@@ -107,7 +107,7 @@ export function RequestStock(): JSX.Element {
     <div class="split request-stock">
       <div class="card stack">
         <h2>{t("logi.request_title")}</h2>
-        {!isManager && <p class="warn-text" data-testid="request-manager-only">{t("logi.request_manager_only")}</p>}
+        {!isManager && <p class="warn-text" data-testid="restock-manager-only">{t("logi.request_manager_only")}</p>}
         <div class="row">
           <input
             ref={queryRef}
@@ -120,7 +120,7 @@ export function RequestStock(): JSX.Element {
               search(e.currentTarget.value);
             }}
             onKeyDown={(e) => void onKey(e)}
-            data-testid="request-query"
+            data-testid="restock-query"
           />
           <input
             class={`input qty-input num ${qtyOk === null ? "bad" : ""}`}
@@ -128,14 +128,14 @@ export function RequestStock(): JSX.Element {
             value={qty}
             aria-label={t("logi.request_qty")}
             onInput={(e) => setQty(e.currentTarget.value)}
-            data-testid="request-qty"
+            data-testid="restock-qty"
           />
         </div>
-        {qtyOk === null && <div class="error-box" role="alert" data-testid="request-qty-invalid">{t("logi.qty_invalid")}</div>}
+        {qtyOk === null && <div class="error-box" role="alert" data-testid="restock-qty-invalid">{t("logi.qty_invalid")}</div>}
         {hits.length > 0 && (
-          <div class="results" data-testid="request-hits">
+          <div class="results" data-testid="restock-hits">
             {hits.map((h) => (
-              <button key={h.sku} class="result" onClick={() => add(h)} data-testid="request-hit" data-sku={h.sku}>
+              <button key={h.sku} class="result" onClick={() => add(h)} data-testid="restock-hit" data-sku={h.sku}>
                 <span class="r-name">
                   {h.name} <span class="muted small mono">{h.sku}</span>
                 </span>
@@ -144,10 +144,10 @@ export function RequestStock(): JSX.Element {
             ))}
           </div>
         )}
-        <table class="table" data-testid="request-lines">
+        <table class="table" data-testid="restock-lines">
           <tbody>
             {lines.map((l) => (
-              <tr key={l.sku} data-testid="request-line" data-sku={l.sku} data-qty={l.qty}>
+              <tr key={l.sku} data-testid="restock-line" data-sku={l.sku} data-qty={l.qty}>
                 <td>
                   {l.name ?? l.sku} <span class="muted small mono">{l.sku}</span>
                 </td>
@@ -157,11 +157,11 @@ export function RequestStock(): JSX.Element {
                     inputMode="numeric"
                     value={String(l.qty)}
                     onChange={(e) => setLines((ls) => setRequestQty(ls, l.sku, parseQty(e.currentTarget.value) ?? 0))}
-                    data-testid="request-line-qty"
+                    data-testid="restock-line-qty"
                   />
                 </td>
                 <td>
-                  <Btn kind="ghost" onClick={() => setLines((ls) => setRequestQty(ls, l.sku, 0))} testid="request-line-remove">
+                  <Btn kind="ghost" onClick={() => setLines((ls) => setRequestQty(ls, l.sku, 0))} testid="restock-line-remove">
                     {t("logi.request_remove")}
                   </Btn>
                 </td>
@@ -171,11 +171,11 @@ export function RequestStock(): JSX.Element {
         </table>
         {lines.length === 0 && <p class="muted">{t("logi.request_empty")}</p>}
         <Field label={t("logi.request_note")}>
-          <input class="input" value={note} maxLength={200} placeholder={t("logi.request_note_ph")} onInput={(e) => setNote(e.currentTarget.value)} data-testid="request-note" />
+          <input class="input" value={note} maxLength={200} placeholder={t("logi.request_note_ph")} onInput={(e) => setNote(e.currentTarget.value)} data-testid="restock-note" />
         </Field>
-        <ErrorBox error={err} testid="request-error" />
+        <ErrorBox error={err} testid="restock-error" />
         <div class="row-end">
-          <Btn kind="primary" onClick={() => void send()} disabled={busy || !lines.length || !isManager} testid="request-send">
+          <Btn kind="primary" onClick={() => void send()} disabled={busy || !lines.length || !isManager} testid="restock-send">
             {t("logi.request_send")}
           </Btn>
         </div>
