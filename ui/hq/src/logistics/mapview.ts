@@ -272,7 +272,13 @@ export class LiveMapView {
       const root = document.createElement("div");
       root.className = "logi-stop";
       root.dataset.testid = `map-stop-${s.id}-${st.store}`;
-      root.textContent = String(st.stop_no);
+      const no = document.createElement("span");
+      no.className = "logi-stop-no";
+      no.textContent = String(st.stop_no);
+      const code = document.createElement("span");
+      code.className = "logi-stop-code";
+      code.textContent = st.store;
+      root.append(no, code);
       const marker = L.marker(at, {
         icon: L.divIcon({ className: "logi-stop-icon", html: root, iconSize: [24, 24], iconAnchor: [12, 12] }),
         keyboard: false,
