@@ -124,7 +124,12 @@ fn deliver(
     stop: &AtomicBool,
 ) -> Result<String> {
     let lines: Vec<(String, u32)> = (0..3)
-        .map(|k| (skus[(round * 7 + k * 5) % skus.len()].clone(), 6 + 3 * k as u32))
+        .map(|k| {
+            (
+                skus[(round * 7 + k * 5) % skus.len()].clone(),
+                6 + 3 * k as u32,
+            )
+        })
         .collect();
     let mut args = vec!["request-stock".to_owned()];
     args.extend(lines.iter().map(|(s, q)| format!("{s}={q}")));
@@ -132,7 +137,10 @@ fn deliver(
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let order: Value = serde_json::from_str(&till.cli(&arg_refs)?)?;
     let order_id = order["id"].as_str().context("order id")?.to_owned();
-    println!("📦 {} asked the warehouse for stock (order {order_id})", till.name);
+    println!(
+        "📦 {} asked the warehouse for stock (order {order_id})",
+        till.name
+    );
 
     // The till's daemon pushes the order; HQ approves it once it is there.
     wait_for(stop, Duration::from_secs(60), || {
@@ -163,10 +171,7 @@ fn deliver(
     wait_for(stop, Duration::from_secs(60), || {
         Ok(till.cli(&["deliveries"])?.contains(&shipment_id))
     })?;
-    let mut counted: Vec<String> = lines
-        .iter()
-        .map(|(s, q)| format!("{s}={q}"))
-        .collect();
+    let mut counted: Vec<String> = lines.iter().map(|(s, q)| format!("{s}={q}")).collect();
     if let Some((sku, qty)) = lines.first() {
         counted[0] = format!("{sku}={}", qty - 1);
     }
