@@ -91,7 +91,7 @@ pub fn is_reserved(path: &str) -> bool {
 /// The router's fallback: the driver page under `/driver`, else the console,
 /// its SPA routes, or the JSON 404.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(state): State<std::sync::Arc<AppState>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
