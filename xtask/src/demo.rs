@@ -25,7 +25,7 @@ use anyhow::{Context, Result, bail};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::{demo_chat, demo_drops, demo_people, process};
+use crate::{demo_chat, demo_drops, demo_logistics, demo_people, process};
 
 /// Options of `cargo xtask demo`.
 #[derive(clap::Args, Debug, Clone)]
