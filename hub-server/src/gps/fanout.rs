@@ -16,7 +16,7 @@ use crate::events::Event;
 use crate::metrics::Metrics;
 
 /// Longest a point waits for its batch to go out.
-pub const FLUSH_EVERY: Duration = Duration::from_millis(25);
+pub const FLUSH_EVERY: Duration = Duration::from_millis(10);
 /// Flushed batches buffered per console before it is told it lagged.
 const CAPACITY: usize = 1024;
 
