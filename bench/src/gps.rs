@@ -33,6 +33,7 @@
 //! hub and of this process is reported next to them.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -432,18 +433,29 @@ fn cpu_seconds(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Seconds the threads of a process spent waiting for a CPU while runnable (the run-queue
-/// delay of `/proc/<pid>/task/*/schedstat`), summed: how much a busy machine held it back.
-fn run_queue_wait_seconds(pid: &str) -> f64 {
+/// Seconds each thread of a process has spent waiting for a CPU while runnable (the
+/// run-queue delay of `/proc/<pid>/task/<tid>/schedstat`), by thread id.
+fn run_queue_waits(pid: &str) -> HashMap<String, f64> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0.0;
+        return HashMap::new();
     };
     tasks
         .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .sum::<f64>()
-        / 1e9
+        .filter_map(|t| {
+            let stat = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
+            let ns: f64 = stat.split_whitespace().nth(1)?.parse().ok()?;
+            Some((t.file_name().to_string_lossy().into_owned(), ns / 1e9))
+        })
+        .collect()
+}
+
+/// How long the threads of a process waited for a CPU since `before` (threads that ended in
+/// between are not counted): how much a busy machine held it back.
+fn run_queue_wait_since(pid: &str, before: &HashMap<String, f64>) -> f64 {
+    run_queue_waits(pid)
+        .iter()
+        .map(|(tid, w)| w - before.get(tid).copied().unwrap_or(0.0))
+        .sum()
 }
 
 fn status_mib(pid: u32, field: &str) -> f64 {
@@ -639,8 +651,8 @@ fn fleet_run(drivers_n: usize, seconds: usize) -> Result<FleetRun> {
             })
         };
         let hub_cpu_before = cpu_seconds(&hub_pid.to_string());
-        let hub_wait_before = run_queue_wait_seconds(&hub_pid.to_string());
-        let own_wait_before = run_queue_wait_seconds("self");
+        let hub_wait_before = run_queue_waits(&hub_pid.to_string());
+        let own_wait_before = run_queue_waits("self");
         eprintln!("[bench gps] driving now: hub pid {hub_pid}");
         let own_cpu_before = cpu_seconds("self");
         let tasks: Vec<_> = drivers
@@ -666,8 +678,8 @@ fn fleet_run(drivers_n: usize, seconds: usize) -> Result<FleetRun> {
             }
         };
         let hub_cpu = cpu_seconds(&hub_pid.to_string()) - hub_cpu_before;
-        let hub_wait = run_queue_wait_seconds(&hub_pid.to_string()) - hub_wait_before;
-        let own_wait = run_queue_wait_seconds("self") - own_wait_before;
+        let hub_wait = run_queue_wait_since(&hub_pid.to_string(), &hub_wait_before);
+        let own_wait = run_queue_wait_since("self", &own_wait_before);
         let hub_view = hub_view(&http, &url).await;
         let _ = stop_tx.send(true);
         sampler.await?;
