@@ -500,7 +500,11 @@ fn hub_quantile_ms(metrics: &str, name: &str, q: f64) -> Option<f64> {
         .filter_map(|l| {
             let rest = l.strip_prefix(&prefix)?;
             let (le, count) = rest.split_once("\"}")?;
-            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
             Some((le, count.trim().parse().ok()?))
         })
         .collect();
@@ -522,10 +526,8 @@ async fn hub_view(http: &reqwest::Client, url: &str) -> String {
         Err(_) => return "hub metrics unavailable".into(),
     };
     let show = |name: &str| {
-        let fmt = |q| {
-            hub_quantile_ms(&text, name, q)
-                .map_or("?".to_owned(), |v| format!("≤ {v:.1} ms"))
-        };
+        let fmt =
+            |q| hub_quantile_ms(&text, name, q).map_or("?".to_owned(), |v| format!("≤ {v:.1} ms"));
         format!("p50 {}, p99 {}", fmt(0.5), fmt(0.99))
     };
     format!(
