@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 
+use axum::extract::State;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
     X_CONTENT_TYPE_OPTIONS,
@@ -27,6 +28,7 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::AppState;
 use crate::api::error::ApiError;
 
 /// The built console (`ui/hq/dist`), possibly empty.
@@ -59,17 +61,21 @@ pub struct Embedded;
 
 impl ConsoleFiles for Embedded {
     fn file(&self, path: &str) -> Option<(Cow<'static, [u8]>, String)> {
-        let f = ConsoleDist::get(path)?;
-        let hash = f.metadata.sha256_hash();
-        let etag = format!(
-            "\"{}\"",
-            hash[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-        Some((f.data, etag))
+        ConsoleDist::get(path).map(with_etag)
     }
+}
+
+/// An embedded file's bytes and its ETag (the start of its SHA-256).
+pub(crate) fn with_etag(f: rust_embed::EmbeddedFile) -> (Cow<'static, [u8]>, String) {
+    let hash = f.metadata.sha256_hash();
+    let etag = format!(
+        "\"{}\"",
+        hash[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    (f.data, etag)
 }
 
 /// Is the console built into this hub?
@@ -82,9 +88,52 @@ pub fn is_reserved(path: &str) -> bool {
     RESERVED_EXACT.contains(&path) || RESERVED_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
-/// The router's fallback: the console, its SPA routes, or the JSON 404.
-pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    respond(&Embedded, &method, uri.path(), &headers)
+/// The router's fallback: the driver page under `/driver`, else the console,
+/// its SPA routes, or the JSON 404.
+pub async fn serve(
+    State(state): State<std::sync::Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = match crate::driver_page::relative(uri.path()) {
+        Some(rel) => {
+            crate::driver_page::respond(&crate::driver_page::Embedded, &method, rel, &headers)
+        }
+        None => respond(&Embedded, &method, uri.path(), &headers),
+    };
+    allow_map_tiles(&mut response, state.settings.map_tile_url.as_deref());
+    response
+}
+
+/// With a tile server configured, let the pages load its images: the page's policy gets the
+/// tile server's origin in `img-src` (a `{s}` subdomain placeholder becomes `*`).
+fn allow_map_tiles(response: &mut Response, tile_url: Option<&str>) {
+    let Some(origin) = tile_url.and_then(tile_origin) else {
+        return;
+    };
+    let headers = response.headers_mut();
+    if headers.contains_key(CONTENT_SECURITY_POLICY) {
+        let csp = CSP.replace("img-src 'self'", &format!("img-src 'self' {origin}"));
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            headers.insert(CONTENT_SECURITY_POLICY, v);
+        }
+    }
+}
+
+/// The origin of a tile URL template (`https://{s}.tile.example.org/{z}/{x}/{y}.png` →
+/// `https://*.tile.example.org`); `None` for anything that is not a plain http(s) origin.
+pub fn tile_origin(template: &str) -> Option<String> {
+    let (scheme, rest) = template.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split('/').next()?.replace("{s}", "*");
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'*'));
+    plain.then(|| format!("{scheme}://{host}"))
 }
 
 /// [`serve`] over any file source (tested with an in-memory one).
@@ -97,15 +146,33 @@ pub fn respond(
     if is_reserved(path) {
         return ApiError::not_found("not_found", "no such endpoint").into_response();
     }
+    respond_app(
+        files,
+        method,
+        path.trim_start_matches('/'),
+        headers,
+        not_built,
+    )
+}
+
+/// Serve a single-page app's file `rel` (its path inside the app, no leading
+/// slash) from `files` by the rules of [`serve`]; `not_built` answers when the
+/// app has no `index.html`. Shared by the console and the driver page.
+pub(crate) fn respond_app(
+    files: &impl ConsoleFiles,
+    method: &Method,
+    rel: &str,
+    headers: &HeaderMap,
+    not_built: fn() -> Response,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            "the console's pages only answer GET",
+            "these pages only answer GET",
         )
         .into_response();
     }
-    let rel = path.trim_start_matches('/');
     if rel.split('/').any(|seg| seg == "..") {
         return ApiError::not_found("not_found", "no such file").into_response();
     }
@@ -213,6 +280,35 @@ mod tests {
                 .get(path)
                 .map(|s| (Cow::Borrowed(s.as_bytes()), format!("\"{}\"", s.len())))
         }
+    }
+
+    #[test]
+    fn tile_servers_are_allowed_by_origin_only() {
+        assert_eq!(
+            tile_origin("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("http://tiles.internal:8080/osm/{z}/{x}/{y}.png").as_deref(),
+            Some("http://tiles.internal:8080")
+        );
+        assert_eq!(tile_origin("javascript:alert(1)"), None);
+        assert_eq!(tile_origin("https://evil.example; script-src *"), None);
+
+        let files = built();
+        let mut page = respond(&files, &Method::GET, "/", &HeaderMap::new());
+        allow_map_tiles(&mut page, Some("https://tiles.example.org/{z}/{x}/{y}.png"));
+        let csp = page.headers()[CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("ascii");
+        assert!(
+            csp.contains("img-src 'self' https://tiles.example.org data: blob:"),
+            "{csp}"
+        );
+        assert!(csp.contains("script-src 'self';"), "{csp}");
+        let mut plain = respond(&files, &Method::GET, "/", &HeaderMap::new());
+        allow_map_tiles(&mut plain, None);
+        assert_eq!(plain.headers()[CONTENT_SECURITY_POLICY], CSP);
     }
 
     fn built() -> Mem {

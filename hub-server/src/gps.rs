@@ -188,11 +188,11 @@ impl Gps {
     }
 
     fn cell(&self, driver: &str) -> Cell {
-        self.drivers
-            .lock()
-            .entry(driver.to_owned())
-            .or_default()
-            .clone()
+        let mut drivers = self.drivers.lock();
+        if let Some(c) = drivers.get(driver) {
+            return c.clone();
+        }
+        drivers.entry(driver.to_owned()).or_default().clone()
     }
 
     fn existing(&self, driver: &str) -> Option<Cell> {
@@ -554,10 +554,12 @@ async fn arrive_by_geofence(state: &AppState, st: &mut DriverState, store: &str,
         })
         .await;
     match written {
-        Ok(first) => {
-            tracing::info!(%shipment, %store, at_ms, first, "geofence arrival");
+        Ok(true) => {
+            tracing::info!(%shipment, %store, at_ms, "geofence arrival");
             announce_arrival(state, shipment, store_id, at_ms, &st.name);
         }
+        // Someone marked it first (the driver's button, HQ, the store): already announced.
+        Ok(false) => state.logistics.clear_eta(shipment, store),
         Err(e) => {
             tracing::warn!(%shipment, %store, error = %e, "could not record a geofence arrival; the next point tries again");
             if let Some(p) = st.plan.as_mut()

@@ -19,6 +19,7 @@
 //! - [`api`]: REST handlers, auth extractor, JSON errors, OpenAPI.
 //! - [`auth`]: passwords, tokens, device credentials, enrolment codes.
 //! - [`console`]: the HQ web console (`ui/hq/dist`, embedded) at `/`.
+//! - [`driver_page`]: the drivers' mobile page (`ui/driver/dist`, embedded) at `/driver`.
 //! - [`audit`]: the audit log of admin actions.
 //! - [`views`]: in-memory materialised stock for fast reads.
 //! - [`reports`]: report tables (sales by hour/day/SKU/cashier, stock history,
@@ -46,6 +47,7 @@ pub mod auth;
 pub mod chat;
 pub mod console;
 pub mod db;
+pub mod driver_page;
 pub mod drops;
 pub mod events;
 pub mod feed;

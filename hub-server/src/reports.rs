@@ -563,6 +563,8 @@ pub fn crossed_alerts(
     view.read(|map| {
         let mut out: Vec<CrossedAlert> = net
             .into_iter()
+            // Deliveries on the way (`TR-<store>`) are not a shelf that runs low.
+            .filter(|((location, _), _)| !location.starts_with("TR-"))
             .filter_map(|((location, sku), d)| {
                 let after = map.get(sku).and_then(|m| m.get(location)).copied()?;
                 let (was, now) = (level(after - d, threshold), level(after, threshold));

@@ -1,6 +1,6 @@
-//! The hub serves the HQ console at `/` (or, when it was not built, a page
-//! saying how to build it) without ever shadowing its own routes: an unknown
-//! API path stays the API's JSON 404.
+//! The hub serves the HQ console at `/` and the driver page at `/driver` (or,
+//! when one was not built, a page saying how to build it) without ever
+//! shadowing its own routes: an unknown API path stays the API's JSON 404.
 
 mod common;
 
@@ -65,6 +65,35 @@ async fn root_serves_the_console_and_api_paths_stay_json() {
         let v: Value = r.json().await.expect("json");
         assert_eq!(v["error"]["code"], "not_found", "{path}");
     }
+    // The driver page at /driver (or, unbuilt, how to build it); /drivers… is not it.
+    let driver = hub
+        .http
+        .get(format!("{}/driver", hub.url))
+        .send()
+        .await
+        .expect("GET /driver");
+    let driver_status = driver.status().as_u16();
+    let driver_body = driver.text().await.expect("body");
+    if hub_server::driver_page::is_built() {
+        assert_eq!(driver_status, 200);
+        assert!(
+            driver_body.contains("/driver/assets/"),
+            "the driver page's index.html: {driver_body}"
+        );
+    } else {
+        assert_eq!(driver_status, 503);
+        assert!(driver_body.contains("cargo xtask ui"), "{driver_body}");
+    }
+    assert_ne!(driver_body, body, "the driver page is not the console");
+    let drivers = hub
+        .http
+        .get(format!("{}/drivers", hub.url))
+        .send()
+        .await
+        .expect("GET /drivers");
+    assert_eq!(drivers.status().as_u16(), status);
+    assert_eq!(drivers.text().await.expect("body"), body);
+
     let health = hub
         .http
         .get(format!("{}/healthz", hub.url))

@@ -410,11 +410,8 @@ async fn a_truck_approaching_a_store_is_seen_live_and_arrives_once() {
     assert_eq!(stop_arrivals, 1, "one arrival of the stop reached its till");
 
     // Store managers get no positions.
-    loop {
-        match next_event_within(&mut mgr_events, Duration::from_millis(500)).await {
-            Some(e) => assert_ne!(e["type"], "positions", "{e}"),
-            None => break,
-        }
+    while let Some(e) = next_event_within(&mut mgr_events, Duration::from_millis(500)).await {
+        assert_ne!(e["type"], "positions", "{e}");
     }
     hub.stop().await;
 }

@@ -105,6 +105,16 @@ async fn an_order_goes_from_the_till_to_the_shelf() {
     assert_eq!(hub.stock_at("TSH-001", "GN01").await, 6);
     assert_eq!(hub.stock_at("JNS-002", "GN01").await, 5);
     assert_eq!(hub.stock_at("CAP-003", "GN01").await, 2);
+    // An emptied truck is no low shelf.
+    let (_, alerts) = hub.get("inventory/alerts").await;
+    let items = alerts["items"].as_array().expect("items");
+    assert!(items.iter().any(|a| a["location"] == "GN01"), "{alerts}");
+    assert!(
+        items
+            .iter()
+            .all(|a| !a["location"].as_str().unwrap_or("").starts_with("TR-")),
+        "{alerts}"
+    );
 
     let (s, list) = hub.get("receivings?discrepancies=true").await;
     assert_eq!(s, 200, "{list}");

@@ -11,7 +11,9 @@
 //!   (the winning ops of those registers) go through the same [`apply_ops`];
 //! - limited items and coupons go to [`crate::limited::apply_op`] (escrow entries `MAX()`,
 //!   definitions by HLC, holds by status rank; a recall addressed to this till is answered
-//!   once, its transfer written through the outbox in this same transaction).
+//!   once, its transfer written through the outbox in this same transaction);
+//! - replenishment orders, status updates, deliveries and receiving records go to
+//!   [`crate::logistics::apply_op`] (grow-only by id, status max-register, delivery by HLC).
 //!
 //! A batch and the new downstream cursor commit in ONE transaction, so a crash
 //! between the two cannot skip or double anything; received HLCs advance the
@@ -149,12 +151,14 @@ pub fn apply_ops(conn: &Connection, ops: &[Op]) -> Result<ApplyStats> {
             | OpBody::CouponRedemption(_) => {
                 stats.registers_changed += usize::from(crate::limited::apply_op(conn, op)?);
             }
-            // Replenishment and deliveries: the till's projection lands with its logistics
-            // module; the ops are already in the cursor's batch.
-            OpBody::ReplenishmentOrder(_)
-            | OpBody::StatusUpdate(_)
-            | OpBody::Delivery(_)
-            | OpBody::Receiving(_) => {}
+            // Replenishment and deliveries: orders and receivings grow-only by id, status a
+            // max-register per subject, deliveries last writer by HLC.
+            OpBody::ReplenishmentOrder(_) | OpBody::Receiving(_) => {
+                stats.new_records += usize::from(crate::logistics::apply_op(conn, op)?);
+            }
+            OpBody::StatusUpdate(_) | OpBody::Delivery(_) => {
+                stats.registers_changed += usize::from(crate::logistics::apply_op(conn, op)?);
+            }
         }
     }
     observe_hlcs(conn, ops.iter().map(|o| &o.hlc))?;

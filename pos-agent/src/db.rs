@@ -35,6 +35,9 @@
 //!   `escrow_minted`, `escrow_given`, `escrow_used` (`MAX()` merge), `limit_def` (LWW by HLC),
 //!   `limit_hold` (max-register by status), `rights_request`, `recall_answered`,
 //!   `coupon_redemption` and `escrow_till` (which store a till actor belongs to).
+//! - Schema 6: replenishment and deliveries ([`crate::logistics`]): `repl_order`,
+//!   `repl_approval`, `logi_status` (max-register per subject), `delivery`, `delivery_order`,
+//!   `receiving` and `delivery_eta` (the hub's latest ETA per shipment, not an op).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -502,6 +505,93 @@ CREATE TABLE escrow_till (
     actor TEXT PRIMARY KEY,
     store TEXT NOT NULL
 ) WITHOUT ROWID;
+"#,
+    r#"
+-- Schema 6: replenishment and deliveries (crate::logistics, issue 5).
+-- Orders (grow-only by id; of two copies the lower HLC wins). Lines as JSON [{sku, qty}].
+CREATE TABLE repl_order (
+    id        TEXT PRIMARY KEY,
+    store     TEXT NOT NULL,
+    origin    TEXT NOT NULL,          -- store | hq_proposal
+    placed_by TEXT NOT NULL,
+    placed_ms INTEGER NOT NULL,
+    note      TEXT,
+    lines     TEXT NOT NULL,
+    hlc       TEXT NOT NULL
+);
+CREATE INDEX repl_order_placed ON repl_order(store, placed_ms);
+
+-- HQ's approved quantities per order (the approving update with the highest HLC).
+CREATE TABLE repl_approval (
+    order_id TEXT PRIMARY KEY,
+    lines    TEXT NOT NULL,
+    hlc      TEXT NOT NULL
+);
+
+-- Status max-register per subject (`order:<id>`, `stop:<shipment>:<store>`), the winner by
+-- sync_proto::logistics::status_wins; `arrived_ms` = the earliest arrival seen (kept when a
+-- later state wins).
+CREATE TABLE logi_status (
+    subject    TEXT PRIMARY KEY,
+    store      TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    rank       INTEGER NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    by         TEXT NOT NULL,
+    note       TEXT,
+    hlc        TEXT NOT NULL,
+    arrived_ms INTEGER
+);
+
+-- What a truck brings to this store (last writer by HLC per (shipment, store)).
+CREATE TABLE delivery (
+    shipment      TEXT NOT NULL,
+    store         TEXT NOT NULL,
+    orders        TEXT NOT NULL,      -- JSON [uuid]
+    lines         TEXT NOT NULL,      -- JSON [{sku, qty}]
+    from_loc      TEXT NOT NULL,
+    driver_name   TEXT NOT NULL,
+    vehicle       TEXT NOT NULL,
+    stop_no       INTEGER NOT NULL,
+    stops_total   INTEGER NOT NULL,
+    dispatched_ms INTEGER NOT NULL,
+    hlc           TEXT NOT NULL,
+    PRIMARY KEY (shipment, store)
+);
+-- Which shipment carries an order (from the winning delivery's orders).
+CREATE TABLE delivery_order (
+    order_id TEXT NOT NULL,
+    shipment TEXT NOT NULL,
+    store    TEXT NOT NULL,
+    PRIMARY KEY (order_id, shipment)
+) WITHOUT ROWID;
+
+-- Receiving records of this store's tills (grow-only by id; lower HLC wins).
+CREATE TABLE receiving (
+    id          TEXT PRIMARY KEY,
+    shipment    TEXT NOT NULL,
+    store       TEXT NOT NULL,
+    lines       TEXT NOT NULL,        -- JSON [ReceivedLine]
+    received_by TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    note        TEXT,
+    hlc         TEXT NOT NULL
+);
+CREATE INDEX receiving_stop ON receiving(shipment, store);
+
+-- The hub's latest ETA per shipment (Frame::DeliveryEta; not an op). Hub clock, except
+-- `stored_ms` (this till's clock when it arrived).
+CREATE TABLE delivery_eta (
+    shipment     TEXT PRIMARY KEY,
+    store        TEXT NOT NULL,
+    eta_ms       INTEGER,
+    distance_m   INTEGER,
+    stops_before INTEGER NOT NULL,
+    arrived_ms   INTEGER,
+    driver_name  TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    stored_ms    INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -21,6 +21,10 @@
 //! as they are too: keyed by id (or max/first-wins registers), the hub stores each
 //! once. A message the hub never had then orders by its re-issue HLC there, while
 //! this till keeps its first place (a re-enrolment is rare; noted in ARCHITECTURE).
+//! Unacknowledged stock requests and their cancellations are re-issued as they are (grow-only
+//! by id, max-register). An unacknowledged receiving is NOT carried over: its stock moves would
+//! be counted twice if the hub already had it, and `known-records` answers only for sales and
+//! returns; the store counts such a delivery again (the hub flags a second count).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -244,7 +248,7 @@ pub(crate) fn pending_records(
         let mut stmt = conn.prepare(
             "SELECT body FROM ops WHERE actor = ?1 AND seq > ?2
              AND kind IN ('sale', 'return', 'member_set', 'chat_message', 'ticket_update',
-                          'announcement_ack')
+                          'announcement_ack', 'replenishment_order', 'status_update')
              ORDER BY seq",
         )?;
         let rows = stmt.query_map(rusqlite::params![actor.to_string(), after as i64], |r| {
@@ -260,6 +264,15 @@ pub(crate) fn pending_records(
                 | OpBody::ChatMessage(_)
                 | OpBody::TicketUpdate(_)
                 | OpBody::AnnouncementAck(_) => members.push(op.body),
+                // Stock requests (grow-only by id) and their cancellation (max-register):
+                // harmless too. A receiving's `received` updates are not: they go with the
+                // receiving and its stock moves, which are not carried over (see the doc).
+                OpBody::ReplenishmentOrder(_) => members.push(op.body),
+                OpBody::StatusUpdate(u)
+                    if u.status == sync_proto::logistics::Lifecycle::Cancelled =>
+                {
+                    members.push(op.body)
+                }
                 _ => {}
             }
         }
@@ -353,7 +366,9 @@ pub(crate) fn reissue(conn: &rusqlite::Connection, records: Vec<OpBody>) -> Resu
             // names the old actor as reader and is not carried over).
             body @ (OpBody::ChatMessage(_)
             | OpBody::TicketUpdate(_)
-            | OpBody::AnnouncementAck(_)) => {
+            | OpBody::AnnouncementAck(_)
+            | OpBody::ReplenishmentOrder(_)
+            | OpBody::StatusUpdate(_)) => {
                 w.emit(body)?;
             }
             _ => {}

@@ -194,6 +194,9 @@ pub enum TillError {
     /// A chat action was refused ([`crate::chat`]).
     #[error(transparent)]
     Chat(#[from] crate::chat::ChatError),
+    /// A replenishment or receiving action was refused ([`crate::logistics`]).
+    #[error(transparent)]
+    Logistics(#[from] crate::logistics::LogisticsError),
     /// Malformed input (SKU, receipt number, quantity syntax…).
     #[error("{0}")]
     InvalidInput(String),

@@ -11,6 +11,8 @@
 //!   hub refused a restored till, carrying unacknowledged records over).
 //! - [`limited`]: limited editions, holds and first-come coupons (a bounded counter: the
 //!   till sells only against rights it holds, so never oversells, even offline).
+//! - [`logistics`]: replenishment and deliveries — request stock, follow orders and the
+//!   truck's ETA, count a delivery in (stock in transit → the shelf) in one transaction.
 //! - [`chat`]: HQ–store chat and notices (messages, tickets, announcements to
 //!   acknowledge, read positions, attachments), written offline through the outbox.
 //! - [`sync::sync_once`] / [`sync::run`]: the sync client (push the outbox,
@@ -51,6 +53,7 @@ pub mod elsewhere;
 pub mod enrol;
 pub mod error;
 pub mod limited;
+pub mod logistics;
 pub mod outbox;
 pub mod people;
 pub mod prices;
@@ -72,6 +75,10 @@ pub use elsewhere::{ElsewhereStock, StoreStock, stock_elsewhere};
 pub use enrol::{EnrolOutcome, enrol};
 pub use error::{Result, TillError};
 pub use limited::{CouponQuote, HoldState, LimitHoldView, LimitedStatus};
+pub use logistics::{
+    CountedLine, DeliveryView, LineView, LogisticsError, OrderView, ReceivedLineView,
+    ReceivingView, StockRequestLine,
+};
 pub use people::{Member, MemberSignUp, SignUpOutcome, Staff};
 pub use prices::{ClockGuard, PriceQuote};
 pub use quote::{QuotedLine, SaleQuote};
@@ -101,5 +108,7 @@ mod tests_chat;
 mod tests_hq;
 #[cfg(test)]
 mod tests_limited;
+#[cfg(test)]
+mod tests_logistics;
 #[cfg(test)]
 mod tests_pos;

@@ -5,13 +5,15 @@
 //! `product`, `messages`; issue 6 adds `chat …`, see [`chat_cli`]; issue 3 of
 //! the POS app adds `shift …`, see [`shift_cli`], and `stock --elsewhere`; issue 7 adds
 //! `limited`, `hold`, `holds`, `release-hold`, `request-rights` and `sell --hold/--coupon`,
-//! see [`limited_cli`]).
+//! see [`limited_cli`]; issue 5 adds `request-stock`, `orders`, `cancel-order`, `deliveries`
+//! and `receive`, see [`logistics_cli`]).
 //!
 //! Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 hub
 //! unreachable, 3 the till must enrol again. Logs go to stderr (`RUST_LOG`).
 
 mod chat_cli;
 mod limited_cli;
+mod logistics_cli;
 mod shift_cli;
 
 use std::path::PathBuf;
@@ -204,6 +206,71 @@ enum Command {
         /// Units.
         qty: u64,
         /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the warehouse for stock (written offline; reaches HQ with the next sync).
+    RequestStock {
+        /// Items: SKU=QTY (SKU or barcode of the catalog).
+        #[arg(required = true, value_name = "SKU=QTY")]
+        items: Vec<String>,
+        /// Free text for HQ.
+        #[arg(long)]
+        note: Option<String>,
+        /// Staff PIN: that person asks (default: the till).
+        #[arg(long, conflicts_with = "by")]
+        pin: Option<String>,
+        /// Who asks, by name (default: the till).
+        #[arg(long)]
+        by: Option<String>,
+        /// JSON output: the order.
+        #[arg(long)]
+        json: bool,
+    },
+    /// This store's replenishment orders and where they stand.
+    Orders {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an order HQ has not acted on yet.
+    CancelOrder {
+        /// Order id.
+        id: String,
+        /// Staff PIN: that person cancels (default: the till).
+        #[arg(long, conflicts_with = "by")]
+        pin: Option<String>,
+        /// Who cancels, by name (default: the till).
+        #[arg(long)]
+        by: Option<String>,
+        /// JSON output: the order.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliveries to this store: what is on the truck, its ETA, arrived, received.
+    Deliveries {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count a delivery in: stock moves from in transit to the store (shortages, damages and
+    /// extras recorded; delivery lines not given were received 0).
+    Receive {
+        /// Shipment id (see `deliveries`).
+        shipment: String,
+        /// Counted items: SKU=QTY or SKU=QTY/DAMAGED (damaged included in QTY).
+        #[arg(value_name = "SKU=QTY[/DAMAGED]")]
+        items: Vec<String>,
+        /// Free text ("box 3 wet").
+        #[arg(long)]
+        note: Option<String>,
+        /// Staff PIN: that person counted (default: the till).
+        #[arg(long, conflicts_with = "by")]
+        pin: Option<String>,
+        /// Who counted, by name (default: the till).
+        #[arg(long)]
+        by: Option<String>,
+        /// JSON output: the receiving with shortages and extras.
         #[arg(long)]
         json: bool,
     },
@@ -649,6 +716,53 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         Command::RequestRights { sku, qty, json } => limited_cli::run(
             &data_dir,
             limited_cli::LimitedAction::Request { sku, qty, json },
+        )?,
+        Command::RequestStock {
+            items,
+            note,
+            pin,
+            by,
+            json,
+        } => logistics_cli::run(
+            &data_dir,
+            logistics_cli::LogisticsAction::Request {
+                items,
+                note,
+                actor: logistics_cli::Actor { pin, by },
+                json,
+            },
+        )?,
+        Command::Orders { json } => {
+            logistics_cli::run(&data_dir, logistics_cli::LogisticsAction::Orders { json })?
+        }
+        Command::CancelOrder { id, pin, by, json } => logistics_cli::run(
+            &data_dir,
+            logistics_cli::LogisticsAction::Cancel {
+                id,
+                actor: logistics_cli::Actor { pin, by },
+                json,
+            },
+        )?,
+        Command::Deliveries { json } => logistics_cli::run(
+            &data_dir,
+            logistics_cli::LogisticsAction::Deliveries { json },
+        )?,
+        Command::Receive {
+            shipment,
+            items,
+            note,
+            pin,
+            by,
+            json,
+        } => logistics_cli::run(
+            &data_dir,
+            logistics_cli::LogisticsAction::Receive {
+                shipment,
+                items,
+                note,
+                actor: logistics_cli::Actor { pin, by },
+                json,
+            },
         )?,
         Command::Receipt {
             receipt: number,

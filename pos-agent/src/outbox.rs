@@ -15,7 +15,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use sync_proto::op::{OpBody, StockMove, StockReason};
 use sync_proto::state::next_stock_totals;
-use sync_proto::{HlcClock, Op, ReceiptNo, Scope, Sku};
+use sync_proto::{HlcClock, LocationId, Op, ReceiptNo, Scope, Sku};
 
 use crate::db::{self, Enrolment, keys};
 use crate::error::{Result, TillError};
@@ -97,6 +97,20 @@ impl<'t> Writer<'t> {
         reference: Option<String>,
     ) -> Result<()> {
         let location = self.enrolment.store.clone();
+        self.stock_move_at(&location, sku, delta, reason, reference)
+    }
+
+    /// Move stock of `sku` at `location` (the store, or its in-transit location when a
+    /// delivery is received) by `delta`, as [`Writer::stock_move`].
+    pub fn stock_move_at(
+        &mut self,
+        location: &LocationId,
+        sku: &Sku,
+        delta: i64,
+        reason: StockReason,
+        reference: Option<String>,
+    ) -> Result<()> {
+        let location = location.clone();
         let actor = self.enrolment.actor.to_string();
         let prev: (i64, i64) = self
             .conn

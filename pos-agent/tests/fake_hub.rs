@@ -39,6 +39,9 @@ struct HubState {
     credential: String,
     /// `Welcome.hub_time_ms` = the test's clock + this (ms); `None` = no time sent (older hub).
     hub_clock_skew_ms: Option<i64>,
+    /// `DeliveryEta` frames sent right after Welcome on every connection (a real hub sends
+    /// the ETA of deliveries on their way to the store on connect).
+    etas: Vec<wire::DeliveryEta>,
 }
 
 type Shared = Arc<Mutex<HubState>>;
@@ -131,6 +134,10 @@ async fn handle(
             hub_time_ms,
         })))
         .await;
+    let etas = lock(&state).etas.clone();
+    for eta in etas {
+        let _ = ws.send(send(Frame::DeliveryEta(eta))).await;
+    }
     let on_connect = lock(&state).on_connect.clone();
     for cmd in on_connect {
         let _ = ws.send(send(Frame::Command(cmd))).await;
@@ -741,4 +748,52 @@ async fn the_hubs_clock_in_welcome_sets_the_time_deal_guard() {
     lock(&hub).hub_clock_skew_ms = None;
     pos_agent::sync::sync_once(dir.path()).await.expect("sync");
     assert_eq!(till.clock_guard().expect("guard").offset_ms, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_etas_from_the_hub_are_kept_and_the_sync_goes_on() {
+    let (url, hub) = start_hub("GN01").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = enrolled_till(dir.path(), &url);
+    let shipment = uuid::Uuid::from_u128(0x5417);
+    let eta = |store: &str, at_ms: i64, eta_ms: i64| wire::DeliveryEta {
+        shipment,
+        store: store.parse().expect("store"),
+        eta_ms: Some(eta_ms),
+        distance_m: Some(3_000),
+        stops_before: 0,
+        arrived_ms: None,
+        driver_name: "Park".into(),
+        at_ms,
+    };
+    // One for a shipment this till does not know yet, an older one after it, and one
+    // addressed to another store.
+    lock(&hub).etas = vec![
+        eta("GN01", 2_000, 900_000),
+        eta("GN01", 1_000, 1),
+        eta("HD02", 3_000, 2),
+    ];
+    lock(&hub).hub_clock_skew_ms = Some(0);
+    sell(&mut till, 2);
+    let report = pos_agent::sync::sync_once(dir.path()).await.expect("sync");
+    assert_eq!(report.acked_seq, lock(&hub).acked);
+    assert_eq!(
+        lock(&hub).acked,
+        4,
+        "the sales went up: 2 sales + 2 stock moves"
+    );
+    let stored: (String, i64, i64) = till
+        .connection()
+        .query_row(
+            "SELECT store, eta_ms, at_ms FROM delivery_eta WHERE shipment = ?1",
+            [shipment.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("kept");
+    assert_eq!(stored, ("GN01".to_owned(), 900_000, 2_000));
+    let rows: i64 = till
+        .connection()
+        .query_row("SELECT COUNT(*) FROM delivery_eta", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 1, "the other store's estimate was not kept");
 }

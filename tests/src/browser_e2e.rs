@@ -1,4 +1,5 @@
-//! Running one of the console's browser scripts (`ui/hq/e2e/*.e2e.mjs`) against a real hub:
+//! Running one of the front ends' browser scripts (`ui/hq/e2e/*.e2e.mjs`,
+//! `ui/driver/e2e/*.e2e.mjs`) against a real hub:
 //! the checks that Debian's Chromium, `node`, `playwright-core` and the built console are
 //! there (with what to run when they are not), the environment every script reads
 //! (`HUB_URL`, `ADMIN_PASSWORD`, `POS_AGENT`, `WORK_DIR`, `SCREENSHOT_DIR`, `CHROMIUM`),
@@ -22,7 +23,16 @@ pub fn console_dir() -> PathBuf {
         .join("hq")
 }
 
-/// What the browser scripts need, or what to run to get it.
+/// The driver page's directory (`ui/driver`).
+pub fn driver_dir() -> PathBuf {
+    console_dir()
+        .parent()
+        .map(|ui| ui.join("driver"))
+        .unwrap_or_else(|| PathBuf::from("../ui/driver"))
+}
+
+/// What the browser scripts of the front end in `console` (`ui/hq`, `ui/driver`) need, or
+/// what to run to get it.
 pub fn prerequisites(console: &Path) -> Result<PathBuf, String> {
     let chromium = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
@@ -47,7 +57,7 @@ pub fn prerequisites(console: &Path) -> Result<PathBuf, String> {
     }
     if !console.join("dist").join("index.html").exists() {
         return Err(format!(
-            "the console is not built ({}): run `cargo xtask ui`.",
+            "the front end is not built ({}): run `cargo xtask ui`.",
             console.join("dist").display()
         ));
     }
@@ -67,10 +77,15 @@ fn tail(path: &Path, lines: usize) -> String {
 /// `node <script>` in `ui/hq` against it, with `dir/work` as the script's work directory.
 /// Fails with the script's exit status and the hub log's last lines, or after `timeout`.
 pub fn run_console_script(script: &str, dir: &Path, timeout: Duration) -> Result<()> {
-    let console = console_dir();
-    let chromium = match prerequisites(&console) {
+    run_ui_script(&console_dir(), script, dir, timeout).map(|_| ())
+}
+
+/// [`run_console_script`] for any front end's directory (`app`: `ui/hq`, `ui/driver`), and
+/// the hub, still running, for the test to check over REST what the script did.
+pub fn run_ui_script(app: &Path, script: &str, dir: &Path, timeout: Duration) -> Result<Hub> {
+    let chromium = match prerequisites(app) {
         Ok(c) => c,
-        Err(why) => bail!("the console's browser test cannot run: {why}"),
+        Err(why) => bail!("the browser test cannot run: {why}"),
     };
     if dir.exists() {
         std::fs::remove_dir_all(dir)?;
@@ -80,7 +95,7 @@ pub fn run_console_script(script: &str, dir: &Path, timeout: Duration) -> Result
     std::fs::create_dir_all(&work)?;
     let mut child = Command::new("node")
         .arg(script)
-        .current_dir(&console)
+        .current_dir(app)
         .env("HUB_URL", hub.url())
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("POS_AGENT", &binaries().till)
@@ -103,7 +118,7 @@ pub fn run_console_script(script: &str, dir: &Path, timeout: Duration) -> Result
     };
     let hub_log = dir.join("hub").join("hub.log");
     match status {
-        Some(s) if s.success() => Ok(()),
+        Some(s) if s.success() => Ok(hub),
         Some(s) => bail!(
             "{script} failed ({s}); its output above names the step. Files of the run: {}. \
              Last lines of the hub log:\n{}",

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -264,7 +266,24 @@ impl Api {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    fn get(&self, path: &str) -> Result<Value> {
+    /// PATCH JSON to `/api/v1/<path>`.
+    pub fn patch(&self, path: &str, body: Value) -> Result<Value> {
+        let resp = self
+            .http
+            .patch(format!("{}/{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()?;
+        let status = resp.status();
+        let text = resp.text()?;
+        if !status.is_success() {
+            bail!("PATCH {path}: {status} {text}");
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// GET JSON from `/api/v1/<path>`.
+    pub fn get(&self, path: &str) -> Result<Value> {
         Ok(self
             .http
             .get(format!("{}/{path}", self.base))
@@ -463,15 +482,41 @@ pub fn run_with(args: DemoArgs, hook: Option<DemoHook>) -> Result<()> {
     eprintln!("entered {history} sales of last week and earlier today at the tills");
     demo_chat::seed(&api, &tills)?;
     let drop = demo_drops::seed(&api, &products)?;
+    demo_logistics::seed(&api, demo_people::DEMO_PASSWORD)?;
     for till in &mut tills {
         till.go_online()?;
     }
+    // Deliveries run on their own thread, at the first till of a few stores in turn.
+    let deliveries_stop = Arc::new(AtomicBool::new(false));
+    let delivery_tills = ["GN01", "HD02", "JS04"]
+        .iter()
+        .filter_map(|store| tills.iter().find(|t| t.store == *store))
+        .map(|t| demo_logistics::DeliveryTill {
+            name: t.name,
+            store: t.store,
+            dir: t.dir.clone(),
+        })
+        .collect();
+    let deliveries = demo_logistics::start(
+        Api::login(&hub.url, &args.admin_password)?,
+        hub.url.clone(),
+        demo_people::DEMO_PASSWORD.to_owned(),
+        delivery_tills,
+        &products,
+        deliveries_stop.clone(),
+    );
+    let stop_deliveries = move || {
+        deliveries_stop.store(true, Ordering::Relaxed);
+        let _ = deliveries.join();
+    };
 
     print_banner(&hub.url, &args, &data, &tills);
     let Some(hook) = hook else {
-        simulate(&args, &api, &products, &drop, &members, &mut tills, &|| {
+        let sold = simulate(&args, &api, &products, &drop, &members, &mut tills, &|| {
             false
-        })?;
+        });
+        stop_deliveries();
+        sold?;
         return check_agreement(&api, &mut tills);
     };
     let url = hub.url.clone();
@@ -482,6 +527,7 @@ pub fn run_with(args: DemoArgs, hook: Option<DemoHook>) -> Result<()> {
     let hooked = worker
         .join()
         .map_err(|_| anyhow::anyhow!("the demo's hook panicked"))?;
+    stop_deliveries();
     sold?;
     hooked?;
     check_agreement(&api, &mut tills)
@@ -500,6 +546,11 @@ fn print_banner(url: &str, args: &DemoArgs, data: &Path, tills: &[DemoTill]) {
         pw = demo_people::DEMO_PASSWORD
     );
     println!("  till PINs      manager 9000, cashiers 1111 and 2222 (every store)");
+    println!(
+        "  driver page    {url}/driver   (log in as {} / {})",
+        demo_logistics::DRIVER,
+        demo_people::DEMO_PASSWORD
+    );
     println!("  data           {}", data.display());
     println!("  tills:");
     for t in tills {

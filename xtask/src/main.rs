@@ -9,16 +9,18 @@
 //! - `cargo xtask setup` — Debian packages the browser and desktop tests need
 //!   (Chromium, CJK fonts, WebKitGTK and GTK dev files, Xvfb, WebKitWebDriver)
 //!   and `tauri-driver`, installed when missing.
-//! - `cargo xtask ui`    — the HQ console and the POS screens: `npm ci` when
-//!   stale, Vite builds (`ui/hq/dist`, `ui/pos/dist`).
+//! - `cargo xtask ui`    — the HQ console, the driver page and the POS screens:
+//!   `npm ci` when stale, Vite builds (`ui/hq/dist`, `ui/driver/dist`,
+//!   `ui/pos/dist`).
 //! - `cargo xtask pos`   — the demo chain plus the POS desktop app enrolled to
 //!   it (needs a display).
-//! - `cargo xtask screenshots` — the console's pictures in `docs/screenshots/`,
+//! - `cargo xtask screenshots` — the console's and the driver page's pictures in `docs/screenshots/`,
 //!   taken from a short run of the demo.
 
 mod demo;
 mod demo_chat;
 mod demo_drops;
+mod demo_logistics;
 mod demo_people;
 mod pos;
 mod process;
@@ -77,7 +79,7 @@ fn main() -> Result<()> {
 }
 
 fn test(quick: bool) -> Result<()> {
-    // The front ends first: the hub embeds ui/hq/dist and the desktop app
+    // The front ends first: the hub embeds ui/hq/dist and ui/driver/dist, the desktop app
     // ui/pos/dist, and the browser and desktop tests (tests/tests/hq_console.rs,
     // hq_chat.rs, pos_desktop.rs, run by `cargo test` below) drive them.
     ui::setup()?;
@@ -104,7 +106,7 @@ fn test(quick: bool) -> Result<()> {
 }
 
 fn bench(only: Option<String>, quick: bool) -> Result<()> {
-    // The hub embeds ui/hq/dist and the desktop app ui/pos/dist.
+    // The hub embeds ui/hq/dist and ui/driver/dist, the desktop app ui/pos/dist.
     ui::build()?;
     process::cargo(&[
         "build",

@@ -1,8 +1,8 @@
 //! The web front ends' tool chain: `cargo xtask setup` (Debian packages the
 //! console's browser test and the POS desktop app need, and `tauri-driver`
 //! for the desktop end-to-end test) and `cargo xtask ui` (npm packages and
-//! the Vite builds: `ui/hq`, embedded by the hub, and `ui/pos`, embedded by
-//! the desktop app).
+//! the Vite builds: `ui/hq` and `ui/driver`, embedded by the hub, and
+//! `ui/pos`, embedded by the desktop app).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,6 +82,11 @@ const NODE_MIN: (u32, u32) = (20, 19);
 /// `ui/hq/` in the workspace.
 pub fn console_dir() -> PathBuf {
     process::workspace_root().join("ui").join("hq")
+}
+
+/// `ui/driver/` in the workspace (the drivers' page the hub serves at `/driver`).
+pub fn driver_dir() -> PathBuf {
+    process::workspace_root().join("ui").join("driver")
 }
 
 fn installed(pkg: &str) -> bool {
@@ -229,9 +234,11 @@ fn node_modules_stale(dir: &Path) -> bool {
     }
 }
 
-/// `cargo xtask ui`: both front ends ([`build_console`], [`build_pos`]).
+/// `cargo xtask ui`: every front end ([`build_console`], [`build_driver`],
+/// [`build_pos`]).
 pub fn build() -> Result<()> {
     build_console()?;
+    build_driver()?;
     build_pos()
 }
 
@@ -239,6 +246,12 @@ pub fn build() -> Result<()> {
 /// `ui/hq/dist` (no network after `npm ci`).
 pub fn build_console() -> Result<()> {
     build_dir(&console_dir())
+}
+
+/// The driver page into `ui/driver/dist`, which the hub embeds and serves at
+/// `/driver` (it imports the console's generated API types and REST client).
+pub fn build_driver() -> Result<()> {
+    build_dir(&driver_dir())
 }
 
 /// The POS screens into `ui/pos/dist`, which the desktop app
@@ -308,19 +321,22 @@ fn dist_current(dir: &Path) -> bool {
         "vite.config.ts",
         "tsconfig.json",
     ];
-    // Both front ends also import ui/shared.
-    let shared = dir.join("../shared");
+    // The front ends also import ui/shared, and the driver page the
+    // console's generated API types and REST client (ui/hq/src/api).
+    let shared = [dir.join("../shared"), dir.join("../hq/src/api")];
     inputs
         .iter()
         .map(|i| dir.join(i))
-        .chain(std::iter::once(shared))
+        .chain(shared)
         .filter_map(|p| newest(&p))
         .all(|t| t <= built)
 }
 
-/// The front ends' unit tests (vitest): the console's and the POS screens'.
+/// The front ends' unit tests (vitest): the console's, the driver page's and
+/// the POS screens'.
 pub fn unit_tests() -> Result<()> {
     npm(&console_dir(), &["test"])?;
+    npm(&driver_dir(), &["test"])?;
     npm(&pos_dir(), &["test"])
 }
 

@@ -78,7 +78,7 @@ pub struct SummaryQuery {
 #[derive(Debug, Serialize, ToSchema, ts_rs::TS)]
 #[ts(export)]
 pub struct InventorySummary {
-    /// Σ over the locations in view.
+    /// Σ over the locations in view (deliveries in transit, `TR-<store>`, included).
     #[ts(type = "number")]
     pub chain_total: i64,
     /// Σ over stores.
@@ -90,7 +90,7 @@ pub struct InventorySummary {
     /// SKUs with stock records in view.
     #[ts(type = "number")]
     pub skus: u64,
-    /// Cells (location, SKU) below zero.
+    /// Cells (location, SKU) below zero (in-transit locations never count).
     #[ts(type = "number")]
     pub negative_count: u64,
     /// Cells from 0 to the threshold.
@@ -144,6 +144,10 @@ pub async fn summary(
                 }
                 seen = true;
                 s.chain_total += qty;
+                if loc.starts_with("TR-") {
+                    // On a truck: in the chain, on no shelf, never low.
+                    continue;
+                }
                 if kinds.get(loc).copied().unwrap_or(false) {
                     s.warehouses_total += qty;
                 } else {
@@ -467,7 +471,7 @@ pub async fn alerts(
         let mut out = Vec::new();
         for (sku, per_loc) in view {
             for (loc, &qty) in per_loc {
-                if store.as_ref().is_some_and(|s| s != loc) {
+                if store.as_ref().is_some_and(|s| s != loc) || loc.starts_with("TR-") {
                     continue;
                 }
                 let negative = qty < 0;

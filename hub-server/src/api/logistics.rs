@@ -557,6 +557,7 @@ pub async fn list_shipments(
     ApiQuery(q): ApiQuery<ShipmentsQuery>,
 ) -> Result<axum::Json<Vec<ShipmentJson>>, ApiError> {
     let store = hq.scope_store(location_param(q.store)?)?;
+    let only_that_stop = !hq.role.is_hq();
     let status = status_param(q.status)?;
     let limit = page_limit(q.limit, 200, 1000)?;
     let date = q
@@ -580,6 +581,7 @@ pub async fn list_shipments(
                 status,
                 window_ms,
                 store,
+                only_that_stop,
                 driver: None,
                 open_only: false,
                 limit,

@@ -1,7 +1,9 @@
 //! Delivery ETAs for the tills of a destination store (`Frame::DeliveryEta`, live only, never
 //! logged). Per store the latest ETA of each shipment is kept, so a till that connects gets
 //! the current ones at once; new ones go to every connected till of the store through a
-//! `broadcast` its connection task listens to.
+//! `broadcast` its connection task listens to. Kept ETAs go when the stop is received or
+//! cancelled (the GPS pipeline sees it), and in any case once stale: an arrival after
+//! [`KEEP_ARRIVED_MS`], anything else after [`KEEP_ETA_MS`] without news.
 
 use std::collections::HashMap;
 
@@ -12,6 +14,18 @@ use uuid::Uuid;
 
 /// ETAs buffered per till connection.
 const CAPACITY: usize = 64;
+/// How long an arrival is told to tills that connect.
+pub const KEEP_ARRIVED_MS: i64 = 6 * 3_600_000;
+/// How long an ETA without a newer one is told to tills that connect.
+pub const KEEP_ETA_MS: i64 = 24 * 3_600_000;
+
+/// Still worth telling a till that connects at `now`?
+fn fresh(e: &DeliveryEta, now: i64) -> bool {
+    match e.arrived_ms {
+        Some(at) => now - at.max(e.at_ms) < KEEP_ARRIVED_MS,
+        None => now - e.at_ms < KEEP_ETA_MS,
+    }
+}
 
 struct StoreEtas {
     latest: HashMap<Uuid, DeliveryEta>,
@@ -37,8 +51,10 @@ pub struct TillEtas {
 impl TillEtas {
     /// A till of `store` connected: the current ETAs and the stream of new ones.
     pub fn subscribe(&self, store: &str) -> (Vec<DeliveryEta>, broadcast::Receiver<DeliveryEta>) {
+        let now = crate::now_ms() as i64;
         let mut stores = self.stores.lock();
         let s = stores.entry(store.to_owned()).or_default();
+        s.latest.retain(|_, e| fresh(e, now));
         (s.latest.values().cloned().collect(), s.tx.subscribe())
     }
 

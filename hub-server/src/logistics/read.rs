@@ -478,8 +478,10 @@ pub struct ShipmentFilter {
     pub status: Option<Lifecycle>,
     /// Only created or dispatched in `[from_ms, to_ms)`.
     pub window_ms: Option<(i64, i64)>,
-    /// Only with a stop at this store (and only that stop shown).
+    /// Only with a stop at this store.
     pub store: Option<String>,
+    /// Show only the stop of `store` (a store manager's view).
+    pub only_that_stop: bool,
     /// Only of this driver (username), dispatched.
     pub driver: Option<String>,
     /// Only those not finished yet (some stop neither received nor cancelled).
@@ -526,7 +528,7 @@ pub fn shipments(
         if f.open_only && s.status.is_final() {
             continue;
         }
-        if let Some(store) = &f.store {
+        if let (Some(store), true) = (&f.store, f.only_that_stop) {
             s.stops.retain(|st| &st.store == store);
         }
         out.push(s);

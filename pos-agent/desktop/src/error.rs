@@ -93,6 +93,7 @@ pub fn code_of(e: &TillError) -> &'static str {
         TillError::CouponAlreadyUsed(_) => "coupon_already_used",
         TillError::CouponsUsedUp { .. } => "coupons_used_up",
         TillError::Chat(_) => "chat",
+        TillError::Logistics(e) => e.code(),
         TillError::InvalidInput(_) => "invalid_input",
         TillError::NotEnrolled => "not_enrolled",
         TillError::NeedsEnrolment => "needs_enrolment",
@@ -159,6 +160,22 @@ mod tests {
         }
         .into();
         assert_eq!(e.code, "coupons_used_up");
+    }
+
+    #[test]
+    fn logistics_refusals_get_their_own_code() {
+        let e: UiError = TillError::Logistics(pos_agent::LogisticsError::AlreadyReceived {
+            shipment: "S1".into(),
+            by: "Lee".into(),
+        })
+        .into();
+        assert_eq!(e.code, "already_received");
+        assert_eq!(
+            e.message,
+            "shipment S1 was already received at this store by Lee; it cannot be received twice"
+        );
+        let e: UiError = TillError::Logistics(pos_agent::LogisticsError::EmptyRequest).into();
+        assert_eq!(e.code, "empty_request");
     }
 
     #[test]

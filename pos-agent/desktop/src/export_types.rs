@@ -73,6 +73,11 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         LimitHoldView,
         HoldState,
         CouponQuote,
+        pos_agent::OrderView,
+        pos_agent::DeliveryView,
+        pos_agent::ReceivingView,
+        pos_agent::StockRequestLine,
+        pos_agent::CountedLine,
     );
     Ok(())
 }
@@ -90,6 +95,10 @@ fn export_types() {
         "LimitedStatus",
         "LimitHoldView",
         "CouponQuote",
+        "OrderView",
+        "DeliveryView",
+        "ReceivingView",
+        "Lifecycle",
     ] {
         let file = dir.join(format!("{name}.ts"));
         let ts = std::fs::read_to_string(&file).expect("type file");

@@ -11,6 +11,7 @@
 //! - [`state`]: the till handle, the unlocked [`state::Session`], the sync loop.
 //! - [`link`]: the sync loop task and the `link` event.
 //! - [`chat`]: the chat screen's commands (store chat, notices, requests).
+//! - [`logistics`]: request stock, orders, deliveries with the ETA, receiving.
 //! - [`error`]: [`UiError`] `{ code, message }` for every refusal.
 //!
 //! Closing the window while sales are unsent does not close it: the screens
@@ -21,6 +22,7 @@ pub mod chat;
 pub mod commands;
 pub mod error;
 pub mod link;
+pub mod logistics;
 pub mod state;
 
 use std::path::PathBuf;
@@ -117,6 +119,11 @@ pub fn run_app<R: Runtime>(
             chat::chat_search,
             chat::chat_attachment,
             chat::chat_save_attachment,
+            logistics::request_stock,
+            logistics::replenishment_orders,
+            logistics::cancel_order,
+            logistics::deliveries,
+            logistics::receive_delivery,
         ])
         .on_window_event(on_window_event)
         .setup(move |app| {

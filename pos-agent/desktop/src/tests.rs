@@ -386,3 +386,4 @@ fn enrol_is_refused_on_an_enrolled_till() {
 
 mod chat;
 mod limited;
+mod logistics;

@@ -21,6 +21,9 @@
 //! Before a `sync --once` closes, it sends a Ping and waits for the Pong: the
 //! hub answers in order, so the commands it sent after `Welcome` have been read
 //! and carried out by then.
+//!
+//! `DeliveryEta` frames (live, not ops) are kept as they come, latest per shipment
+//! ([`crate::logistics::record_eta`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -49,6 +52,20 @@ type Sink = futures_util::stream::SplitSink<Ws, Message>;
 const LIVE_SILENCE: Duration = Duration::from_secs(60);
 /// Least time between two `Status` frames that only report a changed backlog.
 const STATUS_EVERY: Duration = Duration::from_secs(2);
+
+/// Keep the hub's ETA for a delivery to this store (latest per shipment). Not an op and not
+/// acknowledged: a failure to store it is logged and the session goes on (the hub sends the
+/// next estimate within 30 s and on every connect).
+async fn keep_eta(db: &SyncDb, eta: sync_proto::wire::DeliveryEta) {
+    let shipment = eta.shipment;
+    match db
+        .call(move |c| crate::logistics::record_eta(c, &eta))
+        .await
+    {
+        Ok(stored) => tracing::debug!(%shipment, stored, "delivery ETA from the hub"),
+        Err(e) => tracing::warn!(%shipment, error = %e, "delivery ETA not stored"),
+    }
+}
 
 /// Whether the session ends when everything is exchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +283,7 @@ pub(crate) async fn run_session(
             }
             Some(Frame::Ping(p)) => send(&mut sink, &Frame::Pong(p)).await?,
             Some(Frame::Pong(_)) => {}
+            Some(Frame::DeliveryEta(eta)) => keep_eta(db, eta).await,
             Some(other) => {
                 return Err(TillError::Protocol(format!(
                     "expected Welcome, the hub sent {}",
@@ -447,6 +465,7 @@ pub(crate) async fn run_session(
                         }
                         send_status(db, &mut sink, &opts.app_version, &up, &mut last_status, true).await?;
                     }
+                    Frame::DeliveryEta(eta) => keep_eta(db, eta).await,
                     Frame::Error(e) => {
                         if e.code == ErrorCode::TillRestored {
                             mark_restored(db).await?;

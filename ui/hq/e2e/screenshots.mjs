@@ -9,14 +9,17 @@
 // Waits until the demo's history and live sales are in, then writes
 // hq-dashboard.png (with sales arriving live), hq-inventory.png,
 // hq-tills.png, hq-members.png, hq-catalog.png, hq-chat.png (Gangnam's
-// conversation), hq-drops.png (the demo's limited drop) and hq-notices.png (the announcement every store must
-// acknowledge, with its stores) at 1440×900, in English,
+// conversation), hq-drops.png (the demo's limited drop), hq-notices.png (the announcement every store must
+// acknowledge, with its stores) and hq-live-map.png (three drivers on the road with their
+// tracks and stops, built by logistics.scene.mjs; the demo hub has no tile server, so the
+// map has a plain background and nothing is fetched off the machine) at 1440×900, in English,
 // in Seoul time (the demo chain's).
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { launchConsoleBrowser } from "./browser.mjs";
+import { seedLiveMap } from "./logistics.scene.mjs";
 
 const env = process.env;
 const need = (k) => {
@@ -72,6 +75,15 @@ console.log(`screenshots: ${await salesToday()} sales today at the hub`);
 const context = await launchConsoleBrowser(BROWSER, PROFILE);
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(20_000);
+// The pictures are of the machine's own hub: anything else asked for is a bug (and refused).
+const offsite = [];
+await context.route(
+  (u) => !u.href.startsWith(HUB) && u.protocol !== "data:" && u.protocol !== "blob:",
+  (route) => {
+    offsite.push(route.request().url());
+    return route.abort();
+  },
+);
 const errors = [];
 page.on("console", (m) => (m.type() === "error" || m.type() === "warning") && errors.push(m.text()));
 page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
@@ -133,6 +145,26 @@ try {
   await page.getByTestId("drop-stores").locator("tbody tr").nth(4).waitFor();
   await sleep(1_000);
   await shot("hq-drops.png");
+
+  // Live map: the scene's drivers, their tracks so far and their stops; a few more
+  // points arrive over the WebSocket while the page is open.
+  const moreLive = await seedLiveMap(HUB, token);
+  await page.getByTestId("nav-map").click();
+  await page.getByTestId("map-no-tiles").waitFor();
+  await until(
+    "three drivers on the live map",
+    async () => Object.keys((await page.evaluate(() => window.__storelinkLiveMap?.snapshot()?.tracks)) ?? {}).length === 3,
+    30_000,
+  );
+  const before = await page.evaluate(() => window.__storelinkLiveMap.snapshot().tracks["kim.driver"].length);
+  await moreLive(3);
+  await until(
+    "live points on the map",
+    async () => (await page.evaluate(() => window.__storelinkLiveMap.snapshot().tracks["kim.driver"].length)) === before + 3,
+    15_000,
+  );
+  await shot("hq-live-map.png");
+  if (offsite.length) throw new Error(`the console asked for off-machine URLs: ${offsite.slice(0, 5).join(", ")}`);
 } catch (e) {
   await page.screenshot({ path: join(PROFILE, "..", "failure.png"), fullPage: true }).catch(() => undefined);
   console.error(`screenshots: ${e instanceof Error ? e.message : e}`);

@@ -12,7 +12,7 @@ import { type LiveStatus, live } from "./live/socket";
 import { navigate, useRoute } from "./router";
 import { type Page, PAGE_PATHS, pageForPath, pagesFor } from "./roles";
 import { Icon } from "./components/icons";
-import { type Session, SessionContext, dynKey, forgetStoreNames, useSession } from "./components/ui";
+import { type Session, ErrorBanner, SessionContext, dynKey, forgetStoreNames, useSession } from "./components/ui";
 import { Login } from "./pages/Login";
 import { DashboardPage } from "./pages/Dashboard";
 import { InventoryPage } from "./pages/Inventory";
@@ -27,6 +27,8 @@ import { ChatPage } from "./pages/Chat";
 import { NoticesPage } from "./pages/Notices";
 import { TicketsPage } from "./pages/Tickets";
 import { DropsPage } from "./pages/Drops";
+import { ReplenishmentPage } from "./pages/Replenishment";
+import { ShipmentsPage } from "./pages/Shipments";
 import { UnreadBadge } from "./components/chat/UnreadBadge";
 
 const PAGES: Record<Page, () => ComponentChildren> = {
@@ -41,9 +43,23 @@ const PAGES: Record<Page, () => ComponentChildren> = {
   notices: () => <NoticesPage />,
   tickets: () => <TicketsPage />,
   drops: () => <DropsPage />,
+  replenishment: () => <ReplenishmentPage />,
+  shipments: () => <ShipmentsPage />,
+  map: () => <LazyLiveMap />,
   users: () => <UsersPage />,
   audit: () => <AuditPage />,
 };
+
+/** The live map page, loaded on first visit (Leaflet stays out of the main bundle). */
+function LazyLiveMap() {
+  const [page, setPage] = useState<{ Page: () => ComponentChildren } | null>(null);
+  const [failed, setFailed] = useState<unknown>(null);
+  useEffect(() => {
+    import("./pages/LiveMap").then((m) => setPage({ Page: m.LiveMapPage }), setFailed);
+  }, []);
+  if (failed) return <ErrorBanner error={failed} />;
+  return page ? <page.Page /> : <div class="muted">…</div>;
+}
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(loadLang);

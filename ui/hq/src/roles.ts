@@ -15,6 +15,9 @@ export type Page =
   | "notices"
   | "tickets"
   | "drops"
+  | "replenishment"
+  | "shipments"
+  | "map"
   | "users"
   | "audit";
 
@@ -30,11 +33,31 @@ export const PAGE_PATHS: Record<Page, string> = {
   notices: "/notices",
   tickets: "/tickets",
   drops: "/drops",
+  replenishment: "/replenishment",
+  shipments: "/shipments",
+  map: "/map",
   users: "/users",
   audit: "/audit",
 };
 
-const ALL: Page[] = ["dashboard", "chat", "notices", "tickets", "inventory", "catalog", "drops", "sales", "members", "stores", "tills", "users", "audit"];
+const ALL: Page[] = [
+  "dashboard",
+  "chat",
+  "notices",
+  "tickets",
+  "inventory",
+  "catalog",
+  "drops",
+  "replenishment",
+  "shipments",
+  "map",
+  "sales",
+  "members",
+  "stores",
+  "tills",
+  "users",
+  "audit",
+];
 
 /** Pages in the navigation of a role, in order. */
 export function pagesFor(role: Role): Page[] {
@@ -44,7 +67,8 @@ export function pagesFor(role: Role): Page[] {
     case "hq_staff":
       return ALL.filter((p) => p !== "users" && p !== "audit");
     case "store_manager":
-      return ["dashboard", "chat", "tickets", "inventory", "sales", "members", "tills", "users"];
+      // Their store's orders and deliveries, read-only; no live map (HQ only gets positions).
+      return ["dashboard", "chat", "tickets", "inventory", "replenishment", "shipments", "sales", "members", "tills", "users"];
     default:
       return [];
   }
@@ -58,8 +82,11 @@ export function pageForPath(path: string): Page | null {
 }
 
 /** May the role change things in this area (the hub decides in the end)? */
-export function canEdit(role: Role, area: "catalog" | "prices" | "stock" | "stores" | "users" | "commands"): boolean {
+export function canEdit(role: Role, area: "catalog" | "prices" | "stock" | "stores" | "users" | "commands" | "logistics"): boolean {
   switch (area) {
+    case "logistics":
+      // Approve, propose, ship, dispatch, mark arrived: HQ only.
+      return role === "hq_admin" || role === "hq_staff";
     case "stores":
       return role === "hq_admin";
     case "users":

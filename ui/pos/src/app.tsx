@@ -14,6 +14,7 @@ import type { UiError } from "./api/types/UiError";
 import { AppContext, type AppCtx, Btn, Dialog, dialogOpen, moneyOf } from "./components/ui";
 import { StatusBar } from "./components/StatusBar";
 import { ClockGuardBanner } from "./components/ClockGuard";
+import { DeliveryBanner } from "./components/DeliveryBanner";
 import { LangSwitch } from "./components/LangSwitch";
 import { type Key, type Lang, type Vars, loadLang, saveLang, translate } from "./i18n";
 import { KEY_HINT, type Screen, keyAction } from "./logic/keys";
@@ -24,6 +25,7 @@ import { OpenShift } from "./screens/OpenShift";
 import { Sell } from "./screens/Sell";
 import { Returns } from "./screens/Returns";
 import { Stock } from "./screens/Stock";
+import { Deliveries } from "./screens/Deliveries";
 import { ShiftScreen } from "./screens/Shift";
 import { Messages } from "./screens/Messages";
 import { Chat } from "./screens/Chat";
@@ -265,6 +267,7 @@ export function App(): JSX.Element {
       { id: "sell", key: "nav.sell" },
       { id: "returns", key: "nav.returns" },
       { id: "stock", key: "nav.stock" },
+      { id: "deliveries", key: "nav.deliveries" },
       { id: "shift", key: "nav.shift" },
       { id: "messages", key: "nav.messages", badge: unread },
       { id: "chat", key: "nav.chat", badge: chatUnread },
@@ -327,10 +330,12 @@ export function App(): JSX.Element {
           </div>
         )}
         <ClockGuardBanner />
+        {screen === "sell" && <DeliveryBanner onOpen={() => setScreen("deliveries")} />}
         <main class="work-main">
           {screen === "sell" && <Sell />}
           {screen === "returns" && <Returns />}
           {screen === "stock" && <Stock />}
+          {screen === "deliveries" && <Deliveries />}
           {screen === "shift" && <ShiftScreen onClosed={() => setPhase("open-shift")} />}
           {screen === "messages" && <Messages />}
           {screen === "chat" && <Chat />}

@@ -14,6 +14,9 @@ const PATHS: Record<Page, string> = {
   notices: "M4 10v4h3l6 4V6L7 10zM17 9a4 4 0 010 6M19.5 6.5a8 8 0 010 11",
   tickets: "M4 7h16v3a2 2 0 000 4v3H4v-3a2 2 0 000-4zM14 7v10",
   drops: "M12 3l2.6 5.3 5.9.9-4.3 4.1 1 5.8L12 16.4l-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z",
+  replenishment: "M4 7h11v9H4zM15 10h3l2 3v3h-5M7 19a1.5 1.5 0 100-3 1.5 1.5 0 000 3zM17 19a1.5 1.5 0 100-3 1.5 1.5 0 000 3z",
+  shipments: "M3 7l9-4 9 4v10l-9 4-9-4zM3 7l9 4 9-4M12 11v10M7.5 5l9 4",
+  map: "M9 4L3 6v14l6-2 6 2 6-2V4l-6 2zM9 4v14M15 6v14",
   users: "M12 11a4 4 0 100-8 4 4 0 000 8zM4 21v-1a6 6 0 0112 0v1M19 8v6M22 11h-6",
   audit: "M9 4h6l1 2h3v15H5V6h3zM9 12h6M9 16h4",
 };

@@ -3,10 +3,12 @@
 
 import { chatEn } from "./chat.en";
 import { dropsEn } from "./drops.en";
+import { logisticsEn } from "./logistics.en";
 
 export const en = {
   ...chatEn,
   ...dropsEn,
+  ...logisticsEn,
   "nav.dashboard": "Dashboard",
   "nav.inventory": "Inventory",
   "nav.catalog": "Catalog",

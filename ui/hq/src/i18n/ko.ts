@@ -3,11 +3,13 @@
 
 import { chatKo } from "./chat.ko";
 import { dropsKo } from "./drops.ko";
+import { logisticsKo } from "./logistics.ko";
 import type { en } from "./en";
 
 export const ko: Record<keyof typeof en, string> = {
   ...chatKo,
   ...dropsKo,
+  ...logisticsKo,
   "nav.dashboard": "대시보드",
   "nav.inventory": "재고",
   "nav.catalog": "상품",

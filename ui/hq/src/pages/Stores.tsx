@@ -1,5 +1,7 @@
-// Stores and warehouses: the list, creating one, and issuing a one-time
-// enrolment code for a new till (shown large, with a copy button).
+// Stores and warehouses: the list, creating one, issuing a one-time
+// enrolment code for a new till (shown large, with a copy button), and the
+// store's position with its arrival geofence radius (issue 5: the live map
+// and the geofence that marks a delivery arrived).
 
 import { useState } from "preact/hooks";
 
@@ -8,6 +10,8 @@ import type { EnrolmentCode } from "../api/types/EnrolmentCode";
 import type { Store } from "../api/types/Store";
 import { Badge, Card, DataTable, ErrorBanner, Field, FormFooter, forgetStoreNames, Modal, Notice, PageHeader, useAsync, useNum, useSession, useSubmit } from "../components/ui";
 import { formatDateTime } from "../format";
+import { logisticsApi } from "../logistics/api";
+import { DEFAULT_GEOFENCE_M, validateLocation } from "../logistics/logic";
 import { canEdit } from "../roles";
 
 export function StoresPage() {
@@ -17,7 +21,9 @@ export function StoresPage() {
   const [creating, setCreating] = useState(false);
   const [code, setCode] = useState<EnrolmentCode | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [placing, setPlacing] = useState<Store | null>(null);
   const admin = canEdit(me.role, "stores");
+  const mayPlace = canEdit(me.role, "logistics");
   const issue = useSubmit(async (store: string) => {
     setCode(await api.post<EnrolmentCode>(`/stores/${encodeURIComponent(store)}/enrolment-codes`, {}));
   });
@@ -48,18 +54,35 @@ export function StoresPage() {
             { key: "kind", label: t("stores.kind"), render: (s) => <Badge tone={s.kind === "store" ? "info" : "muted"}>{t(s.kind === "store" ? "stores.store" : "stores.warehouse")}</Badge> },
             { key: "region", label: t("stores.region"), render: (s) => s.region ?? "—" },
             { key: "cur", label: t("stores.currency"), render: (s) => s.currency },
+            {
+              key: "loc",
+              label: t("stores.location"),
+              render: (s) => (
+                <span class="small mono" data-testid={`store-location-${s.code}`}>
+                  {s.lat != null && s.lon != null ? `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}` : "—"}
+                </span>
+              ),
+            },
             { key: "tills", label: t("nav.tills"), align: "right", render: (s) => num(s.tills) },
             { key: "created", label: t("stores.created"), render: (s) => formatDateTime(s.created_at_ms, lang) },
             {
               key: "enrol",
               label: "",
               align: "right",
-              render: (s) =>
-                admin && s.kind === "store" ? (
-                  <button type="button" class="btn btn-sm" data-testid={`enrol-${s.code}`} disabled={issue.busy} onClick={() => void issue.run(s.code)}>
-                    {t("stores.issue_code")}
-                  </button>
-                ) : null,
+              render: (s) => (
+                <span class="btn-group">
+                  {mayPlace && s.kind === "store" && (
+                    <button type="button" class="btn btn-sm" data-testid={`locate-${s.code}`} onClick={() => setPlacing(s)}>
+                      {t("stores.set_location")}
+                    </button>
+                  )}
+                  {admin && s.kind === "store" && (
+                    <button type="button" class="btn btn-sm" data-testid={`enrol-${s.code}`} disabled={issue.busy} onClick={() => void issue.run(s.code)}>
+                      {t("stores.issue_code")}
+                    </button>
+                  )}
+                </span>
+              ),
             },
           ]}
         />
@@ -75,6 +98,17 @@ export function StoresPage() {
         />
       )}
       {code && <CodeModal code={code} onClose={() => setCode(null)} />}
+      {placing && (
+        <LocationModal
+          store={placing}
+          onClose={() => setPlacing(null)}
+          onSaved={() => {
+            setNotice(t("stores.location_saved", { store: placing.code }));
+            setPlacing(null);
+            stores.reload();
+          }}
+        />
+      )}
     </div>
   );
 }
@@ -177,6 +211,53 @@ function StoreForm({ onClose, onSaved }: { onClose: () => void; onSaved: (s: Sto
           testId="store-submit"
           saveLabel={t("stores.create")}
         />
+      </form>
+    </Modal>
+  );
+}
+
+/** The store's position and arrival geofence radius (`GET/PATCH /stores/{id}/location`). */
+function LocationModal({ store, onClose, onSaved }: { store: Store; onClose: () => void; onSaved: () => void }) {
+  const { t } = useSession();
+  const [f, setF] = useState<{ lat: string; lon: string; geofence: string } | null>(null);
+  const current = useAsync((signal) => logisticsApi.location(store.code, signal), [store.code]);
+  const form = f ?? {
+    lat: current.data?.lat != null ? String(current.data.lat) : store.lat != null ? String(store.lat) : "",
+    lon: current.data?.lon != null ? String(current.data.lon) : store.lon != null ? String(store.lon) : "",
+    geofence: String(current.data?.geofence_m ?? DEFAULT_GEOFENCE_M),
+  };
+  const set = (k: keyof typeof form) => (e: Event) => setF({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  const submit = useSubmit(async () => {
+    const { body, error } = validateLocation(form.lat, form.lon, form.geofence);
+    if (!body) throw new Error(error ? t(error.key, error.vars) : "");
+    await logisticsApi.setLocation(store.code, body);
+    forgetStoreNames();
+    onSaved();
+  });
+  return (
+    <Modal title={t("stores.location_title", { store: `${store.code} ${store.name}` })} onClose={onClose}>
+      <form
+        class="form form-grid"
+        data-testid="location-form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run();
+        }}
+      >
+        <p class="muted small span-2">{t("stores.location_help")}</p>
+        <ErrorBanner error={current.error} />
+        <Field label={t("stores.lat")}>
+          <input name="lat" inputMode="decimal" value={form.lat} onInput={set("lat")} />
+        </Field>
+        <Field label={t("stores.lon")}>
+          <input name="lon" inputMode="decimal" value={form.lon} onInput={set("lon")} />
+        </Field>
+        <Field label={t("stores.geofence")}>
+          <input name="geofence_m" inputMode="numeric" value={form.geofence} onInput={set("geofence")} />
+        </Field>
+        <div />
+        <FormFooter error={submit.error} busy={submit.busy || current.loading} onCancel={onClose} testId="location-submit" />
       </form>
     </Modal>
   );

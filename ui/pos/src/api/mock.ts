@@ -6,6 +6,7 @@
 
 import type { Invoke, Listen } from "./tauri";
 import { chatMock, chatUnreadOf } from "./mockChat";
+import { logisticsMock } from "./mockLogistics";
 import type { CashMovement } from "./types/CashMovement";
 import type { CashierMessage } from "./types/CashierMessage";
 import type { Discount } from "./types/Discount";
@@ -239,6 +240,7 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
     emit("link", link);
   };
   const chat = chatMock(() => staff, bump, STAFF);
+  const logistics = logisticsMock(() => staff, items, bump);
   const status = () => ({
     actor: "a-1", store: "GN01", store_name: "Gangnam Flagship", till_no: 1, hub: "https://hub.example", last_seq: seq, acked_seq: seq - link.unsent_ops,
     unsent_ops: link.unsent_ops, cursor: 100, last_sync_ms: link.last_sync_ms, sales_count: sales.length, returns_count: returns.length,
@@ -469,6 +471,7 @@ export function mockTransport(): { invoke: Invoke; listen: Listen } {
     },
     clock_guard: () => (clockFast ? { offset_ms: -600_000, deals_paused: true } : { offset_ms: 1_200, deals_paused: false }),
     ...chat,
+    ...logistics,
   };
 
   const invoke: Invoke = async (cmd, args) => {

@@ -47,6 +47,7 @@ import type { UiError } from "./types/UiError";
 import type { VariantGrid } from "./types/VariantGrid";
 import type { ZReport } from "./types/ZReport";
 import type { ClockGuard, LimitHoldView, LimitedSaleQuote, LimitedSaleRequest, LimitedStatus } from "../limited/types";
+import type { CountedLine, DeliveryView, OrderView, ReceivingView, StockRequestLine } from "../logistics/types";
 
 /** Calls one command; the transport (real Tauri or the dev mock). */
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
@@ -188,6 +189,15 @@ export const api = {
   /** Store manager: ask the hub for more of a limited item. */
   requestRights: (sku: string, qty: number) => call<unknown>("request_rights", { sku, qty }),
   clockGuard: () => call<ClockGuard>("clock_guard"),
+
+  // Replenishment and deliveries (issue 5, pos-agent/desktop/src/logistics.rs). Who asks,
+  // cancels or counts is the unlocked staff member; asking and cancelling are a manager's.
+  requestStock: (lines: StockRequestLine[], note: string | null) => call<OrderView>("request_stock", { lines, note }),
+  replenishmentOrders: () => call<OrderView[]>("replenishment_orders"),
+  cancelOrder: (id: string) => call<OrderView>("cancel_order", { id }),
+  deliveries: () => call<DeliveryView[]>("deliveries"),
+  receiveDelivery: (shipment: string, counted: CountedLine[], note: string | null) =>
+    call<ReceivingView>("receive_delivery", { shipment, counted, note }),
 
   // Chat with head office (pos-agent/desktop/src/chat.rs). The author is always
   // the unlocked staff member; `id` (a UUIDv7 made here) makes a retry store once.

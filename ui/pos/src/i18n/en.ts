@@ -2,9 +2,11 @@
 // of the app: ko.ts must have exactly the same keys.
 
 import { limitedEn } from "./limited.en";
+import { logisticsEn } from "./logistics.en";
 
 export const en = {
   ...limitedEn,
+  ...logisticsEn,
   "app.name": "Storelink POS",
   "app.loading": "Starting…",
 

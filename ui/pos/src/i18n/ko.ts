@@ -3,9 +3,11 @@
 
 import type { en } from "./en";
 import { limitedKo } from "./limited.ko";
+import { logisticsKo } from "./logistics.ko";
 
 export const ko: Record<keyof typeof en, string> = {
   ...limitedKo,
+  ...logisticsKo,
   "app.name": "Storelink POS",
   "app.loading": "시작하는 중…",
 

@@ -2,12 +2,13 @@
 // screen, shown on the buttons (F-key hints) and used by the key handler.
 // Pure: `keyAction` turns a key event's fields into an action name.
 
-export type Screen = "sell" | "returns" | "stock" | "shift" | "messages" | "chat";
+export type Screen = "sell" | "returns" | "stock" | "deliveries" | "shift" | "messages" | "chat";
 
 export type Action =
   | "nav.sell"
   | "nav.returns"
   | "nav.stock"
+  | "nav.deliveries"
   | "nav.shift"
   | "nav.messages"
   | "nav.chat"
@@ -29,6 +30,7 @@ export const KEY_HINT: Partial<Record<Action, string>> = {
   "sell.member": "F4",
   "sell.discount": "F5",
   "sell.lineDiscount": "F6",
+  "nav.deliveries": "F7",
   "sell.pay": "F8",
   "nav.returns": "F9",
   "nav.stock": "F10",
@@ -50,6 +52,7 @@ export interface KeyLike {
 
 const GLOBAL: Record<string, Action> = {
   F1: "nav.sell",
+  F7: "nav.deliveries",
   F9: "nav.returns",
   F10: "nav.stock",
   F11: "nav.shift",

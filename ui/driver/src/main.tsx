@@ -1,0 +1,9 @@
+// Entry point of the driver page.
+
+import { render } from "preact";
+
+import { App } from "./app";
+import "./styles.css";
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);
