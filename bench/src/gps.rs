@@ -33,6 +33,7 @@
 //! hub and of this process is reported next to them.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -432,6 +433,31 @@ fn cpu_seconds(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Seconds each thread of a process has spent waiting for a CPU while runnable (the
+/// run-queue delay of `/proc/<pid>/task/<tid>/schedstat`), by thread id.
+fn run_queue_waits(pid: &str) -> HashMap<String, f64> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return HashMap::new();
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| {
+            let stat = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
+            let ns: f64 = stat.split_whitespace().nth(1)?.parse().ok()?;
+            Some((t.file_name().to_string_lossy().into_owned(), ns / 1e9))
+        })
+        .collect()
+}
+
+/// How long the threads of a process waited for a CPU since `before` (threads that ended in
+/// between are not counted): how much a busy machine held it back.
+fn run_queue_wait_since(pid: &str, before: &HashMap<String, f64>) -> f64 {
+    run_queue_waits(pid)
+        .iter()
+        .map(|(tid, w)| w - before.get(tid).copied().unwrap_or(0.0))
+        .sum()
+}
+
 fn status_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -465,6 +491,52 @@ fn track_rows(data_dir: &Path) -> Result<(u64, u64)> {
     Ok((rows as u64, drivers as u64))
 }
 
+/// The upper bound (ms) of the bucket holding quantile `q` of a Prometheus histogram in the
+/// hub's `/metrics` text (`None` if the histogram is absent or empty).
+fn hub_quantile_ms(metrics: &str, name: &str, q: f64) -> Option<f64> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    let buckets: Vec<(f64, f64)> = metrics
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&prefix)?;
+            let (le, count) = rest.split_once("\"}")?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, count.trim().parse().ok()?))
+        })
+        .collect();
+    let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    buckets
+        .iter()
+        .find(|(_, c)| *c >= q * total)
+        .map(|(le, _)| le * 1000.0)
+}
+
+/// The hub's own view: time in `gps::ingest` per batch (driver lock, filter, commit, live
+/// state) and the fan-out's wait before a flush.
+async fn hub_view(http: &reqwest::Client, url: &str) -> String {
+    let text = match http.get(format!("{url}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => return "hub metrics unavailable".into(),
+    };
+    let show = |name: &str| {
+        let fmt =
+            |q| hub_quantile_ms(&text, name, q).map_or("?".to_owned(), |v| format!("≤ {v:.1} ms"));
+        format!("p50 {}, p99 {}", fmt(0.5), fmt(0.99))
+    };
+    format!(
+        "hub-side time per batch in the GPS pipeline {}; coalescing wait before a fan-out flush {}",
+        show("storelink_hub_gps_commit_latency_seconds"),
+        show("storelink_hub_gps_fanout_delay_seconds")
+    )
+}
+
 fn percentile_ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
@@ -490,10 +562,13 @@ struct FleetRun {
     console_lagged: u64,
     console_events: u64,
     hub_peak_rss: f64,
+    hub_view: String,
     hub_rss_drive: f64,
     hub_rss_end: f64,
     hub_cpu: f64,
     own_cpu: f64,
+    hub_wait: f64,
+    own_wait: f64,
     load_before: String,
     load_after: String,
 }
@@ -578,6 +653,9 @@ fn fleet_run(drivers_n: usize, seconds: usize) -> Result<FleetRun> {
             })
         };
         let hub_cpu_before = cpu_seconds(&hub_pid.to_string());
+        let hub_wait_before = run_queue_waits(&hub_pid.to_string());
+        let own_wait_before = run_queue_waits("self");
+        eprintln!("[bench gps] driving now: hub pid {hub_pid}");
         let own_cpu_before = cpu_seconds("self");
         let tasks: Vec<_> = drivers
             .into_iter()
@@ -602,6 +680,9 @@ fn fleet_run(drivers_n: usize, seconds: usize) -> Result<FleetRun> {
             }
         };
         let hub_cpu = cpu_seconds(&hub_pid.to_string()) - hub_cpu_before;
+        let hub_wait = run_queue_wait_since(&hub_pid.to_string(), &hub_wait_before);
+        let own_wait = run_queue_wait_since("self", &own_wait_before);
+        let hub_view = hub_view(&http, &url).await;
         let _ = stop_tx.send(true);
         sampler.await?;
         let hub_rss_drive = rss_max_kib.load(Ordering::Relaxed) as f64 / 1024.0;
@@ -652,10 +733,13 @@ fn fleet_run(drivers_n: usize, seconds: usize) -> Result<FleetRun> {
             console_lagged: c_lagged,
             console_events: c_events,
             hub_peak_rss: 0.0,
+            hub_view,
             hub_rss_drive,
             hub_rss_end: 0.0,
             hub_cpu,
             own_cpu,
+            hub_wait,
+            own_wait,
             load_before,
             load_after,
         })
@@ -746,9 +830,12 @@ fn fleet(report: &mut Report, scale: Scale) -> Result<()> {
         None,
         "—".into(),
         format!(
-            "hub CPU {:.0} s and load generator + consoles CPU {:.0} s in {:.0} s on 2 shared cores (load average {} → {}); hub peak RSS {:.0} MiB (setup included: 4 argon2id hashes at a time), {:.0} MiB at the end; {} sends more than 500 ms late",
+            "{}; hub CPU {:.0} s (its threads waited {:.0} s for a CPU while runnable) and load generator + consoles CPU {:.0} s (waited {:.0} s) in {:.0} s on 2 shared cores (load average {} → {}); hub peak RSS {:.0} MiB (setup included: 4 argon2id hashes at a time), {:.0} MiB at the end; {} sends more than 500 ms late",
+            r.hub_view,
             r.hub_cpu,
+            r.hub_wait,
             r.own_cpu,
+            r.own_wait,
             r.drive.as_secs_f64(),
             r.load_before,
             r.load_after,
