@@ -5,7 +5,7 @@
  */
 export type InventorySummary = { 
 /**
- * Σ over the locations in view.
+ * Σ over the locations in view (deliveries in transit, `TR-<store>`, included).
  */
 chain_total: number, 
 /**
@@ -21,7 +21,7 @@ warehouses_total: number,
  */
 skus: number, 
 /**
- * Cells (location, SKU) below zero.
+ * Cells (location, SKU) below zero (in-transit locations never count).
  */
 negative_count: number, 
 /**
