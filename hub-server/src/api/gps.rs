@@ -28,6 +28,7 @@ use uuid::Uuid;
 use super::auth::{AnyUser, Hq, forbidden, session_of};
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use super::logistics::{mark_arrived, read_shipment};
+use super::params::{store_param, uuid_param};
 use crate::accounts::Role;
 use crate::audit::{self, actions};
 use crate::gps::devices::{self, DeviceKey, TrackerDevice};
@@ -214,17 +215,6 @@ impl FromRequestParts<Arc<AppState>> for Driver {
         }
         Ok(Driver(who))
     }
-}
-
-fn uuid_param(raw: &str, what: &str) -> Result<Uuid, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::invalid(format!("{raw:?} is not a {what} id")))
-}
-
-fn store_param(raw: &str) -> Result<sync_proto::StoreId, ApiError> {
-    raw.trim()
-        .parse()
-        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))
 }
 
 fn max_points(v: Option<usize>) -> Result<usize, ApiError> {

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::auth::{AnyUser, Hq, forbidden};
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use super::params::{location_param, page_limit};
+use super::params::{location_param, page_limit, store_param, uuid_param};
 use crate::accounts::Role;
 use crate::audit::{self, actions};
 use crate::logistics::actions::{LowStock, NewOrder, NewShipment};
@@ -186,12 +186,6 @@ pub fn optional_body<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, A
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))
 }
 
-fn store_id(s: &str) -> Result<StoreId, ApiError> {
-    s.trim()
-        .parse()
-        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))
-}
-
 fn order_lines(lines: &[LineJson]) -> Result<Vec<OrderLine>, ApiError> {
     lines
         .iter()
@@ -269,11 +263,6 @@ pub async fn read_shipment(
     }
 }
 
-fn id_param(raw: &str, what: &'static str) -> Result<Uuid, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::invalid(format!("{raw:?} is not a {what} id")))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Orders
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +308,7 @@ pub async fn get_order(
     hq: Hq,
     ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<OrderJson>, ApiError> {
-    let id = id_param(&id, "order")?;
+    let id = uuid_param(&id, "order")?;
     let o = read_order(&state, id).await?;
     hq.require_store_access(&o.store)?;
     Ok(axum::Json(o))
@@ -343,7 +332,7 @@ pub async fn place_order(
 ) -> Result<(StatusCode, axum::Json<OrderJson>), ApiError> {
     hq.require_hq()?;
     let o = NewOrder {
-        store: store_id(&req.store)?,
+        store: store_param(&req.store)?,
         lines: order_lines(&req.lines)?,
         note: note(req.note)?,
     };
@@ -400,7 +389,7 @@ pub async fn propose(
         .stores
         .map(|s| {
             s.iter()
-                .map(|c| store_id(c).map(|x| x.to_string()))
+                .map(|c| store_param(c).map(|x| x.to_string()))
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
@@ -473,7 +462,7 @@ pub async fn approve(
     body: Bytes,
 ) -> Result<axum::Json<OrderJson>, ApiError> {
     hq.require_hq()?;
-    let id = id_param(&id, "order")?;
+    let id = uuid_param(&id, "order")?;
     let req: ApproveOrder = optional_body(&body)?;
     let lines = req.lines.as_deref().map(order_lines).transpose()?;
     let who = hq.clone();
@@ -515,7 +504,7 @@ pub async fn cancel_order(
     body: Bytes,
 ) -> Result<axum::Json<OrderJson>, ApiError> {
     hq.require_hq()?;
-    let id = id_param(&id, "order")?;
+    let id = uuid_param(&id, "order")?;
     let req: CancelOrder = optional_body(&body)?;
     let n = note(req.note)?;
     let who = hq.clone();
@@ -608,7 +597,7 @@ pub async fn get_shipment(
     hq: Hq,
     ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<ShipmentJson>, ApiError> {
-    let id = id_param(&id, "shipment")?;
+    let id = uuid_param(&id, "shipment")?;
     Ok(axum::Json(read_shipment(&state, id, &hq).await?))
 }
 
@@ -655,7 +644,11 @@ pub async fn create_shipment(
     hq.require_hq()?;
     let stops_order = req
         .stops_order
-        .map(|s| s.iter().map(|c| store_id(c)).collect::<Result<Vec<_>, _>>())
+        .map(|s| {
+            s.iter()
+                .map(|c| store_param(c))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .transpose()?;
     let from = req
         .from
@@ -711,7 +704,7 @@ pub async fn pick(
     hq: Hq,
     ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<ShipmentJson>, ApiError> {
-    let id = id_param(&id, "shipment")?;
+    let id = uuid_param(&id, "shipment")?;
     let by = hq.username.clone();
     let s = shipment_action(
         &state,
@@ -746,7 +739,7 @@ pub async fn dispatch(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<DispatchShipment>,
 ) -> Result<axum::Json<ShipmentJson>, ApiError> {
-    let id = id_param(&id, "shipment")?;
+    let id = uuid_param(&id, "shipment")?;
     let by = hq.username.clone();
     let detail = serde_json::json!({"driver": req.driver, "vehicle": req.vehicle});
     let s = shipment_action(
@@ -779,7 +772,7 @@ pub async fn cancel_shipment(
     hq: Hq,
     ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<ShipmentJson>, ApiError> {
-    let id = id_param(&id, "shipment")?;
+    let id = uuid_param(&id, "shipment")?;
     let by = hq.username.clone();
     let s = shipment_action(
         &state,
@@ -856,8 +849,8 @@ pub async fn arrive(
     AnyUser(who): AnyUser,
     ApiPath((id, store)): ApiPath<(String, String)>,
 ) -> Result<axum::Json<ShipmentJson>, ApiError> {
-    let id = id_param(&id, "shipment")?;
-    let store = store_id(&store)?;
+    let id = uuid_param(&id, "shipment")?;
+    let store = store_param(&store)?;
     if !(who.role.is_hq() || who.role == Role::Driver) {
         return Err(forbidden(format!(
             "a {} may not mark stops arrived",
@@ -912,7 +905,7 @@ pub async fn get_location(
     hq: Hq,
     ApiPath(id): ApiPath<String>,
 ) -> Result<axum::Json<StoreLocation>, ApiError> {
-    let code = store_id(&id)?.to_string();
+    let code = store_param(&id)?.to_string();
     hq.require_store_access(&code)?;
     let c2 = code.clone();
     state
@@ -942,7 +935,7 @@ pub async fn patch_location(
     ApiJson(req): ApiJson<PatchStoreLocation>,
 ) -> Result<axum::Json<StoreLocation>, ApiError> {
     hq.require_hq()?;
-    let code = store_id(&id)?.to_string();
+    let code = store_param(&id)?.to_string();
     if req.lat.is_some_and(|l| !(-90.0..=90.0).contains(&l))
         || req.lon.is_some_and(|l| !(-180.0..=180.0).contains(&l))
     {

@@ -85,6 +85,19 @@ pub fn period(
     Ok((from, to))
 }
 
+/// A store code from a path or body (`GN01`), with the id parser's message when it is not one.
+pub fn store_param(raw: &str) -> Result<sync_proto::StoreId, ApiError> {
+    raw.trim()
+        .parse()
+        .map_err(|e: sync_proto::IdError| ApiError::invalid(e.to_string()))
+}
+
+/// A UUID from a path (`what` names it in the message: "… is not a shipment id").
+pub fn uuid_param(raw: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid(format!("{raw:?} is not a {what} id")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
