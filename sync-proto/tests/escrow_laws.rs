@@ -10,6 +10,9 @@
 //!    is delivered, the value is ≥ 0, every actor's rights are ≥ 0 and Σ used ≤ Σ minted —
 //!    checked both with the model and with an independent ledger of what each replica did.
 
+mod common;
+
+use common::{delivery, replica_of, subset};
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -17,7 +20,6 @@ use sync_proto::escrow::{
     CouponRedemption, EscrowKind, EscrowMove, EscrowState, HoldStatus, LimitDef, LimitHold,
     LimitKey, RecallReason, RightsRecall, RightsRequest, next_total,
 };
-use sync_proto::state::ReplicaState;
 use sync_proto::{ActorId, Hlc, Op, OpBody, Scope, StoreId};
 use uuid::Uuid;
 
@@ -228,40 +230,6 @@ fn escrow_of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> EscrowState {
         s.apply(op);
     }
     s
-}
-
-fn replica_of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> ReplicaState {
-    let mut s = ReplicaState::new();
-    for op in ops {
-        s.apply(op);
-    }
-    s
-}
-
-/// The same ops shuffled, with some delivered twice.
-fn delivery(ops: Vec<Op>) -> impl Strategy<Value = Vec<Op>> {
-    let n = ops.len();
-    (
-        Just(ops),
-        prop::collection::vec(0..n.max(1), 0..n.max(1) + 1),
-    )
-        .prop_flat_map(|(ops, dups)| {
-            let mut all = ops.clone();
-            for d in dups {
-                if let Some(op) = ops.get(d) {
-                    all.push(op.clone());
-                }
-            }
-            Just(all).prop_shuffle()
-        })
-}
-
-fn subset(ops: &[Op], mask: &[bool]) -> Vec<Op> {
-    ops.iter()
-        .zip(mask.iter().cycle())
-        .filter(|(_, keep)| **keep)
-        .map(|(op, _)| op.clone())
-        .collect()
 }
 
 proptest! {

@@ -13,6 +13,9 @@
 //! 4. merging partial views is commutative, associative and idempotent, and merging views that
 //!    together hold every op gives the full state — directly and through `ReplicaState`.
 
+mod common;
+
+use common::{delivery, replica_of, subset};
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -20,7 +23,6 @@ use sync_proto::logistics::{
     Delivery, Lifecycle, LogisticsState, OrderLine, OrderOrigin, ReceivedLine, ReceivingRecord,
     ReplenishmentOrder, StatusUpdate, Subject,
 };
-use sync_proto::state::ReplicaState;
 use sync_proto::{ActorId, Hlc, LocationId, Op, OpBody, Scope, Sku, StoreId};
 use uuid::Uuid;
 
@@ -256,40 +258,6 @@ fn logistics_of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> LogisticsState {
         s.apply(op);
     }
     s
-}
-
-fn replica_of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> ReplicaState {
-    let mut s = ReplicaState::new();
-    for op in ops {
-        s.apply(op);
-    }
-    s
-}
-
-/// The same ops shuffled, with some delivered twice.
-fn delivery(ops: Vec<Op>) -> impl Strategy<Value = Vec<Op>> {
-    let n = ops.len();
-    (
-        Just(ops),
-        prop::collection::vec(0..n.max(1), 0..n.max(1) + 1),
-    )
-        .prop_flat_map(|(ops, dups)| {
-            let mut all = ops.clone();
-            for d in dups {
-                if let Some(op) = ops.get(d) {
-                    all.push(op.clone());
-                }
-            }
-            Just(all).prop_shuffle()
-        })
-}
-
-fn subset(ops: &[Op], mask: &[bool]) -> Vec<Op> {
-    ops.iter()
-        .zip(mask.iter().cycle())
-        .filter(|(_, keep)| **keep)
-        .map(|(op, _)| op.clone())
-        .collect()
 }
 
 /// The oracle of the status register, written independently of `status_wins`: the highest

@@ -3,6 +3,9 @@
 //! replica that has seen the same set of ops — in any order, with any
 //! duplicates — shows the same stock, sales and catalog.
 
+mod common;
+
+use common::{delivery, subset};
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -216,33 +219,6 @@ fn state_of<'a>(ops: impl IntoIterator<Item = &'a Op>) -> ReplicaState {
         s.apply(op);
     }
     s
-}
-
-/// The same ops shuffled, with some delivered twice.
-fn delivery(ops: Vec<Op>) -> impl Strategy<Value = Vec<Op>> {
-    let n = ops.len();
-    (
-        Just(ops),
-        prop::collection::vec(0..n.max(1), 0..n.max(1) + 1),
-    )
-        .prop_flat_map(|(ops, dups)| {
-            let mut all = ops.clone();
-            for d in dups {
-                if let Some(op) = ops.get(d) {
-                    all.push(op.clone());
-                }
-            }
-            Just(all).prop_shuffle()
-        })
-}
-
-/// A random subset of the ops (one replica's partial view).
-fn subset(ops: &[Op], mask: &[bool]) -> Vec<Op> {
-    ops.iter()
-        .zip(mask.iter().cycle())
-        .filter(|(_, keep)| **keep)
-        .map(|(op, _)| op.clone())
-        .collect()
 }
 
 proptest! {
