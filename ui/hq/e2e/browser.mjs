@@ -3,6 +3,7 @@
 // no component updates or sync), a fresh profile, and the console's desktop
 // size in Seoul time. Shared by console.e2e.mjs and screenshots.mjs.
 import { chromium } from "playwright-core";
+import { spawnSync } from "node:child_process";
 
 /** Chromium flags for a headless run that never reaches for the network. */
 export const CHROMIUM_FLAGS = [
@@ -43,4 +44,36 @@ export async function until(what, fn, timeoutMs = 20_000, everyMs = 250) {
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+/**
+ * What every e2e script of a Rust test needs: `need(name)` reads an environment variable the
+ * test sets (exits 2 naming the test when it is missing) and `log(msg)` prints a timed line.
+ */
+export function scriptTools(script, rustTest) {
+  return {
+    need(name) {
+      const v = process.env[name];
+      if (!v) {
+        console.error(`${script}: ${name} is not set (run through ${rustTest})`);
+        process.exit(2);
+      }
+      return v;
+    },
+    log(msg) {
+      console.log(`[${script} ${new Date().toISOString().slice(11, 23)}] ${msg}`);
+    },
+  };
+}
+
+/** `pos-agent --data-dir <tillDir> …args` run to the end: `{ code, stdout, stderr }`. */
+export function tillCli(posAgent, tillDir) {
+  return (args) => {
+    const r = spawnSync(posAgent, ["--data-dir", tillDir, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, RUST_LOG: "warn" },
+      timeout: 60_000,
+    });
+    return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  };
 }

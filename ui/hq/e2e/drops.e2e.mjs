@@ -14,13 +14,14 @@
 // Drives Debian's Chromium through playwright-core, headless, with a fresh
 // profile and no background networking (the machine has no network).
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { launchConsoleBrowser, until } from "./browser.mjs";
+import { launchConsoleBrowser, scriptTools, tillCli, until } from "./browser.mjs";
 
 const env = process.env;
+const { need, log } = scriptTools("drops.e2e", "tests/tests/hq_drops.rs");
 const HUB = need("HUB_URL").replace(/\/$/, "");
 const PASSWORD = need("ADMIN_PASSWORD");
 const POS = need("POS_AGENT");
@@ -36,24 +37,7 @@ const TOTAL = 5;
 const AT_STORE = 3;
 const AT_STORE2 = 2;
 const TILL_DIR = join(WORK, "till");
-
-function need(name) {
-  const v = env[name];
-  if (!v) {
-    console.error(`drops.e2e: ${name} is not set (run through tests/tests/hq_drops.rs)`);
-    process.exit(2);
-  }
-  return v;
-}
-
-function log(msg) {
-  console.log(`[drops.e2e ${new Date().toISOString().slice(11, 23)}] ${msg}`);
-}
-
-function pos(args) {
-  const r = spawnSync(POS, ["--data-dir", TILL_DIR, ...args], { encoding: "utf8", env: { ...env, RUST_LOG: "warn" }, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
+const pos = tillCli(POS, TILL_DIR);
 
 let step = "start";
 async function run(name, fn) {

@@ -19,13 +19,14 @@
 // headless, with a fresh profile and no background networking; the hub has
 // no tile server, so the map draws on a plain background (no network).
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import { launchConsoleBrowser, until } from "./browser.mjs";
+import { launchConsoleBrowser, scriptTools, tillCli, until } from "./browser.mjs";
 
 const env = process.env;
+const { need, log } = scriptTools("logistics.e2e", "tests/tests/hq_logistics.rs");
 const HUB = need("HUB_URL").replace(/\/$/, "");
 const PASSWORD = need("ADMIN_PASSWORD");
 const POS = need("POS_AGENT");
@@ -33,6 +34,7 @@ const WORK = need("WORK_DIR");
 const SHOTS = resolve(env.SCREENSHOT_DIR ?? join(WORK, "screenshots"));
 const BROWSER = env.CHROMIUM ?? "/usr/bin/chromium";
 const TILL_DIR = join(WORK, "till");
+const pos = tillCli(POS, TILL_DIR);
 
 const STORE = "LG01";
 const WAREHOUSE = "LW01";
@@ -47,24 +49,6 @@ const VEHICLE = "12가 3456";
 /** Points of the drive: every 5 s, ~10 m/s, from 1.4 km south-west to inside the geofence. */
 const POINTS = 26;
 const STEP_MS = 5_000;
-
-function need(name) {
-  const v = env[name];
-  if (!v) {
-    console.error(`logistics.e2e: ${name} is not set (run through tests/tests/hq_logistics.rs)`);
-    process.exit(2);
-  }
-  return v;
-}
-
-function log(msg) {
-  console.log(`[logistics.e2e ${new Date().toISOString().slice(11, 23)}] ${msg}`);
-}
-
-function pos(args) {
-  const r = spawnSync(POS, ["--data-dir", TILL_DIR, ...args], { encoding: "utf8", env: { ...env, RUST_LOG: "warn" }, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
 
 function posOk(args) {
   const r = pos(args);
